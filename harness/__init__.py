@@ -1,0 +1,1 @@
+"""Benchmark harness: suites, correctness, timing, reports and plots."""

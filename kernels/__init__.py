@@ -1,0 +1,35 @@
+"""convbench kernels: every op of a convolutional network, several algorithms each.
+
+    import kernels
+    y = kernels.conv2d(x, w, b, stride=2, padding="same", algo="im2col")
+    gx, gw, gb = kernels.conv2d.backward(gy, x, w, b, stride=2, algo="im2col")
+
+Ops live in family packages (``kernels/conv``, ...); each algorithm is one module that
+registers itself on import.  Importing ``kernels`` imports every module below it, so a new
+algorithm file is picked up with no other edit.
+"""
+import importlib
+import pkgutil
+
+from kernels._registry import ALGORITHMS, OPS, Algorithm, Input, Op, ops
+
+__all__ = ["ops", "Op", "Algorithm", "Input", "OPS", "ALGORITHMS"]
+
+
+def _import_all():
+    for info in pkgutil.walk_packages(__path__, prefix=__name__ + "."):
+        leaf = info.name.rsplit(".", 1)[-1]
+        if leaf.startswith("_") or info.name.startswith(__name__ + ".torch"):
+            continue
+        importlib.import_module(info.name)
+
+
+_import_all()
+globals().update(OPS)
+__all__ += sorted(OPS)
+
+
+def __getattr__(name):
+    if name == "torch":  # the bridge imports torch, so only on demand
+        return importlib.import_module("kernels.torch")
+    raise AttributeError(f"module 'kernels' has no attribute {name!r}")

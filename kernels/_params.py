@@ -1,0 +1,42 @@
+"""Normalisers shared by every op family: ints or tuples to tuples, with named errors."""
+from __future__ import annotations
+
+import numbers
+
+
+def as_tuple(op: str, name: str, value, nd: int, minimum: int = 1) -> tuple[int, ...]:
+    """``value`` (an int or a length-nd sequence of ints) as an nd-tuple, each >= minimum."""
+    if isinstance(value, bool):
+        raise TypeError(f"{op}: {name} must be an int or a tuple of {nd} ints, got {value!r}")
+    if isinstance(value, numbers.Integral):
+        t = (int(value),) * nd
+    elif isinstance(value, (tuple, list)) and all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in value):
+        if len(value) == 1:
+            t = (int(value[0]),) * nd
+        elif len(value) == nd:
+            t = tuple(int(v) for v in value)
+        else:
+            raise ValueError(f"{op}: {name} must have {nd} values, got {tuple(value)}")
+    else:
+        raise TypeError(f"{op}: {name} must be an int or a tuple of {nd} ints, got {value!r}")
+    if any(v < minimum for v in t):
+        bound = "positive" if minimum == 1 else f">= {minimum}"
+        raise ValueError(f"{op}: {name} must be {bound}, got {value!r}")
+    return t
+
+
+def check_ndim(op: str, name: str, shape, ndims, what: str) -> None:
+    ndims = (ndims,) if isinstance(ndims, int) else tuple(ndims)
+    if shape is None or len(shape) not in ndims:
+        got = "nothing" if shape is None else f"shape {tuple(shape)}"
+        raise ValueError(f"{op}: {name} must be {what} ({' or '.join(map(str, ndims))}-D), got {got}")
+    if any(d < 0 for d in shape):
+        raise ValueError(f"{op}: {name} has a negative dimension: {tuple(shape)}")
+
+
+def prod(values) -> int:
+    p = 1
+    for v in values:
+        p *= int(v)
+    return p

@@ -1,0 +1,229 @@
+"""The op objects and the algorithm registry.
+
+An op (``kernels.conv2d``) validates and normalises its arguments into a *plan* once,
+then hands the plan to the algorithm asked for.  Algorithms register themselves by
+declaration, one file each::
+
+    naive = Algorithm("naive", ops=("conv1d", "conv2d", "conv3d"), slow=True)
+
+    @naive.forward
+    def forward(x, w, b, p): ...
+
+    @naive.backward
+    def backward(gy, x, w, b, p): ...
+
+Adding an algorithm never edits this file, the op, or the tests.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from kernels import _arrays
+
+OPS: dict[str, "Op"] = {}
+ALGORITHMS: dict[str, dict[str, "Algorithm"]] = {}  # op name -> algo name -> Algorithm
+ALGO_NAMES = ("naive", "numpy", "im2col", "fft", "winograd", "winograd_f2",
+              "winograd_f4", "winograd_f6", "numba", "cuda")
+
+
+@dataclass(frozen=True)
+class Input:
+    """One array argument of an op."""
+    name: str
+    optional: bool = False
+    differentiable: bool = True
+
+
+class Algorithm:
+    """One algorithm for one or more ops: a forward, a backward and what it supports.
+
+    ``supports(plan)`` returns None when the case is supported, else a short reason.
+    ``slow=True`` marks plain loops: tests and the harness use them on small cases only.
+    ``available()`` says whether the algorithm can run on this machine (CUDA needs a GPU
+    or the simulator).
+    """
+
+    def __init__(self, name: str, ops: tuple[str, ...], slow: bool = False,
+                 available: Callable[[], bool] | None = None, doc: str = ""):
+        if name not in ALGO_NAMES:
+            raise ValueError(f"algorithm name {name!r} is not one of {ALGO_NAMES}")
+        self.name, self.ops, self.slow, self.doc = name, tuple(ops), slow, doc
+        self._available = available or (lambda: True)
+        self._forward = self._backward = None
+        self._supports: Callable[[Any], str | None] = lambda plan: None
+        self.phases: dict[str, float] = {}  # filled by algorithms that time their phases
+        for op in self.ops:
+            algos = ALGORITHMS.setdefault(op, {})
+            if name in algos:
+                raise ValueError(f"algorithm {name!r} registered twice for op {op!r}")
+            algos[name] = self
+
+    def forward(self, fn):
+        self._forward = fn
+        return fn
+
+    def backward(self, fn):
+        self._backward = fn
+        return fn
+
+    def supports(self, fn):
+        self._supports = fn
+        return fn
+
+    def available(self) -> bool:
+        return bool(self._available())
+
+    def why_not(self, plan) -> str | None:
+        """None if this algorithm computes the case, else the reason it does not."""
+        if not self.available():
+            return f"{self.name} is not available on this machine"
+        return self._supports(plan)
+
+    def run_forward(self, arrays, plan):
+        return self._forward(*arrays, plan)
+
+    def run_backward(self, grad_out, arrays, plan):
+        if self._backward is None:
+            raise NotImplementedError(f"{self.name} has no backward")
+        return self._backward(grad_out, *arrays, plan)
+
+
+class Op:
+    """A callable operation named and parametrised like its torch.nn.functional twin.
+
+    Subclasses declare ``inputs`` (array arguments in order) and ``defaults`` (keyword
+    parameters in order, with torch's defaults), and implement ``plan``: validate the
+    shapes and parameters, return a hashable plan with at least ``out_shape`` and
+    ``dtype``.  ``cost_of(plan)`` returns params, macs, flops and bytes.
+    """
+
+    inputs: tuple[Input, ...] = ()
+    defaults: dict[str, Any] = {}
+
+    def __init__(self, name: str, doc: str = ""):
+        self.name = self.__name__ = name
+        self.__doc__ = doc or self.__doc__
+        if name in OPS:
+            raise ValueError(f"op {name!r} defined twice")
+        OPS[name] = self
+        params = [inspect.Parameter(i.name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                    default=None if i.optional else inspect.Parameter.empty)
+                  for i in self.inputs]
+        params += [inspect.Parameter(k, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=v)
+                   for k, v in self.defaults.items()]
+        self.__signature__ = inspect.Signature(params)
+
+    # ---- to be provided by each op family -------------------------------------------
+    def plan(self, shapes: tuple, dtype: np.dtype, params: dict):
+        raise NotImplementedError
+
+    def cost_of(self, plan) -> dict:
+        raise NotImplementedError
+
+    # ---- the public interface --------------------------------------------------------
+    def __call__(self, *args, algo: str = "auto", **kwargs):
+        arrays, params = self._bind(args, kwargs)
+        arrays, dtype = _arrays.check_inputs(self.name, self.inputs, arrays)
+        plan = self.plan(_shapes(arrays), dtype, params)
+        return self.resolve(algo, plan, "forward").run_forward(arrays, plan)
+
+    def backward(self, grad_out, *args, algo: str = "auto", **kwargs):
+        """Gradients of every array input, in order (None where absent or not differentiable)."""
+        arrays, params = self._bind(args, kwargs)
+        arrays, dtype = _arrays.check_inputs(self.name, self.inputs, arrays)
+        plan = self.plan(_shapes(arrays), dtype, params)
+        grad_out = _arrays.check_grad(self.name, grad_out, plan.out_shape, dtype)
+        grads = self.resolve(algo, plan, "backward").run_backward(grad_out, arrays, plan)
+        return tuple(None if (a is None or not i.differentiable) else g
+                     for a, i, g in zip(arrays, self.inputs, grads))
+
+    def algos(self) -> list[str]:
+        """The algorithms implemented for this op and runnable on this machine."""
+        return [n for n, a in self.registered().items() if a.available()]
+
+    def registered(self) -> dict[str, Algorithm]:
+        return dict(ALGORITHMS.get(self.name, {}))
+
+    def supports(self, algo: str, *shapes, dtype=np.float32, **params) -> bool:
+        """Whether ``algo`` computes this case; never raises for a bad case."""
+        try:
+            plan = self._plan_from_shapes(shapes, dtype, params)
+        except (ValueError, TypeError):
+            return False
+        if algo == "auto":
+            return bool(self.candidates(plan))
+        a = ALGORITHMS.get(self.name, {}).get(algo)
+        return a is not None and a.why_not(plan) is None
+
+    def why_not(self, algo: str, plan) -> str | None:
+        a = ALGORITHMS.get(self.name, {}).get(algo)
+        if a is None:
+            return f"{algo!r} is not implemented for {self.name}"
+        return a.why_not(plan)
+
+    def output_shape(self, *shapes, **params) -> tuple:
+        out = self._plan_from_shapes(shapes, np.float64, params).out_shape
+        return out
+
+    def cost(self, *shapes, dtype=np.float32, **params) -> dict:
+        return self.cost_of(self._plan_from_shapes(shapes, dtype, params))
+
+    def choose(self, *shapes, dtype=np.float32, direction: str = "forward", **params) -> str:
+        """The algorithm that ``algo="auto"`` uses for this case."""
+        from kernels import _auto
+        return _auto.choose(self, self._plan_from_shapes(shapes, dtype, params), direction)
+
+    def candidates(self, plan) -> list[str]:
+        return [n for n, a in ALGORITHMS.get(self.name, {}).items() if a.why_not(plan) is None]
+
+    def resolve(self, algo: str, plan, direction: str) -> Algorithm:
+        if not isinstance(algo, str):
+            raise TypeError(f"{self.name}: algo must be a string, got {type(algo).__name__}")
+        if algo == "auto":
+            from kernels import _auto
+            algo = _auto.choose(self, plan, direction)
+        registered = ALGORITHMS.get(self.name, {})
+        if algo not in registered:
+            raise ValueError(f"{self.name}: algo must be one of {['auto', *registered]}, "
+                             f"got {algo!r}")
+        reason = registered[algo].why_not(plan)
+        if reason is not None:
+            raise ValueError(f"{self.name}: algo={algo!r} does not support this case: {reason}")
+        return registered[algo]
+
+    def __repr__(self):
+        return f"<op {self.name}{self.__signature__}>"
+
+    # ---- helpers ----------------------------------------------------------------------
+    def _bind(self, args, kwargs):
+        try:
+            bound = self.__signature__.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{self.name}: {e}") from None
+        bound.apply_defaults()
+        n = len(self.inputs)
+        values = list(bound.arguments.values())
+        return values[:n], dict(zip(list(bound.arguments)[n:], values[n:]))
+
+    def _plan_from_shapes(self, shapes, dtype, params):
+        arrays, params = self._bind(shapes, params)
+        for i, s in zip(self.inputs, arrays):
+            if s is not None and not (isinstance(s, tuple) and all(isinstance(d, (int, np.integer)) for d in s)):
+                raise TypeError(f"{self.name}: shape of {i.name} must be a tuple of ints, got {s!r}")
+            if s is None and not i.optional:
+                raise TypeError(f"{self.name}: missing the shape of {i.name}")
+        return self.plan(tuple(None if s is None else tuple(int(d) for d in s) for s in arrays),
+                         _arrays.check_dtype(self.name, dtype), params)
+
+
+def _shapes(arrays):
+    return tuple(None if a is None else a.shape for a in arrays)
+
+
+def ops() -> list[str]:
+    """Every op name."""
+    return sorted(OPS)

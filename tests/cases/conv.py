@@ -1,0 +1,35 @@
+"""conv1d/2d/3d and pointwise cases: real shapes and every edge case of the parameters."""
+from tests.cases import Case, cases
+
+cases("conv1d",
+      Case("basic", ((2, 3, 11), (4, 3, 3), (4,))),
+      Case("stride2-pad1-dil2", ((2, 4, 13), (6, 4, 3), (6,)), dict(stride=2, padding=1, dilation=2)),
+      Case("same-even-kernel", ((1, 2, 10), (3, 2, 4), None), dict(padding="same")),
+      Case("full", ((2, 3, 7), (2, 3, 3), None), dict(padding="full", dilation=2)),
+      Case("groups3", ((2, 6, 9), (9, 2, 3), (9,)), dict(groups=3, padding="valid")),
+      Case("stride-gt-kernel", ((1, 3, 16), (2, 3, 2), None), dict(stride=5)),
+      Case("wav-layer", ((2, 16, 64), (32, 16, 5), (32,)), dict(stride=2, padding=2)))
+
+cases("conv2d",
+      Case("3x3-pad1", ((2, 3, 7, 8), (4, 3, 3, 3), (4,)), dict(padding=1)),
+      Case("1x1", ((2, 5, 6, 6), (7, 5, 1, 1), None)),
+      Case("rect-stride", ((1, 3, 9, 10), (4, 3, 3, 2), (4,)), dict(stride=(2, 3), padding=(1, 0))),
+      Case("dilation-with-padding", ((2, 2, 9, 9), (3, 2, 3, 3), (3,)), dict(dilation=2, padding=2)),
+      Case("groups2", ((1, 6, 6, 7), (4, 3, 3, 3), (4,)), dict(groups=2, padding=1)),
+      Case("depthwise-x2", ((2, 4, 6, 6), (8, 1, 3, 3), None), dict(groups=4)),
+      Case("same-even-dilated", ((1, 3, 8, 7), (2, 3, 4, 4), (2,)), dict(padding="same", dilation=(1, 2))),
+      Case("full", ((1, 2, 5, 6), (3, 2, 3, 2), None), dict(padding="full")),
+      Case("stride-gt-kernel", ((1, 3, 11, 11), (2, 3, 2, 2), (2,)), dict(stride=4)),
+      Case("kernel-equals-input", ((1, 1, 5, 5), (1, 1, 5, 5), (1,)), dict(padding="valid")),
+      Case("resnet-stride2", ((2, 16, 14, 14), (32, 16, 3, 3), (32,)), dict(stride=2, padding=1)),
+      Case("alexnet-conv1-small", ((1, 3, 35, 35), (8, 3, 11, 11), (8,)), dict(stride=4, padding=2)))
+
+cases("conv3d",
+      Case("3x3x3-pad1", ((1, 2, 5, 6, 5), (3, 2, 3, 3, 3), (3,)), dict(padding=1)),
+      Case("stride-dil-groups", ((2, 4, 7, 7, 7), (4, 2, 2, 3, 3), None),
+           dict(stride=(1, 2, 2), dilation=(2, 1, 1), groups=2)),
+      Case("same-even", ((1, 2, 4, 5, 6), (2, 2, 2, 3, 2), (2,)), dict(padding="same")))
+
+cases("pointwise_conv2d",
+      Case("bottleneck", ((2, 6, 5, 5), (4, 6, 1, 1), (4,))),
+      Case("no-bias", ((1, 8, 3, 7), (16, 8, 1, 1), None)))

@@ -1,0 +1,67 @@
+"""The one checker every registry-wide test uses (after tinygrad's helper_test_op)."""
+import numpy as np
+
+import kernels
+import reference
+from kernels._arrays import poison
+from kernels.tolerances import rel_err, tolerance
+
+SLOW_MACS = 60_000  # plain-loop algorithms only run cases this small
+SEED = 20261123
+
+
+def layout(a, how):
+    """The same values as a Fortran-ordered array or a strided view."""
+    if a is None or how == "C":
+        return a
+    if how == "F":
+        return np.asfortranarray(a)
+    big = np.empty(tuple(2 * d for d in a.shape), a.dtype)
+    view = big[tuple(slice(None, None, 2) for _ in a.shape)]
+    view[...] = a
+    return view
+
+
+def copies(arrays):
+    return [None if a is None else a.copy() for a in arrays]
+
+
+def check_op(op_name, algo, case, dtype, how="C"):
+    """Forward and every gradient of ``algo`` against torch float64, outputs NaN-poisoned."""
+    op = kernels.OPS[op_name]
+    rng = np.random.default_rng(SEED)
+    arrays = case.arrays(rng, dtype)
+    tol = tolerance(algo, dtype)
+    with poison():
+        out = op(*[layout(a, how) for a in copies(arrays)], algo=algo, **case.params)
+    ref = reference.forward(op_name, *copies(arrays), **case.params)
+    _compare(f"{op_name}[{algo}] forward", out, ref, tol, dtype)
+
+    main = ref[0] if isinstance(ref, tuple) else ref
+    gy = rng.standard_normal(main.shape).astype(dtype)
+    with poison():
+        grads = op.backward(layout(gy, how), *[layout(a, how) for a in copies(arrays)],
+                            algo=algo, **case.params)
+    ref_grads = reference.grad(op_name, gy, *copies(arrays), **case.params)
+    assert len(grads) == len(op.inputs), f"{op_name}: backward returned {len(grads)} gradients"
+    for spec, g, r in zip(op.inputs, grads, ref_grads):
+        if r is None:
+            assert g is None, f"{op_name}[{algo}]: gradient of {spec.name} should be None"
+        else:
+            _compare(f"{op_name}[{algo}] grad {spec.name}", g, r, tol, dtype)
+
+
+def _compare(what, out, ref, tol, dtype):
+    if isinstance(ref, tuple):
+        assert isinstance(out, tuple) and len(out) == len(ref), f"{what}: expected {len(ref)} outputs"
+        for o, r in zip(out, ref):
+            _compare(what, o, r, tol, dtype)
+        return
+    assert isinstance(out, np.ndarray), f"{what}: returned {type(out).__name__}, not an array"
+    assert out.shape == ref.shape, f"{what}: shape {out.shape}, torch gives {ref.shape}"
+    if np.issubdtype(ref.dtype, np.floating):
+        assert out.dtype == dtype, f"{what}: dtype {out.dtype}, expected {np.dtype(dtype)}"
+        err = rel_err(out, ref)
+        assert err < tol, f"{what}: relative error {err:.3g} >= {tol:g} ({np.dtype(dtype)})"
+    else:
+        assert np.array_equal(out, ref), f"{what}: integer output differs from torch"

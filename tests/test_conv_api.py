@@ -1,0 +1,120 @@
+"""conv ops: validation before any kernel runs, output shapes as torch computes them, cost."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import kernels
+
+rng = np.random.default_rng(0)
+
+
+def rand(*shape, dtype=np.float64):
+    return rng.standard_normal(shape).astype(dtype)
+
+
+X, W, B = rand(2, 4, 8, 8), rand(6, 4, 3, 3), rand(6)
+
+BAD = [  # (kwargs overriding the good call, exception, words the message must contain)
+    (dict(input=rand(4, 8, 8)), ValueError, "input"),
+    (dict(weight=rand(6, 4, 3)), ValueError, "weight"),
+    (dict(weight=rand(6, 3, 3, 3)), ValueError, "weight"),
+    (dict(groups=3), ValueError, "groups"),
+    (dict(groups=0), ValueError, "groups"),
+    (dict(stride=0), ValueError, "stride"),
+    (dict(stride=(1, -1)), ValueError, "stride"),
+    (dict(dilation=0), ValueError, "dilation"),
+    (dict(padding=-1), ValueError, "padding"),
+    (dict(padding="reflect"), ValueError, "padding"),
+    (dict(padding=(1, 1, 1)), ValueError, "padding"),
+    (dict(padding=1.5), TypeError, "padding"),
+    (dict(padding="same", stride=2), ValueError, "padding='same'"),
+    (dict(weight=rand(6, 4, 11, 11)), ValueError, "weight"),
+    (dict(dilation=5), ValueError, "weight"),
+    (dict(input=rand(2, 4, 8, 8).astype(np.int64)), TypeError, "input"),
+    (dict(input=[[1.0]]), TypeError, "input"),
+    (dict(weight=rand(6, 4, 3, 3, dtype=np.float32)), TypeError, "weight"),
+    (dict(bias=rand(5)), ValueError, "bias"),
+    (dict(algo="bogus"), ValueError, "algo"),
+    (dict(algo=3), TypeError, "algo"),
+    (dict(strides=2), TypeError, "strides"),
+]
+
+
+@pytest.mark.parametrize("algo", kernels.conv2d.algos())
+@pytest.mark.parametrize("bad,exc,words", BAD, ids=[f"{b}" for b, _, _ in BAD])
+def test_bad_input_is_named(algo, bad, exc, words):
+    kw = dict(input=X, weight=W, bias=B, algo=algo) | bad
+    with pytest.raises(exc, match=words.replace("(", r"\(").replace("[", r"\[")):
+        kernels.conv2d(**kw)
+
+
+@pytest.mark.parametrize("algo", kernels.conv2d.algos())
+def test_bad_grad_out_is_named(algo):
+    with pytest.raises(ValueError, match="grad_out"):
+        kernels.conv2d.backward(rand(2, 6, 5, 5), X, W, B, algo=algo)
+    with pytest.raises(TypeError, match="grad_out"):
+        kernels.conv2d.backward(rand(2, 6, 6, 6).astype(np.float32), X, W, B, algo=algo)
+
+
+def test_pointwise_rejects_a_3x3_weight():
+    with pytest.raises(ValueError, match="weight"):
+        kernels.pointwise_conv2d(X, W)
+
+
+def test_supports_never_raises():
+    assert kernels.conv2d.supports("im2col", X.shape, W.shape, stride=1)
+    assert not kernels.conv2d.supports("im2col", X.shape, W.shape, stride=0)
+    assert not kernels.conv2d.supports("nonexistent", X.shape, W.shape)
+    assert not kernels.conv2d.supports("im2col", (1, 2), W.shape)
+
+
+SHAPE_CASES = [
+    ((1, 3, 10), (4, 3, 3), dict(stride=3, padding=2, dilation=2)),
+    ((1, 3, 9, 10), (4, 3, 4, 3), dict(padding="same")),
+    ((1, 3, 9, 10), (4, 3, 2, 5), dict(padding="valid", stride=(2, 1))),
+    ((2, 4, 7, 9, 8), (2, 2, 3, 2, 3), dict(padding=(1, 0, 2), stride=2, groups=2)),
+    ((1, 2, 5, 5), (3, 2, 3, 3), dict(padding=(4, 1), dilation=(1, 2))),
+]
+
+
+@pytest.mark.parametrize("x,w,params", SHAPE_CASES)
+def test_output_shape_matches_torch(x, w, params):
+    nd = len(x) - 2
+    op = {1: kernels.conv1d, 2: kernels.conv2d, 3: kernels.conv3d}[nd]
+    fn = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}[nd]
+    expected = fn(torch.zeros(x), torch.zeros(w), **params).shape
+    assert op.output_shape(x, w, **params) == tuple(expected)
+
+
+def test_full_padding_shape():
+    # every superimposition: out = in + (k - 1) * dilation
+    assert kernels.conv1d.output_shape((1, 1, 10), (1, 1, 3), padding="full", dilation=2) == (1, 1, 14)
+
+
+def test_cost_of_alexnet_first_layer():
+    # 96 filters of 3x11x11 plus 96 biases; 55x55 outputs, each 363 MACs
+    c = kernels.conv2d.cost((1, 3, 227, 227), (96, 3, 11, 11), (96,), stride=4)
+    assert c["params"] == 96 * 3 * 11 * 11 + 96 == 34_944
+    assert c["macs"] == 96 * 55 * 55 * 363 == 105_415_200
+    assert c["flops"] == 2 * c["macs"]
+    assert c["bytes"] == 4 * (3 * 227 * 227 + 34_944 + 96 * 55 * 55)
+
+
+def test_cost_of_grouped_conv_and_dtype():
+    c = kernels.conv2d.cost((2, 8, 10, 10), (8, 2, 3, 3), padding=1, groups=4, dtype=np.float64)
+    assert c["params"] == 8 * 2 * 9
+    assert c["macs"] == 2 * 8 * 100 * 2 * 9
+    assert c["bytes"] == 8 * (2 * 8 * 100 + 8 * 2 * 9 + 2 * 8 * 100)
+
+
+def test_op_surface():
+    assert {"conv1d", "conv2d", "conv3d", "pointwise_conv2d"} <= set(kernels.ops())
+    assert {"naive", "im2col", "numba"} <= set(kernels.conv2d.algos())
+    assert kernels.conv2d.choose(X.shape, W.shape, dtype=np.float64) in kernels.conv2d.algos()
+
+
+def test_positional_and_keyword_calls_agree():
+    a = kernels.conv2d(X, W, B, 2, 1, 1, 1, algo="im2col")
+    b = kernels.conv2d(input=X, weight=W, bias=B, stride=2, padding=1, algo="im2col")
+    np.testing.assert_array_equal(a, b)
