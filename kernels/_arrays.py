@@ -48,10 +48,20 @@ def check_inputs(op: str, inputs, arrays):
                 raise TypeError(f"{op}: {spec.name} is required")
             out.append(None)
             continue
+        if spec.index:
+            out.append(check_index(op, spec.name, a))
+            continue
         a = check_array(op, spec.name, a, dtype)
         dtype = a.dtype
         out.append(a)
     return out, dtype
+
+
+def check_index(op: str, name: str, a) -> np.ndarray:
+    if not isinstance(a, np.ndarray) or not np.issubdtype(a.dtype, np.integer):
+        got = a.dtype if isinstance(a, np.ndarray) else type(a).__name__
+        raise TypeError(f"{op}: {name} must be an integer NumPy array, got {got}")
+    return np.ascontiguousarray(a, dtype=np.int64)
 
 
 def check_grad(op: str, grad_out, shape: tuple, dtype) -> np.ndarray:

@@ -32,10 +32,12 @@ ALGO_NAMES = ("naive", "numpy", "im2col", "fft", "winograd", "winograd_f2",
 
 @dataclass(frozen=True)
 class Input:
-    """One array argument of an op."""
+    """One array argument of an op.  ``index=True`` marks an integer array (pooling
+    indices): it is passed as contiguous int64 and has no gradient."""
     name: str
     optional: bool = False
     differentiable: bool = True
+    index: bool = False
 
 
 class Algorithm:
@@ -138,7 +140,7 @@ class Op:
         plan = self.plan(_shapes(arrays), dtype, params)
         grad_out = _arrays.check_grad(self.name, grad_out, plan.out_shape, dtype)
         grads = self.resolve(algo, plan, "backward").run_backward(grad_out, arrays, plan)
-        return tuple(None if (a is None or not i.differentiable) else g
+        return tuple(None if (a is None or not i.differentiable or i.index) else g
                      for a, i, g in zip(arrays, self.inputs, grads))
 
     def algos(self) -> list[str]:

@@ -25,8 +25,10 @@ def ref(name):
 def tensor(a, requires_grad=False):
     if a is None:
         return None
-    t = torch.tensor(np.asarray(a, np.float64))
-    return t.requires_grad_(requires_grad)
+    a = np.asarray(a)
+    if np.issubdtype(a.dtype, np.integer):
+        return torch.tensor(a, dtype=torch.int64)
+    return torch.tensor(a.astype(np.float64)).requires_grad_(requires_grad)
 
 
 def to_numpy(out):
@@ -46,7 +48,7 @@ def grad(op, grad_out, *arrays, **params):
     name = getattr(op, "name", op)
     import kernels
     inputs = kernels.OPS[name].inputs
-    ts = [tensor(a, requires_grad=(a is not None and i.differentiable))
+    ts = [tensor(a, requires_grad=(a is not None and i.differentiable and not i.index))
           for a, i in zip(arrays, inputs)]
     out = _lookup(name)(*ts, **params)
     if isinstance(out, (tuple, list)):

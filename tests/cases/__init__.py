@@ -24,7 +24,8 @@ class Case:
     def arrays(self, rng, dtype):
         made = self.make(rng) if self.make else [
             None if s is None else rng.standard_normal(s) for s in self.shapes]
-        return [None if a is None else np.asarray(a, dtype) for a in made]
+        return [None if a is None else np.asarray(a, dtype)
+                if np.issubdtype(np.asarray(a).dtype, np.floating) else np.asarray(a) for a in made]
 
 
 def cases(op: str, *items: Case) -> None:
