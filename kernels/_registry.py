@@ -126,6 +126,15 @@ class Op:
     def cost_of(self, plan) -> dict:
         raise NotImplementedError
 
+    def make_inputs(self, shapes: tuple, params: dict, rng) -> list:
+        """Valid random float64 inputs for these shapes (None where a shape is None).
+
+        Zero-mean standard normals by default; ops whose inputs must satisfy more (pooling
+        indices, positive variances, probabilities) override this.  Tests and the harness
+        both draw their inputs here.
+        """
+        return [None if s is None else rng.standard_normal(s) for s in shapes]
+
     # ---- the public interface --------------------------------------------------------
     def __call__(self, *args, algo: str = "auto", **kwargs):
         arrays, params = self._bind(args, kwargs)

@@ -30,7 +30,7 @@ def check_op(op_name, algo, case, dtype, how="C"):
     """Forward and every gradient of ``algo`` against torch float64, outputs NaN-poisoned."""
     op = kernels.OPS[op_name]
     rng = np.random.default_rng(SEED)
-    arrays = case.arrays(rng, dtype)
+    arrays = case.arrays(rng, dtype, op)
     tol = tolerance(algo, dtype)
     with poison():
         out = op(*[layout(a, how) for a in copies(arrays)], algo=algo, **case.params)

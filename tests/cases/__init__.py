@@ -19,11 +19,10 @@ class Case:
     id: str
     shapes: tuple                    # one per op input; None where the input is absent
     params: dict = field(default_factory=dict)
-    make: Callable | None = None     # rng -> list of float64 arrays (else standard normals)
+    make: Callable | None = None     # rng -> list of float64 arrays (else op.make_inputs)
 
-    def arrays(self, rng, dtype):
-        made = self.make(rng) if self.make else [
-            None if s is None else rng.standard_normal(s) for s in self.shapes]
+    def arrays(self, rng, dtype, op):
+        made = self.make(rng) if self.make else op.make_inputs(self.shapes, self.params, rng)
         return [None if a is None else np.asarray(a, dtype)
                 if np.issubdtype(np.asarray(a).dtype, np.floating) else np.asarray(a) for a in made]
 
