@@ -1,28 +1,42 @@
-"""Direct convolution in parallel Numba loops, forward and both gradients.
+"""Direct convolution in parallel Numba loops, register-blocked, forward and both gradients.
 
 Every case runs as a 3D convolution of 5-D arrays (N, C, D, H, W): conv1d and conv2d add
-unit dimensions, which costs nothing and compiles one kernel per dtype.  The input is
-padded once on the host so the inner loops need no bounds checks; the innermost loop runs
-along the contiguous output row, which LLVM vectorises.
+unit dimensions, which costs nothing and compiles one kernel per dtype.
 
-Parallel work is split so that no two threads write the same element: the forward over
-(image, block of output channels, output row), the input gradient over (image, input
-channel), the weight gradient over (output channel, input channel).
+Forward, an implicit GEMM: weights are packed once into blocks of VW output channels,
+(G, K/G/VW, C/G*T*R*S, VW); for each tile of OB consecutive output pixels the OB inputs of
+every kernel tap are packed into a small panel, and every channel block sweeps it.  The
+micro-kernel accumulates an OB x VW tile over the taps in a stack array that LLVM keeps in
+registers: per tap, one vector load of VW weights, OB broadcasts and OB vector FMAs (for
+float32 on AVX2: 12 accumulator registers + 2 weight registers + 1 broadcast), emitted
+explicitly by ``kernels._numba_util.fma_rows``; both operands stream sequentially.
+Parallel tasks are (image, group, output row): no two write the same element.
+
+Input gradient: the transposed convolution, i.e. a stride-1 convolution of the
+zero-upsampled grad_out with the spatially flipped kernel, input and output channels swapped
+within each group (Dumoulin & Visin 2016, "A guide to convolution arithmetic") -- computed
+by the forward kernel itself.
+
+Weight gradient: a GEMM, grad_w (K, C*T*R*S) = grad_out (K, N*P*Q) @ patches^T, register
+blocked the same way: a tile of OB kernel taps x VW output channels reduces over every
+output pixel; grad_out is packed so VW channels of one pixel are contiguous.
 """
 import numpy as np
-from numba import njit, prange
+from numba import carray, njit, prange
 
 from kernels._arrays import empty
+from kernels._numba_util import fma_rows, fma_rows_gather, stack_empty
 from kernels._registry import Algorithm
-from kernels.conv.im2col import pad
 from kernels.conv.plan import CONV_OPS
 
-numba_cpu = Algorithm("numba", ops=CONV_OPS, doc="direct loops, Numba parallel JIT")
+numba_cpu = Algorithm("numba", ops=CONV_OPS, doc="register-blocked direct loops, Numba parallel JIT")
 
-# 'contract' lets LLVM fuse a*b+c into an FMA and 'reassoc' lets it vectorise the
-# reductions of the weight gradient; both are within the numba rows of the tolerance table.
+# 'contract' lets LLVM fuse a*b+c into an FMA and 'reassoc' lets it vectorise reductions;
+# both are within the numba rows of the tolerance table.
 FASTMATH = {"contract", "reassoc"}
-KB = 4  # output channels computed together: each input row loaded once feeds KB of them
+VW = 16  # output channels per block: two AVX2 vectors of float32
+OB = 6   # output pixels (forward) or kernel taps (weight gradient) per micro-tile
+TILE = OB * VW  # accumulators per micro-tile (a compile-time constant for stack_empty)
 
 
 def as5d(a, nd):
@@ -30,117 +44,193 @@ def as5d(a, nd):
     return a.reshape(a.shape[:2] + (1,) * (3 - nd) + a.shape[2:])
 
 
-def pad3(t, nd, fill):
+def lift(t, nd, fill):
     return (fill,) * (3 - nd) + tuple(t)
 
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
-def _forward(xp, w, b, y, stride, dil, G):
-    N = xp.shape[0]
-    K, Cg, T, R, S = w.shape
-    OD, OH, OW = y.shape[2], y.shape[3], y.shape[4]
+def _forward(xp, wb, bb, y, stride, dil):
+    N, C, Dp, Hp, Wp = xp.shape
+    G, KB, Cg, T, R, S, _ = wb.shape
+    K, OD, OH, OW = y.shape[1], y.shape[2], y.shape[3], y.shape[4]
+    Kg = K // G
     sd, sh, sw = stride
     dd, dh, dw = dil
-    Kg = K // G
-    nkb = (Kg + KB - 1) // KB
-    for task in prange(N * G * nkb * OD * OH):
+    xf, wf = xp.ravel(), wb.ravel()
+    taps = Cg * T * R * S
+    ntile = (OW + OB - 1) // OB
+    for task in prange(N * G * OD * OH):
         oh = task % OH
         od = (task // OH) % OD
-        kb = (task // (OH * OD)) % nkb
-        g = (task // (OH * OD * nkb)) % G
-        n = task // (OH * OD * nkb * G)
-        k0 = g * Kg + kb * KB
-        k1 = min(k0 + KB, (g + 1) * Kg)
-        for k in range(k0, k1):
-            y[n, k, od, oh, :] = b[k]
-        for c in range(Cg):
-            ci = g * Cg + c
-            for t in range(T):
-                for r in range(R):
-                    xrow = xp[n, ci, od * sd + t * dd, oh * sh + r * dh]
-                    for s in range(S):
-                        off = s * dw
-                        for k in range(k0, k1):
-                            wv = w[k, c, t, r, s]
-                            yrow = y[n, k, od, oh]
-                            for ow in range(OW):
-                                yrow[ow] += wv * xrow[ow * sw + off]
+        g = (task // (OH * OD)) % G
+        n = task // (OH * OD * G)
+        panel = np.empty(taps * OB, xp.dtype)
+        accp = stack_empty(TILE, xp.dtype)
+        acc = carray(accp, (OB, VW))
+        for tile in range(ntile):
+            # the last tile is shifted back to end at the row's edge (recomputing a few
+            # outputs) so no tile reads past the input; rows shorter than a tile are padded
+            ow0 = min(tile * OB, OW - OB) if OW >= OB else 0
+            i = 0
+            for c in range(Cg):  # pack the OB inputs of every tap, tap-major
+                for t in range(T):
+                    for r in range(R):
+                        xrow = ((((n * C + g * Cg + c) * Dp + od * sd + t * dd) * Hp
+                                 + oh * sh + r * dh) * Wp + ow0 * sw)
+                        for s in range(S):
+                            for j in range(OB):
+                                panel[i] = xf[xrow + s * dw + j * sw]
+                                i += 1
+            for kb in range(KB):
+                for j in range(OB):
+                    for v in range(VW):
+                        acc[j, v] = bb[(g * KB + kb) * VW + v]
+                wblock = (g * KB + kb) * taps * VW
+                for tap in range(taps):
+                    fma_rows(accp, OB, panel, tap * OB, 1, wf, wblock + tap * VW, VW)
+                for v in range(min(VW, Kg - kb * VW)):
+                    for j in range(min(OB, OW)):
+                        y[n, g * Kg + kb * VW + v, od, oh, ow0 + j] = acc[j, v]
 
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
-def _grad_input(gy, w, gxp, stride, dil, G):
-    N, C = gxp.shape[0], gxp.shape[1]
-    K, Cg, T, R, S = w.shape
-    OD, OH, OW = gy.shape[2], gy.shape[3], gy.shape[4]
+def _grad_weight(xp, gyb, gw, stride, dil):
+    N, Dp, Hp, C, Wp = xp.shape
+    G, KB, _, OD, OH, OW, _ = gyb.shape
+    K, Cg, T, R, S = gw.shape
+    Kg = K // G
     sd, sh, sw = stride
     dd, dh, dw = dil
-    Kg = K // G
-    for task in prange(N * C):
-        n = task // C
-        ci = task % C
-        g = ci // Cg
-        c = ci - g * Cg
-        for k in range(g * Kg, (g + 1) * Kg):
+    xf, gf = xp.ravel(), gyb.ravel()
+    taps = Cg * T * R * S
+    nj = (taps + OB - 1) // OB
+    for task in prange(G * KB * nj):
+        jb = task % nj
+        kb = (task // nj) % KB
+        g = task // (nj * KB)
+        accp = stack_empty(TILE, xp.dtype)
+        acc = carray(accp, (OB, VW))
+        offp = stack_empty(OB, np.int64)
+        offs = carray(offp, (OB,))
+        for j in range(OB):
+            e = min(jb * OB + j, taps - 1)  # a repeated tap pads the last tile; not stored
+            s, r = e % S, (e // S) % R
+            t, c = (e // (S * R)) % T, e // (S * R * T)
+            offs[j] = ((t * dd * Hp + r * dh) * C + g * Cg + c) * Wp + s * dw
+            for v in range(VW):
+                acc[j, v] = 0.0
+        for n in range(N):
             for od in range(OD):
                 for oh in range(OH):
-                    gyrow = gy[n, k, od, oh]
-                    for t in range(T):
-                        for r in range(R):
-                            gxrow = gxp[n, ci, od * sd + t * dd, oh * sh + r * dh]
-                            for s in range(S):
-                                wv = w[k, c, t, r, s]
-                                off = s * dw
-                                for ow in range(OW):
-                                    gxrow[ow * sw + off] += wv * gyrow[ow]
+                    xbase = ((n * Dp + od * sd) * Hp + oh * sh) * C * Wp
+                    gbase = ((((g * KB + kb) * N + n) * OD + od) * OH + oh) * OW * VW
+                    for ow in range(OW):
+                        fma_rows_gather(accp, OB, xf, xbase + ow * sw, offp, gf, gbase + ow * VW, VW)
+        for j in range(min(OB, taps - jb * OB)):
+            e = jb * OB + j
+            s, r = e % S, (e // S) % R
+            t, c = (e // (S * R)) % T, e // (S * R * T)
+            for v in range(min(VW, Kg - kb * VW)):
+                gw[g * Kg + kb * VW + v, c, t, r, s] = acc[j, v]
 
 
-@njit(parallel=True, cache=True, fastmath=FASTMATH)
-def _grad_weight(gy, xp, gw, stride, dil, G):
-    N = xp.shape[0]
-    K, Cg, T, R, S = gw.shape
-    OD, OH, OW = gy.shape[2], gy.shape[3], gy.shape[4]
-    sd, sh, sw = stride
-    dd, dh, dw = dil
-    Kg = K // G
-    for task in prange(K * Cg):
-        k = task // Cg
-        c = task % Cg
-        ci = (k // Kg) * Cg + c
-        for t in range(T):
-            for r in range(R):
-                for s in range(S):
-                    acc = 0.0
-                    off = s * dw
-                    for n in range(N):
-                        for od in range(OD):
-                            for oh in range(OH):
-                                xrow = xp[n, ci, od * sd + t * dd, oh * sh + r * dh]
-                                gyrow = gy[n, k, od, oh]
-                                for ow in range(OW):
-                                    acc += gyrow[ow] * xrow[ow * sw + off]
-                    gw[k, c, t, r, s] = acc
+def _blocks(Kg):
+    return -(-Kg // VW)
 
 
-def _geometry(p):
-    return pad3(p.stride, p.nd, 1), pad3(p.dilation, p.nd, 1)
+def pack_weight(w5, G):
+    """(K, Cg, T, R, S) -> (G, KB, Cg, T, R, S, VW), zero-padded to whole channel blocks."""
+    K, Cg = w5.shape[:2]
+    Kg, KB = K // G, _blocks(K // G)
+    wb = np.zeros((G, KB * VW) + w5.shape[1:], w5.dtype)
+    wb[:, :Kg] = w5.reshape((G, Kg) + w5.shape[1:])
+    return np.ascontiguousarray(wb.reshape((G, KB, VW) + w5.shape[1:]).transpose(0, 1, 3, 4, 5, 6, 2))
+
+
+def pack_grad_out(gy5, G):
+    """(N, K, OD, OH, OW) -> (G, KB, N, OD, OH, OW, VW), zero-padded channel blocks."""
+    N, K = gy5.shape[:2]
+    Kg, KB = K // G, _blocks(K // G)
+    gb = np.zeros((N, G, KB * VW) + gy5.shape[2:], gy5.dtype)
+    gb[:, :, :Kg] = gy5.reshape((N, G, Kg) + gy5.shape[2:])
+    return np.ascontiguousarray(gb.reshape((N, G, KB, VW) + gy5.shape[2:]).transpose(1, 2, 0, 4, 5, 6, 3))
+
+
+def row_major(x5, pad_lo, pad_hi):
+    """(N, C, D, H, W) -> zero-padded (N, D, H, C, W), in one copy.
+
+    With the channels of one input row next to each other, the rows a tile reads for all
+    channels are one contiguous slab instead of C rows a whole plane apart (which costs a
+    TLB miss per channel on large planes)."""
+    N, C = x5.shape[:2]
+    size = [s + lo + hi for s, lo, hi in zip(x5.shape[2:], pad_lo, pad_hi)]
+    xt = np.zeros((N, size[0], size[1], C, size[2]), x5.dtype)
+    inner = tuple(slice(lo, lo + s) for lo, s in zip(pad_lo, x5.shape[2:]))
+    xt[:, inner[0], inner[1], :, inner[2]] = x5.transpose(0, 2, 3, 1, 4)
+    return xt
+
+
+def conv5d(x5, w5, b, G, pad_lo, pad_hi, stride, dil, out):
+    """y (N, K, *out) of a 5-D convolution.  Pads the input (a copy) only where needed:
+    zero padding, or spare columns when an output row is shorter than one tile."""
+    N, K = x5.shape[0], w5.shape[0]
+    extra = max(OB - out[2], 0) * stride[2]
+    xp = x5
+    if any(pad_lo) or any(pad_hi) or extra:
+        xp = np.pad(x5, [(0, 0), (0, 0), (pad_lo[0], pad_hi[0]), (pad_lo[1], pad_hi[1]),
+                         (pad_lo[2], pad_hi[2] + extra)])
+    Kg, KB = K // G, _blocks(K // G)
+    bb = np.zeros((G, KB * VW), x5.dtype)
+    if b is not None:
+        bb[:, :Kg] = b.reshape(G, Kg)
+    y = empty((N, K) + tuple(out), x5.dtype)
+    _forward(xp, pack_weight(w5, G), bb.ravel(), y, stride, dil)
+    return y
+
+
+def flip_transpose(w5, G):
+    """(K, Cg, T, R, S) -> (C, Kg, T, R, S) flipped in space: the kernel of the input gradient."""
+    K, Cg = w5.shape[:2]
+    wt = w5.reshape((G, K // G, Cg) + w5.shape[2:]).swapaxes(1, 2)
+    return np.ascontiguousarray(wt.reshape((G * Cg, K // G) + w5.shape[2:])[:, :, ::-1, ::-1, ::-1])
+
+
+def grad_input(gy5, w5, p):
+    stride, dil = lift(p.stride, p.nd, 1), lift(p.dilation, p.nd, 1)
+    kernel, out = lift(p.kernel, p.nd, 1), gy5.shape[2:]
+    span = [d * (k - 1) for k, d in zip(kernel, dil)]
+    reach = [(o - 1) * s + 1 for o, s in zip(out, stride)]  # upsampled grad_out length
+    up = gy5
+    if any(s > 1 for s in stride):
+        up = np.zeros(gy5.shape[:2] + tuple(reach), gy5.dtype)
+        up[(slice(None), slice(None)) + tuple(slice(None, None, s) for s in stride)] = gy5
+    part = conv5d(up, flip_transpose(w5, p.G), None, p.G, span, span, (1, 1, 1), dil,
+                  [r + sp for r, sp in zip(reach, span)])
+    lo, size = lift(p.pad_lo, p.nd, 0), lift(p.size, p.nd, 1)
+    gx = np.zeros((p.N, p.C) + tuple(size), p.dtype)
+    # padded position i of the part is input position i - lo; positions past the part
+    # were never read by the forward pass and keep a zero gradient
+    src = tuple(slice(l, min(l + n, m)) for l, n, m in zip(lo, size, part.shape[2:]))
+    dst = tuple(slice(0, s.stop - s.start) for s in src)
+    gx[(slice(None), slice(None)) + dst] = part[(slice(None), slice(None)) + src]
+    return gx
 
 
 @numba_cpu.forward
 def forward(x, w, b, p):
-    y = empty(p.out_shape, p.dtype)
-    bias = b if b is not None else np.zeros(p.K, p.dtype)
-    _forward(as5d(pad(x, p), p.nd), as5d(w, p.nd), bias, as5d(y, p.nd), *_geometry(p), p.G)
-    return y
+    y = conv5d(as5d(x, p.nd), as5d(w, p.nd), b, p.G, lift(p.pad_lo, p.nd, 0),
+               lift(p.pad_hi, p.nd, 0), lift(p.stride, p.nd, 1), lift(p.dilation, p.nd, 1),
+               lift(p.out, p.nd, 1))
+    return y.reshape(p.out_shape)
 
 
 @numba_cpu.backward
 def backward(gy, x, w, b, p):
-    gy5, stride, dil = as5d(gy, p.nd), *_geometry(p)
-    gxp = np.zeros((p.N, p.C, *p.padded), p.dtype)
-    _grad_input(gy5, as5d(w, p.nd), as5d(gxp, p.nd), stride, dil, p.G)
-    inner = tuple(slice(lo, lo + n) for lo, n in zip(p.pad_lo, p.size))
-    gx = np.ascontiguousarray(gxp[(slice(None), slice(None)) + inner])
-    gw = empty(w.shape, p.dtype)
-    _grad_weight(gy5, as5d(pad(x, p), p.nd), as5d(gw, p.nd), stride, dil, p.G)
+    gy5, w5 = as5d(gy, p.nd), as5d(w, p.nd)
+    gx = grad_input(gy5, w5, p).reshape(x.shape)
+    gw = empty(w5.shape, p.dtype)
+    xp = row_major(as5d(x, p.nd), lift(p.pad_lo, p.nd, 0), lift(p.pad_hi, p.nd, 0))
+    _grad_weight(xp, pack_grad_out(gy5, p.G), gw,
+                 lift(p.stride, p.nd, 1), lift(p.dilation, p.nd, 1))
     gb = gy.sum(axis=(0, *range(2, gy.ndim))) if b is not None else None
-    return gx, gw, gb
+    return gx, gw.reshape(w.shape), gb

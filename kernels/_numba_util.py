@@ -1,0 +1,84 @@
+"""Numba helpers shared by the CPU kernels: a stack tile and explicit-SIMD FMA rows.
+
+LLVM's auto-vectoriser does not reliably keep a register-blocked accumulator tile in
+registers (it spills it, or vectorises the wrong loop), so the micro-kernels say what they
+mean: ``fma_rows`` emits, for each of ``rows`` accumulator rows, one broadcast of an input
+scalar times a ``width``-wide vector of weights, as an ``llvm.fma`` on LLVM vector types.
+The backend splits <16 x float> into two AVX2 registers; SROA keeps the stack tile in
+registers across the reduction loop.
+"""
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+
+@intrinsic
+def stack_empty(typingctx, size, dtype):
+    """A pointer to ``size`` (a compile-time constant) uninitialised elements on the stack.
+
+    Wrapped with ``numba.carray`` it is a small scratch array; unlike np.empty (heap, opaque
+    to LLVM) it can live in registers.
+    """
+    if not isinstance(size, types.IntegerLiteral):
+        return None
+    n = size.literal_value
+    elem = dtype.dtype if isinstance(dtype, types.DType) else dtype.instance_type
+
+    def codegen(context, builder, signature, args):
+        ty = context.get_value_type(elem)
+        return cgutils.alloca_once(builder, ty, size=context.get_constant(types.intp, n))
+
+    return types.CPointer(elem)(size, dtype), codegen
+
+
+def _fma_rows_codegen(rows, width, gather):
+    def codegen(context, builder, sig, args):
+        accp, _, xa, xoff, xstep, wa, woff, _ = args
+        T = context.get_value_type(sig.args[2].dtype)
+        vec = ir.VectorType(T, width)
+        name = f"llvm.fma.v{width}{'f32' if T == ir.FloatType() else 'f64'}"
+        fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vec, [vec] * 3), name)
+        xd = context.make_array(sig.args[2])(context, builder, xa).data
+        wd = context.make_array(sig.args[5])(context, builder, wa).data
+        align = context.get_abi_sizeof(T)
+        wv = builder.load(builder.bitcast(builder.gep(wd, [woff]), vec.as_pointer()), align=align)
+        i32 = ir.IntType(32)
+        splat = ir.Constant(ir.VectorType(i32, width), [0] * width)
+        for j in range(rows):
+            if gather:  # xstep points at `rows` int64 offsets
+                step = builder.load(builder.gep(xstep, [ir.Constant(ir.IntType(64), j)]))
+            else:
+                step = builder.mul(xstep, ir.Constant(xstep.type, j))
+            xv = builder.load(builder.gep(xd, [builder.add(xoff, step)]))
+            xb = builder.shuffle_vector(
+                builder.insert_element(ir.Constant(vec, ir.Undefined), xv, ir.Constant(i32, 0)),
+                ir.Constant(vec, ir.Undefined), splat)
+            ap = builder.bitcast(builder.gep(accp, [ir.Constant(ir.IntType(64), j * width)]),
+                                 vec.as_pointer())
+            builder.store(builder.call(fma, [xb, wv, builder.load(ap, align=align)]), ap, align=align)
+        return context.get_dummy_value()
+    return codegen
+
+
+@intrinsic
+def fma_rows(typingctx, acc, rows, x, xoff, xstep, w, woff, width):
+    """acc[j, :] += x[xoff + j * xstep] * w[woff:woff + width] for j < rows.
+
+    acc: stack pointer to rows*width elements; x, w: 1-D contiguous arrays; rows and
+    width compile-time constants.  No bounds checks: callers index in bounds.
+    """
+    if not (isinstance(rows, types.IntegerLiteral) and isinstance(width, types.IntegerLiteral)):
+        return None
+    sig = types.void(acc, rows, x, xoff, xstep, w, woff, width)
+    return sig, _fma_rows_codegen(rows.literal_value, width.literal_value, gather=False)
+
+
+@intrinsic
+def fma_rows_gather(typingctx, acc, rows, x, xoff, offsets, w, woff, width):
+    """acc[j, :] += x[xoff + offsets[j]] * w[woff:woff + width] for j < rows
+    (offsets: stack pointer to rows int64)."""
+    if not (isinstance(rows, types.IntegerLiteral) and isinstance(width, types.IntegerLiteral)):
+        return None
+    sig = types.void(acc, rows, x, xoff, offsets, w, woff, width)
+    return sig, _fma_rows_codegen(rows.literal_value, width.literal_value, gather=True)
