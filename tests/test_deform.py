@@ -186,3 +186,16 @@ def test_cost():
     assert c["macs"] == conv_macs + 5 * samples
     assert c["flops"] == 2 * c["macs"]
     assert c["bytes"] == 8 * (2 * 4 * 36 + 2 * 9 * 16 * 3 + c["params"] + 2 * 6 * 16)
+
+
+@pytest.mark.parametrize("algo", op.algos())
+def test_non_finite_offsets_sample_zero(algo):
+    """A NaN, infinite or huge offset never reads outside the input: the sample is zero."""
+    x, w = rand(1, 1, 3, 3), np.ones((1, 1, 1, 1))
+    off = np.zeros((1, 2, 3, 3))
+    off[0, 0, 0, 0], off[0, 1, 1, 1], off[0, 0, 2, 2] = np.nan, np.inf, -1e300
+    out = op(x, off, w, algo=algo)[0, 0]
+    assert out[0, 0] == out[1, 1] == out[2, 2] == 0
+    np.testing.assert_array_equal(out[0, 1:], x[0, 0, 0, 1:])
+    assert all(np.isfinite(g).all() for g in op.backward(np.ones((1, 1, 3, 3)), x, off, w, algo=algo)
+               if g is not None)

@@ -29,6 +29,9 @@ def sampling_points(off, p):
     pp, qq = np.arange(P)[None, None, :, None], np.arange(Q)[None, None, None, :]
     y = (pp * sh - ph + i * dh) + o[:, :, :, :, 0]
     x = (qq * sw - pw + j * dw) + o[:, :, :, :, 1]
+    # a NaN or infinite offset samples nowhere (zero), as in the numba kernels; this also
+    # keeps every index computed below inside the image
+    y, x = (np.where(np.isfinite(y) & np.isfinite(x), c, -2.0) for c in (y, x))
     return y.reshape(p.N, p.G_off, -1), x.reshape(p.N, p.G_off, -1)
 
 
