@@ -16,4 +16,5 @@ cases("deform_conv2d",
       Case("groups2", shapes(2, 4, 5, 5, 4, 2, 2, 2, 4, 4, G_off=2), dict(padding=0)),
       Case("stride-dil", shapes(1, 2, 7, 6, 2, 2, 2, 3, 3, 2, mask=True), dict(stride=2, dilation=(2, 1))),
       Case("same", shapes(1, 1, 4, 4, 2, 1, 2, 2, 4, 4), dict(padding="same")),
+      Case("groups2-offset-groups4", shapes(1, 4, 4, 4, 2, 2, 2, 2, 3, 3, G_off=4, bias=False, mask=True)),
       Case("1x1", shapes(2, 3, 3, 3, 2, 3, 1, 1, 3, 3, mask=True)))
