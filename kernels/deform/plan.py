@@ -1,0 +1,188 @@
+"""Deformable convolution (DCN v1, Dai et al. 2017; modulated DCN v2, Zhu et al. 2019) with
+torchvision.ops.deform_conv2d's layout and sampling.
+
+Input (N, C, H, W), offset (N, 2*G_off*R*S, P, Q), weight (K, C/G, R, S), bias (K,),
+mask (N, G_off*R*S, P, Q).  Kernel point t = i*S + j (row-major) of offset group g reads
+
+    dy = offset[n, 2*(g*R*S + t)],   dx = offset[n, 2*(g*R*S + t) + 1],   m = mask[n, g*R*S + t]
+
+and samples input channel c (of offset group g = c // (C/G_off)) at the real point
+
+    (p*sh - ph + i*dh + dy,  q*sw - pw + j*dw + dx)
+
+by bilinear interpolation, reading zero for every corner outside the image (so the sample
+is zero outside (-1, H) x (-1, W)).  The samples, times m, form the patch matrix of an
+ordinary grouped convolution with weight and bias.  See docs/deform.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kernels._params import as_tuple, check_ndim, prod
+from kernels._registry import Input, Op
+from kernels.conv.plan import out_length, resolve_padding
+
+
+def _is_mask(v) -> bool:
+    """A mask (array, shape or None) where torch's order would have the stride."""
+    return v is None or hasattr(v, "__array__") or (isinstance(v, tuple) and len(v) == 4)
+
+
+@dataclass(frozen=True)
+class DeformPlan:
+    N: int
+    C: int
+    size: tuple        # (H, W)
+    K: int
+    G: int             # weight groups: C / weight.shape[1]
+    G_off: int         # offset groups: offset.shape[1] / (2*R*S)
+    kernel: tuple      # (R, S)
+    stride: tuple
+    dilation: tuple
+    pad_lo: tuple
+    pad_hi: tuple
+    out: tuple         # (P, Q)
+    has_bias: bool
+    has_mask: bool
+    dtype: np.dtype
+
+    @property
+    def Cg(self) -> int:
+        return self.C // self.G
+
+    @property
+    def Kg(self) -> int:
+        return self.K // self.G
+
+    @property
+    def C_off(self) -> int:
+        """Input channels per offset group."""
+        return self.C // self.G_off
+
+    @property
+    def out_shape(self) -> tuple:
+        return (self.N, self.K, *self.out)
+
+    @property
+    def samples(self) -> int:
+        """Bilinear samples of one forward pass: one per (n, c, kernel point, output position)."""
+        return self.N * self.C * prod(self.kernel) * prod(self.out)
+
+    @property
+    def macs(self) -> int:
+        """The convolution's MACs plus 4 per bilinear sample (and 1 more for the mask)."""
+        return (self.N * self.K * prod(self.out) * self.Cg * prod(self.kernel)
+                + self.samples * (5 if self.has_mask else 4))
+
+
+def deform_plan(op, shapes, dtype, stride, padding, dilation) -> DeformPlan:
+    x, off, w, b, m = shapes
+    check_ndim(op, "input", x, 4, "(N, C, H, W)")
+    check_ndim(op, "offset", off, 4, "(N, 2*offset_groups*kh*kw, out_h, out_w)")
+    check_ndim(op, "weight", w, 4, "(K, C/groups, kh, kw)")
+    if min(x) < 1 or min(w) < 1:
+        raise ValueError(f"{op}: input {tuple(x)} and weight {tuple(w)} must have no empty dimension")
+    N, C, H, W = x
+    K, Cg, R, S = w
+    if C % Cg:
+        raise ValueError(f"{op}: weight's input channels ({Cg}) must divide the input's ({C})")
+    G = C // Cg
+    if K % G:
+        raise ValueError(f"{op}: weight's out channels ({K}) must be divisible by the groups "
+                         f"C / weight.shape[1] = {G}")
+    stride = as_tuple(op, "stride", stride, 2)
+    dilation = as_tuple(op, "dilation", dilation, 2)
+    lo, hi = resolve_padding(op, padding, (R, S), dilation, stride)
+    out = tuple(out_length(*a) for a in zip((H, W), lo, hi, (R, S), dilation, stride))
+    if min(out) < 1:
+        raise ValueError(f"{op}: weight's kernel {(R, S)} (dilation {dilation}) is larger than "
+                         f"the padded input {tuple(s + l + h for s, l, h in zip((H, W), lo, hi))}")
+    if off[1] == 0 or off[1] % (2 * R * S):
+        raise ValueError(f"{op}: offset must have 2*offset_groups*kh*kw channels, a positive "
+                         f"multiple of 2*{R}*{S} = {2 * R * S}; got shape {tuple(off)}")
+    G_off = off[1] // (2 * R * S)
+    if C % G_off:
+        raise ValueError(f"{op}: offset has {G_off} offset groups (channels / (2*kh*kw)), "
+                         f"which must divide the input channels ({C})")
+    if tuple(off) != (N, 2 * G_off * R * S, *out):
+        raise ValueError(f"{op}: offset must have shape (N, 2*offset_groups*kh*kw, out_h, out_w) = "
+                         f"{(N, 2 * G_off * R * S, *out)}, got {tuple(off)}")
+    if m is not None and tuple(m) != (N, G_off * R * S, *out):
+        raise ValueError(f"{op}: mask must have shape (N, offset_groups*kh*kw, out_h, out_w) = "
+                         f"{(N, G_off * R * S, *out)}, got {tuple(m)}")
+    if b is not None and tuple(b) != (K,):
+        raise ValueError(f"{op}: bias must have shape ({K},), got {tuple(b)}")
+    return DeformPlan(N, C, (H, W), K, G, G_off, (R, S), stride, dilation, lo, hi, out,
+                      b is not None, m is not None, dtype)
+
+
+class DeformConvOp(Op):
+    """torchvision.ops.deform_conv2d, argument for argument.
+
+    torchvision's signature puts ``mask`` last, after dilation, so the public signature
+    does too.  The registry's tools pass every array first, in ``inputs`` order
+    (input, offset, weight, bias, mask); both are accepted, because the fifth positional
+    argument of the torch order is the stride, which is never None, an array or 4 values.
+    """
+
+    inputs = (Input("input"), Input("offset"), Input("weight"), Input("bias", optional=True),
+              Input("mask", optional=True))
+    defaults = {"stride": 1, "padding": 0, "dilation": 1}
+
+    def __init__(self, name, doc=""):
+        super().__init__(name, doc)
+        ps = list(self.__signature__.parameters.values())
+        self.__signature__ = self.__signature__.replace(
+            parameters=[q for q in ps if q.name != "mask"] + [ps[4]])
+
+    def _bind(self, args, kwargs):
+        if len(args) >= 5 and _is_mask(args[4]):  # arrays first, in inputs order
+            if "mask" in kwargs:
+                raise TypeError(f"{self.name}: got multiple values for argument 'mask'")
+            args, kwargs = args[:4] + args[5:], {**kwargs, "mask": args[4]}
+        try:
+            bound = self.__signature__.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{self.name}: {e}") from None
+        bound.apply_defaults()
+        names = [i.name for i in self.inputs]
+        return ([bound.arguments[n] for n in names],
+                {k: v for k, v in bound.arguments.items() if k not in names})
+
+    def plan(self, shapes, dtype, params):
+        return deform_plan(self.name, shapes, dtype, **params)
+
+    def cost_of(self, p):
+        params = p.K * p.Cg * prod(p.kernel) + (p.K if p.has_bias else 0)
+        offsets = p.N * p.G_off * prod(p.kernel) * prod(p.out) * (3 if p.has_mask else 2)
+        elems = p.N * p.C * prod(p.size) + offsets + params + prod(p.out_shape)
+        return {"params": params, "macs": p.macs, "flops": 2 * p.macs,
+                "bytes": elems * p.dtype.itemsize}
+
+    def make_inputs(self, shapes, params, rng):
+        """Random inputs with every offset's fractional part in [0.1, 0.9].
+
+        Bilinear sampling is only piecewise smooth: its derivative in the offset jumps
+        where a sampling coordinate crosses an integer (a new pair of pixels takes over).
+        Sampling points are integers plus offsets, so offsets away from integers keep
+        every point away from the kinks, and the gradients compared with torch are
+        well-defined (and do not flip with float32 rounding).
+        """
+        arrays = super().make_inputs(shapes, params, rng)
+        off = shapes[1]
+        arrays[1] = rng.integers(-2, 2, off) + rng.uniform(0.1, 0.9, off)
+        return arrays
+
+
+deform_conv2d = DeformConvOp(
+    "deform_conv2d",
+    """deform_conv2d(input, offset, weight, bias=None, stride=1, padding=0, dilation=1, mask=None, algo="auto")
+
+Deformable convolution as torchvision.ops.deform_conv2d: input (N, C, H, W), offset
+(N, 2*offset_groups*kh*kw, out_h, out_w) as (dy, dx) pairs per kernel point (row-major),
+weight (K, C/groups, kh, kw), bias (K,), mask (N, offset_groups*kh*kw, out_h, out_w)
+(DCNv2 modulation).  ``deform_conv2d.backward(grad_out, ...)`` returns the gradients of
+input, offset, weight, bias and mask.""")
+DEFORM_OPS = ("deform_conv2d",)

@@ -1,0 +1,55 @@
+"""Unshared (locally connected) 2D convolution: a different filter at every output position.
+
+Input (N, C, H, W), weight (P, Q, K, C, R, S), bias (K, P, Q), output (N, K, P, Q):
+
+    y[n, k, p, q] = b[k, p, q]
+                    + sum_{c, r, s} w[p, q, k, c, r, s] * x[n, c, p*sh + r*dh - ph, q*sw + s*dw - pw]
+
+The geometry (stride, padding, dilation, P and Q) is exactly conv2d's, so the plan is a
+conv2d ``ConvPlan`` (groups 1) built from the kernel (K, C, R, S) that every position
+shares the shape of; only the weight and bias shapes differ.
+"""
+from dataclasses import replace
+
+from kernels._params import check_ndim, prod
+from kernels._registry import Input, Op
+from kernels.conv.plan import ConvPlan, conv_plan
+
+
+def unshared_plan(op: str, shapes, dtype, stride, padding, dilation) -> ConvPlan:
+    x, w, b = shapes
+    check_ndim(op, "weight", w, 6, "(out_h, out_w, K, C, kh, kw)")
+    P_, Q_, K, C, R, S = w
+    p = conv_plan(op, 2, (x, (K, C, R, S), None), dtype, stride, padding, dilation, 1)
+    if (P_, Q_) != p.out:
+        raise ValueError(f"{op}: weight must have shape (out_h, out_w, K, C, kh, kw) = "
+                         f"{(*p.out, K, p.C, R, S)} for this input and geometry, got {tuple(w)}")
+    if b is not None and tuple(b) != (K, *p.out):
+        raise ValueError(f"{op}: bias must have shape (K, out_h, out_w) = {(K, *p.out)}, got {tuple(b)}")
+    return replace(p, has_bias=b is not None)
+
+
+class UnsharedConvOp(Op):
+    """Locally connected 2D convolution (no weight sharing across positions)."""
+
+    inputs = (Input("input"), Input("weight"), Input("bias", optional=True))
+    defaults = {"stride": 1, "padding": 0, "dilation": 1}
+
+    def plan(self, shapes, dtype, params):
+        return unshared_plan(self.name, shapes, dtype, **params)
+
+    def cost_of(self, p):
+        params = prod(p.out) * (p.K * p.C * prod(p.kernel) + (p.K if p.has_bias else 0))
+        elems = prod(p.in_shape) + params + prod(p.out_shape)
+        return {"params": params, "macs": p.macs, "flops": 2 * p.macs,
+                "bytes": elems * p.dtype.itemsize}
+
+
+unshared_conv2d = UnsharedConvOp(
+    "unshared_conv2d",
+    """unshared_conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, algo="auto")
+
+Locally connected layer: input (N, C, H, W), weight (out_h, out_w, K, C, kh, kw) (one filter
+bank per output position), bias (K, out_h, out_w).  Returns (N, K, out_h, out_w).
+``unshared_conv2d.backward(grad_out, ...)`` returns (grad_input, grad_weight, grad_bias).""")
+UNSHARED_OPS = ("unshared_conv2d",)

@@ -1,0 +1,10 @@
+"""coord_conv2d cases: the weight's input channels include 2 (or 3 with with_r) coordinates."""
+from tests.cases import Case, cases
+
+cases("coord_conv2d",
+      Case("3x3-pad1", ((2, 3, 5, 6), (4, 5, 3, 3), (4,)), dict(padding=1)),
+      Case("with_r", ((1, 2, 6, 5), (3, 5, 3, 3), None), dict(with_r=True, stride=2)),
+      Case("groups-with_r", ((2, 3, 4, 4), (4, 3, 3, 3), (4,)), dict(groups=2, with_r=True, padding="same")),
+      Case("1x1", ((1, 4, 3, 7), (5, 6, 1, 1), (5,))),
+      Case("dilated-full", ((1, 1, 5, 4), (2, 3, 2, 2), None), dict(dilation=2, padding="full")),
+      Case("one-row", ((2, 2, 1, 6), (3, 4, 1, 3), (3,))))
