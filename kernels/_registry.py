@@ -26,6 +26,7 @@ from kernels import _arrays
 
 OPS: dict[str, "Op"] = {}
 ALGORITHMS: dict[str, dict[str, "Algorithm"]] = {}  # op name -> algo name -> Algorithm
+REQUIRED = inspect.Parameter.empty  # a parameter with no default, such as kernel_size
 ALGO_NAMES = ("naive", "numpy", "im2col", "fft", "winograd", "winograd_f2",
               "winograd_f4", "winograd_f6", "numba", "cuda")
 
@@ -97,14 +98,20 @@ class Algorithm:
 class Op:
     """A callable operation named and parametrised like its torch.nn.functional twin.
 
-    Subclasses declare ``inputs`` (array arguments in order) and ``defaults`` (keyword
-    parameters in order, with torch's defaults), and implement ``plan``: validate the
-    shapes and parameters, return a hashable plan with at least ``out_shape`` and
-    ``dtype``.  ``cost_of(plan)`` returns params, macs, flops and bytes.
+    Subclasses declare ``inputs`` (array arguments), ``defaults`` (the other parameters,
+    with torch's defaults or REQUIRED) and, where torch interleaves them (``layer_norm(input,
+    normalized_shape, weight, ...)``, ``deform_conv2d(..., dilation, mask)``), ``order``: every
+    argument name in torch's order.  They implement ``plan``: validate the shapes and
+    parameters, return a hashable plan with at least ``out_shape`` and ``dtype``;
+    ``cost_of(plan)`` returns params, macs, flops and bytes.
+
+    Algorithms, tests and the harness always see the arrays in ``inputs`` order; callers
+    that hold such a list pass it by name with ``op(**op.named(arrays), ...)``.
     """
 
     inputs: tuple[Input, ...] = ()
     defaults: dict[str, Any] = {}
+    order: tuple[str, ...] | None = None
 
     def __init__(self, name: str, doc: str = ""):
         self.name = self.__name__ = name
@@ -112,12 +119,17 @@ class Op:
         if name in OPS:
             raise ValueError(f"op {name!r} defined twice")
         OPS[name] = self
-        params = [inspect.Parameter(i.name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                    default=None if i.optional else inspect.Parameter.empty)
-                  for i in self.inputs]
-        params += [inspect.Parameter(k, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=v)
-                   for k, v in self.defaults.items()]
-        self.__signature__ = inspect.Signature(params)
+        defaults = {i.name: None if i.optional else REQUIRED for i in self.inputs} | self.defaults
+        order = self.order or tuple(defaults)
+        if sorted(order) != sorted(defaults):
+            raise ValueError(f"op {name!r}: order {order} must name every input and parameter")
+        self.__signature__ = inspect.Signature(
+            [inspect.Parameter(k, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=defaults[k])
+             for k in order])
+
+    def named(self, arrays) -> dict:
+        """{input name: array} for arrays listed in ``inputs`` order."""
+        return {i.name: a for i, a in zip(self.inputs, arrays)}
 
     # ---- to be provided by each op family -------------------------------------------
     def plan(self, shapes: tuple, dtype: np.dtype, params: dict):
@@ -216,11 +228,12 @@ class Op:
         except TypeError as e:
             raise TypeError(f"{self.name}: {e}") from None
         bound.apply_defaults()
-        n = len(self.inputs)
-        values = list(bound.arguments.values())
-        return values[:n], dict(zip(list(bound.arguments)[n:], values[n:]))
+        names = {i.name for i in self.inputs}
+        return ([bound.arguments[i.name] for i in self.inputs],
+                {k: v for k, v in bound.arguments.items() if k not in names})
 
     def _plan_from_shapes(self, shapes, dtype, params):
+        """Shapes bind like the arrays they stand for (positionally in torch's order)."""
         arrays, params = self._bind(shapes, params)
         for i, s in zip(self.inputs, arrays):
             if s is not None and not (isinstance(s, tuple) and all(isinstance(d, (int, np.integer)) for d in s)):

@@ -2,7 +2,8 @@
 
 ``reference.conv2d(x, w, b, stride=2)`` returns torch's answer as a float64 NumPy array;
 ``reference.grad("conv2d", grad_out, x, w, b, stride=2)`` returns the gradient of every
-array input (None where the input is absent or not differentiable), in the op's order.
+array input (None where the input is absent or not differentiable).  Arrays are given in
+the op's ``inputs`` order and passed to the reference function by name.
 Each family's references live in a module of this package and register with ``@ref``.
 """
 import importlib
@@ -37,10 +38,16 @@ def to_numpy(out):
     return out.detach().numpy() if isinstance(out, torch.Tensor) else out
 
 
+def _call(name, tensors, params):
+    """Reference functions take the op's argument names; arrays come in ``inputs`` order."""
+    import kernels
+    names = [i.name for i in kernels.OPS[name].inputs]
+    return _lookup(name)(**dict(zip(names, tensors)), **params)
+
+
 def forward(name, *arrays, **params):
-    fn = _lookup(name)
     with torch.no_grad():
-        return to_numpy(fn(*(tensor(a) for a in arrays), **params))
+        return to_numpy(_call(name, [tensor(a) for a in arrays], params))
 
 
 def grad(op, grad_out, *arrays, **params):
@@ -50,7 +57,7 @@ def grad(op, grad_out, *arrays, **params):
     inputs = kernels.OPS[name].inputs
     ts = [tensor(a, requires_grad=(a is not None and i.differentiable and not i.index))
           for a, i in zip(arrays, inputs)]
-    out = _lookup(name)(*ts, **params)
+    out = _call(name, ts, params)
     if isinstance(out, (tuple, list)):
         out = out[0]
     wrt = [t for t in ts if t is not None and t.requires_grad]

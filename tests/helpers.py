@@ -33,14 +33,14 @@ def check_op(op_name, algo, case, dtype, how="C"):
     arrays = case.arrays(rng, dtype, op)
     tol = tolerance(algo, dtype)
     with poison():
-        out = op(*[layout(a, how) for a in copies(arrays)], algo=algo, **case.params)
+        out = op(**op.named([layout(a, how) for a in copies(arrays)]), algo=algo, **case.params)
     ref = reference.forward(op_name, *copies(arrays), **case.params)
     _compare(f"{op_name}[{algo}] forward", out, ref, tol, dtype)
 
     main = ref[0] if isinstance(ref, tuple) else ref
     gy = rng.standard_normal(main.shape).astype(dtype)
     with poison():
-        grads = op.backward(layout(gy, how), *[layout(a, how) for a in copies(arrays)],
+        grads = op.backward(layout(gy, how), **op.named([layout(a, how) for a in copies(arrays)]),
                             algo=algo, **case.params)
     ref_grads = reference.grad(op_name, gy, *copies(arrays), **case.params)
     assert len(grads) == len(op.inputs), f"{op_name}: backward returned {len(grads)} gradients"

@@ -109,18 +109,18 @@ def test_backward_is_the_derivative_of_the_forward(algo):
     """Central differences of the forward (float64) against every gradient."""
     params = dict(padding=1, stride=1)
     shapes = ((1, 2, 4, 4), (1, 8, 5, 5), (2, 2, 2, 2), (2,), (1, 4, 5, 5))
-    P, Q = op.output_shape(*shapes, **params)[2:]
+    P, Q = op.output_shape(**op.named(shapes), **params)[2:]
     arrays = op.make_inputs(shapes, params, rng)
     gy = rand(1, 2, P, Q)
-    grads = op.backward(gy, *arrays, algo=algo, **params)
+    grads = op.backward(gy, **op.named(arrays), algo=algo, **params)
     eps = 1e-6
     for a, g in zip(arrays, grads):
         for idx in list(np.ndindex(a.shape))[::3]:
             old = a[idx]
             a[idx] = old + eps
-            up = (op(*arrays, algo="im2col", **params) * gy).sum()
+            up = (op(**op.named(arrays), algo="im2col", **params) * gy).sum()
             a[idx] = old - eps
-            down = (op(*arrays, algo="im2col", **params) * gy).sum()
+            down = (op(**op.named(arrays), algo="im2col", **params) * gy).sum()
             a[idx] = old
             assert abs((up - down) / (2 * eps) - g[idx]) < 1e-6 * max(1.0, abs(g[idx]))
 
@@ -140,11 +140,11 @@ def test_signature_is_torchvisions():
     _, off, _, _, mask = op.make_inputs(shapes, dict(padding=1), rng)
     by_position = op(x, off, w, b, 1, 1, 1, mask, algo="im2col")   # torchvision's order
     by_keyword = op(x, off, w, b, padding=1, mask=mask, algo="im2col")
-    arrays_first = op(x, off, w, b, mask, 1, 1, algo="im2col")     # the registry's order
+    by_name = op(**op.named([x, off, w, b, mask]), padding=1, algo="im2col")  # the registry's way
     np.testing.assert_array_equal(by_position, by_keyword)
-    np.testing.assert_array_equal(arrays_first, by_keyword)
-    with pytest.raises(TypeError, match="mask"):
-        op(x, off, w, b, mask, mask=mask, padding=1)
+    np.testing.assert_array_equal(by_name, by_keyword)
+    with pytest.raises(TypeError, match="stride"):  # an array where torch has the stride
+        op(x, off, w, b, mask, padding=1)
 
 
 X, OFF, W, B, MASK = rand(2, 4, 6, 6), rand(2, 18, 4, 4), rand(6, 2, 3, 3), rand(6), rand(2, 9, 4, 4)
@@ -179,7 +179,7 @@ def test_bad_shapes_are_named(algo, bad, word):
 
 
 def test_cost():
-    c = op.cost((2, 4, 6, 6), (2, 18, 4, 4), (6, 2, 3, 3), (6,), (2, 9, 4, 4), dtype=np.float64)
+    c = op.cost((2, 4, 6, 6), (2, 18, 4, 4), (6, 2, 3, 3), (6,), mask=(2, 9, 4, 4), dtype=np.float64)
     conv_macs = 2 * 6 * 16 * 2 * 9
     samples = 2 * 4 * 9 * 16
     assert c["params"] == 6 * 2 * 9 + 6

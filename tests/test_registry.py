@@ -18,9 +18,9 @@ def _params():
             if not a.available():
                 continue
             for case in CASES[op_name]:
-                if not op.supports(algo, *case.shapes, **case.params):
+                if not op.supports(algo, **op.named(case.shapes), **case.params):
                     continue
-                if a.slow and op.cost(*case.shapes, **case.params)["macs"] > SLOW_MACS:
+                if a.slow and op.cost(**op.named(case.shapes), **case.params)["macs"] > SLOW_MACS:
                     continue
                 for dt in DTYPES:
                     yield pytest.param(op_name, algo, case, dt,
@@ -56,5 +56,5 @@ def test_every_algorithm_is_tested(op_name):
     assert op.registered(), f"{op_name} has no algorithm"
     for algo, a in op.registered().items():
         if a.available():
-            covered = [c for c in CASES[op_name] if op.supports(algo, *c.shapes, **c.params)]
+            covered = [c for c in CASES[op_name] if op.supports(algo, **op.named(c.shapes), **c.params)]
             assert covered, f"{op_name}[{algo}] supports none of the test cases"

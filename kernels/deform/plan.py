@@ -25,11 +25,6 @@ from kernels._registry import Input, Op
 from kernels.conv.plan import out_length, resolve_padding
 
 
-def _is_mask(v) -> bool:
-    """A mask (array, shape or None) where torch's order would have the stride."""
-    return v is None or hasattr(v, "__array__") or (isinstance(v, tuple) and len(v) == 4)
-
-
 @dataclass(frozen=True)
 class DeformPlan:
     N: int
@@ -119,37 +114,12 @@ def deform_plan(op, shapes, dtype, stride, padding, dilation) -> DeformPlan:
 
 
 class DeformConvOp(Op):
-    """torchvision.ops.deform_conv2d, argument for argument.
-
-    torchvision's signature puts ``mask`` last, after dilation, so the public signature
-    does too.  The registry's tools pass every array first, in ``inputs`` order
-    (input, offset, weight, bias, mask); both are accepted, because the fifth positional
-    argument of the torch order is the stride, which is never None, an array or 4 values.
-    """
+    """torchvision.ops.deform_conv2d, argument for argument (``mask`` last, after dilation)."""
 
     inputs = (Input("input"), Input("offset"), Input("weight"), Input("bias", optional=True),
               Input("mask", optional=True))
     defaults = {"stride": 1, "padding": 0, "dilation": 1}
-
-    def __init__(self, name, doc=""):
-        super().__init__(name, doc)
-        ps = list(self.__signature__.parameters.values())
-        self.__signature__ = self.__signature__.replace(
-            parameters=[q for q in ps if q.name != "mask"] + [ps[4]])
-
-    def _bind(self, args, kwargs):
-        if len(args) >= 5 and _is_mask(args[4]):  # arrays first, in inputs order
-            if "mask" in kwargs:
-                raise TypeError(f"{self.name}: got multiple values for argument 'mask'")
-            args, kwargs = args[:4] + args[5:], {**kwargs, "mask": args[4]}
-        try:
-            bound = self.__signature__.bind(*args, **kwargs)
-        except TypeError as e:
-            raise TypeError(f"{self.name}: {e}") from None
-        bound.apply_defaults()
-        names = [i.name for i in self.inputs]
-        return ([bound.arguments[n] for n in names],
-                {k: v for k, v in bound.arguments.items() if k not in names})
+    order = ("input", "offset", "weight", "bias", "stride", "padding", "dilation", "mask")
 
     def plan(self, shapes, dtype, params):
         return deform_plan(self.name, shapes, dtype, **params)
