@@ -8,7 +8,9 @@ vectorised = Algorithm("numpy", ops=ACTIVATIONS + DROPOUTS, doc="vectorised NumP
 
 
 def _sigmoid(x):
-    return 1 / (1 + np.exp(-x))
+    """1 / (1 + exp(-x)) written so that exp never overflows."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def _activation(x, p):
