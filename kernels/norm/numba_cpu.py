@@ -61,8 +61,9 @@ def _norm_forward(x4, w, b, L, eps, mean, var, batch_stats, y4):
         rstd = 1.0 / np.sqrt(var[a, g] + eps)
         mu = mean[a, g]
         for j in range(g * M // L, ((g + 1) * M - 1) // L + 1):
-            scale = rstd * w[j]
-            shift = b[j] - mu * scale
+            # folded in float64, then cast: the inner loop runs at the data's SIMD width
+            scale = y4.dtype.type(rstd * w[j])
+            shift = y4.dtype.type(b[j] - mu * rstd * w[j])
             m0, m1 = _run(g, M, L, j)
             for bb in range(B):
                 xr, yr = x4[a, bb, g], y4[a, bb, g]
@@ -100,13 +101,16 @@ def _norm_backward(gy4, x4, w, L, eps, mean, var, batch_stats, gx4, gw, gb):
             s2 += w[j] * sgx
         c1 = s1 / n if batch_stats else 0.0
         c2 = s2 / n if batch_stats else 0.0
+        # grad_x = rstd*w*gy - rstd*c1 - rstd**2*c2*(x - mu), as ca*gy + cb*x + cc
+        cb = gx4.dtype.type(-rstd * rstd * c2)
+        cc = gx4.dtype.type(rstd * rstd * c2 * mu - rstd * c1)
         for j in range(j0, j1):
             m0, m1 = _run(g, M, L, j)
-            wr = w[j] * rstd
+            ca = gx4.dtype.type(w[j] * rstd)
             for bb in range(B):
                 xr, gr, gxr = x4[a, bb, g], gy4[a, bb, g], gx4[a, bb, g]
                 for m in range(m0, m1):
-                    gxr[m] = wr * gr[m] - rstd * (c1 + (xr[m] - mu) * rstd * c2)
+                    gxr[m] = ca * gr[m] + cb * xr[m] + cc
 
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
