@@ -119,6 +119,8 @@ BAD = [  # (op, args, kwargs, exception, words in the message)
     ("layer_norm", (X4, 2.5), {}, TypeError, "normalized_shape"),
     ("local_response_norm", (rand(2, 4), 3), {}, ValueError, "input"),
     ("local_response_norm", (X4, 0), {}, ValueError, "size"),
+    ("local_response_norm", (X4, 3), dict(alpha=float("nan")), ValueError, "alpha"),
+    ("local_response_norm", (X4, 3), dict(beta="big"), TypeError, "beta"),
     ("weight_norm", (rand(4, 3), rand(4, 1)), dict(dim=1), ValueError, "g"),
     ("weight_norm", (rand(4, 3), rand(4, 1)), dict(dim=2), ValueError, "dim"),
     ("weight_norm", (rand(4, 3), rand(2, 1)), {}, ValueError, "g"),

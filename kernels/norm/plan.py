@@ -75,7 +75,8 @@ def _number(op, name, value, minimum=None):
         raise TypeError(f"{op}: {name} must be a real number, got {value!r}")
     value = float(value)
     if not np.isfinite(value) or (minimum is not None and value < minimum):
-        raise ValueError(f"{op}: {name} must be a finite number >= {minimum}, got {value!r}")
+        bound = "" if minimum is None else f" >= {minimum}"
+        raise ValueError(f"{op}: {name} must be a finite number{bound}, got {value!r}")
     return value
 
 
