@@ -60,15 +60,22 @@ def _norm_forward(x4, w, b, L, eps, mean, var, batch_stats, y4):
             mean[a, g], var[a, g] = _moments(x4, a, g)
         rstd = 1.0 / np.sqrt(var[a, g] + eps)
         mu = mean[a, g]
-        for j in range(g * M // L, ((g + 1) * M - 1) // L + 1):
-            # folded in float64, then cast: the inner loop runs at the data's SIMD width
-            scale = y4.dtype.type(rstd * w[j])
-            shift = y4.dtype.type(b[j] - mu * rstd * w[j])
-            m0, m1 = _run(g, M, L, j)
+        if L == 1:  # layer norm: a weight per element
+            mu_t, rstd_t = y4.dtype.type(mu), y4.dtype.type(rstd)
             for bb in range(B):
                 xr, yr = x4[a, bb, g], y4[a, bb, g]
-                for m in range(m0, m1):
-                    yr[m] = xr[m] * scale + shift
+                for m in range(M):
+                    yr[m] = (xr[m] - mu_t) * rstd_t * w[g * M + m] + b[g * M + m]
+        else:
+            for j in range(g * M // L, ((g + 1) * M - 1) // L + 1):
+                # folded in float64, then cast: the inner loop runs at the data's SIMD width
+                scale = y4.dtype.type(rstd * w[j])
+                shift = y4.dtype.type(b[j] - mu * rstd * w[j])
+                m0, m1 = _run(g, M, L, j)
+                for bb in range(B):
+                    xr, yr = x4[a, bb, g], y4[a, bb, g]
+                    for m in range(m0, m1):
+                        yr[m] = xr[m] * scale + shift
 
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
@@ -83,34 +90,52 @@ def _norm_backward(gy4, x4, w, L, eps, mean, var, batch_stats, gx4, gw, gb):
         mu = mean[a, g]
         rstd = 1.0 / np.sqrt(var[a, g] + eps)
         j0, j1 = g * M // L, ((g + 1) * M - 1) // L + 1
+        rstd_t = x4.dtype.type(rstd)
         s1 = 0.0  # sum of gxhat = grad_y * w
         s2 = 0.0  # sum of gxhat * xhat
-        for j in range(j0, j1):
-            m0, m1 = _run(g, M, L, j)
-            sg = 0.0
-            sgx = 0.0
+        if L == 1:  # layer norm: a weight per element
+            mu_t = x4.dtype.type(mu)
             for bb in range(B):
                 xr, gr = x4[a, bb, g], gy4[a, bb, g]
-                for m in range(m0, m1):
-                    sg += gr[m]
-                    sgx += gr[m] * (xr[m] - mu)
-            sgx *= rstd
-            gw[a, j] = sgx
-            gb[a, j] = sg
-            s1 += w[j] * sg
-            s2 += w[j] * sgx
+                for m in range(M):
+                    xh = (xr[m] - mu_t) * rstd_t
+                    gw[a, j0 + m] += gr[m] * xh
+                    gb[a, j0 + m] += gr[m]
+                    s1 += w[j0 + m] * gr[m]
+                    s2 += w[j0 + m] * gr[m] * xh
+        else:
+            for j in range(j0, j1):
+                m0, m1 = _run(g, M, L, j)
+                sg = 0.0
+                sgx = 0.0
+                for bb in range(B):
+                    xr, gr = x4[a, bb, g], gy4[a, bb, g]
+                    for m in range(m0, m1):
+                        sg += gr[m]
+                        sgx += gr[m] * (xr[m] - mu)
+                sgx *= rstd
+                gw[a, j] = sgx
+                gb[a, j] = sg
+                s1 += w[j] * sg
+                s2 += w[j] * sgx
         c1 = s1 / n if batch_stats else 0.0
         c2 = s2 / n if batch_stats else 0.0
         # grad_x = rstd*w*gy - rstd*c1 - rstd**2*c2*(x - mu), as ca*gy + cb*x + cc
         cb = gx4.dtype.type(-rstd * rstd * c2)
         cc = gx4.dtype.type(rstd * rstd * c2 * mu - rstd * c1)
-        for j in range(j0, j1):
-            m0, m1 = _run(g, M, L, j)
-            ca = gx4.dtype.type(w[j] * rstd)
+        if L == 1:
             for bb in range(B):
                 xr, gr, gxr = x4[a, bb, g], gy4[a, bb, g], gx4[a, bb, g]
-                for m in range(m0, m1):
-                    gxr[m] = ca * gr[m] + cb * xr[m] + cc
+                for m in range(M):
+                    gxr[m] = w[j0 + m] * rstd_t * gr[m] + cb * xr[m] + cc
+        else:
+            for j in range(j0, j1):
+                m0, m1 = _run(g, M, L, j)
+                ca = gx4.dtype.type(w[j] * rstd)
+                for bb in range(B):
+                    xr, gr, gxr = x4[a, bb, g], gy4[a, bb, g], gx4[a, bb, g]
+                    for m in range(m0, m1):
+                        gxr[m] = ca * gr[m] + cb * xr[m] + cc
 
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
