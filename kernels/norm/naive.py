@@ -1,0 +1,160 @@
+"""Normalisation as written on the blackboard: plain loops, one statistic at a time.
+
+For batch, instance, group and layer norm, each statistic (a, g) of the (A, B, G, M) view
+(``kernels.norm.plan``) is the mean and biased variance of its n = B*M values; then
+
+    y = (x - mean) / sqrt(var + eps) * weight[j] + bias[j],   j = (g*M + m) // L
+
+and the backward, with xhat the normalised input and gxhat = grad_y * weight[j],
+
+    grad_x = (gxhat - sum(gxhat)/n - xhat * sum(gxhat * xhat)/n) / sqrt(var + eps)
+
+(the two sums vanish when the statistics are the running ones: they do not depend on x).
+"""
+import math
+from itertools import product
+
+import numpy as np
+
+from kernels._arrays import empty
+from kernels._registry import Algorithm
+from kernels.norm.plan import NORM_OPS, LrnPlan, NormPlan, affine, pack, split, update_running
+
+naive = Algorithm("naive", ops=NORM_OPS, slow=True, doc="plain loops; tiny shapes only")
+
+
+def _members(p):
+    return list(product(range(p.B), range(p.M)))
+
+
+def _statistics(x4, rm, rv, p):
+    mean, var = np.empty((p.A, p.G)), np.empty((p.A, p.G))
+    for a, g in product(range(p.A), range(p.G)):
+        if p.batch_stats:
+            values = [float(x4[a, b, g, m]) for b, m in _members(p)]
+            mu = sum(values) / len(values)
+            mean[a, g], var[a, g] = mu, sum((v - mu) ** 2 for v in values) / len(values)
+        else:
+            mean[a, g], var[a, g] = rm[g], rv[g]
+    return mean, var
+
+
+def _norm_forward(x, rm, rv, w, b, p):
+    x4 = x.reshape(p.shape4)
+    mean, var = _statistics(x4, rm, rv, p)
+    w, b = affine(w, b, p)
+    y = empty(p.shape4, p.dtype)
+    for a, g in product(range(p.A), range(p.G)):
+        rstd = 1.0 / math.sqrt(var[a, g] + p.eps)
+        for bb, m in _members(p):
+            j = (g * p.M + m) // p.L
+            y[a, bb, g, m] = (x4[a, bb, g, m] - mean[a, g]) * rstd * w[j] + b[j]
+    update_running(rm, rv, mean, var, p)
+    return y.reshape(p.in_shape)
+
+
+def _norm_backward(gy, x, rm, rv, w, b, p):
+    x4, gy4 = x.reshape(p.shape4), gy.reshape(p.shape4)
+    mean, var = _statistics(x4, rm, rv, p)
+    w, _ = affine(w, b, p)
+    gx = empty(p.shape4, p.dtype)
+    gw, gb = np.zeros(p.n_affine), np.zeros(p.n_affine)
+    n = p.B * p.M
+    for a, g in product(range(p.A), range(p.G)):
+        rstd = 1.0 / math.sqrt(var[a, g] + p.eps)
+        sum_g = sum_gx = 0.0
+        for bb, m in _members(p):
+            j = (g * p.M + m) // p.L
+            xhat = (x4[a, bb, g, m] - mean[a, g]) * rstd
+            gw[j] += gy4[a, bb, g, m] * xhat
+            gb[j] += gy4[a, bb, g, m]
+            sum_g += gy4[a, bb, g, m] * w[j]
+            sum_gx += gy4[a, bb, g, m] * w[j] * xhat
+        if not p.batch_stats:
+            sum_g = sum_gx = 0.0
+        for bb, m in _members(p):
+            j = (g * p.M + m) // p.L
+            xhat = (x4[a, bb, g, m] - mean[a, g]) * rstd
+            gx[a, bb, g, m] = (gy4[a, bb, g, m] * w[j] - sum_g / n - xhat * sum_gx / n) * rstd
+    return pack(gx.reshape(p.in_shape), gw.astype(p.dtype), gb.astype(p.dtype), p)
+
+
+def _window(c, p):
+    """The channels of c's window, clipped to 0..C-1 (torch pads with zeros)."""
+    return range(max(c - p.lo, 0), min(c + p.hi, p.C - 1) + 1)
+
+
+def _lrn_denominator(x3, p):
+    D = np.empty(x3.shape)
+    for n, c, s in product(range(p.N), range(p.C), range(p.S)):
+        D[n, c, s] = p.k + p.alpha / p.size * sum(x3[n, c2, s] ** 2 for c2 in _window(c, p))
+    return D
+
+
+def _lrn_forward(x, p):
+    x3 = x.reshape(p.N, p.C, p.S)
+    D = _lrn_denominator(x3, p)
+    y = empty(x3.shape, p.dtype)
+    for n, c, s in product(range(p.N), range(p.C), range(p.S)):
+        y[n, c, s] = x3[n, c, s] * D[n, c, s] ** -p.beta
+    return y.reshape(p.in_shape)
+
+
+def _lrn_backward(gy, x, p):
+    x3, gy3 = x.reshape(p.N, p.C, p.S), gy.reshape(p.N, p.C, p.S)
+    D = _lrn_denominator(x3, p)
+    gx = empty(x3.shape, p.dtype)
+    for n, j, s in product(range(p.N), range(p.C), range(p.S)):
+        acc = gy3[n, j, s] * D[n, j, s] ** -p.beta
+        for c in range(p.C):  # every output c whose window holds j
+            if j in _window(c, p):
+                acc -= (2 * p.alpha * p.beta / p.size * gy3[n, c, s] * x3[n, c, s] * x3[n, j, s]
+                        * D[n, c, s] ** (-p.beta - 1))
+        gx[n, j, s] = acc
+    return (gx.reshape(p.in_shape),)
+
+
+def _norms(v3, p):
+    return [math.sqrt(sum(v3[a, d, q] ** 2 for a in range(p.P) for q in range(p.Q)))
+            for d in range(p.D)]
+
+
+def _wn_forward(v, g, p):
+    v3, gD = v.reshape(p.P, p.D, p.Q), g.reshape(p.D)
+    norms = _norms(v3, p)
+    w = empty(v3.shape, p.dtype)
+    for a, d, q in product(range(p.P), range(p.D), range(p.Q)):
+        w[a, d, q] = gD[d] * v3[a, d, q] / norms[d]
+    return w.reshape(p.v_shape)
+
+
+def _wn_backward(gw, v, g, p):
+    v3, gw3, gD = v.reshape(p.P, p.D, p.Q), gw.reshape(p.P, p.D, p.Q), g.reshape(p.D)
+    norms = _norms(v3, p)
+    gv, gg = empty(v3.shape, p.dtype), empty(p.D, p.dtype)
+    for d in range(p.D):
+        dot = sum(gw3[a, d, q] * v3[a, d, q] for a in range(p.P) for q in range(p.Q))
+        gg[d] = dot / norms[d]
+        for a, q in product(range(p.P), range(p.Q)):
+            gv[a, d, q] = gD[d] / norms[d] * (gw3[a, d, q] - v3[a, d, q] * dot / norms[d] ** 2)
+    return gv.reshape(p.v_shape), gg.reshape(p.g_shape)
+
+
+@naive.forward
+def forward(*args):
+    *arrays, p = args
+    if isinstance(p, NormPlan):
+        return _norm_forward(*split(arrays, p), p)
+    if isinstance(p, LrnPlan):
+        return _lrn_forward(*arrays, p)
+    return _wn_forward(*arrays, p)
+
+
+@naive.backward
+def backward(gy, *args):
+    *arrays, p = args
+    if isinstance(p, NormPlan):
+        return _norm_backward(gy, *split(arrays, p), p)
+    if isinstance(p, LrnPlan):
+        return _lrn_backward(gy, *arrays, p)
+    return _wn_backward(gy, *arrays, p)

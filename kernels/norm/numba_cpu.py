@@ -1,0 +1,274 @@
+"""Normalisation in parallel Numba loops.
+
+Batch, instance, group and layer norm run one forward and one backward kernel on the
+(A, B, G, M) view of ``kernels.norm.plan``: one parallel task per statistic (a, g), which
+reads its B contiguous rows of M elements.  For batch norm of (N, C, H, W) that is one task
+per channel over N contiguous H*W planes.  The forward is two passes over the data:
+
+1. statistics: sum and sum of squares of x - x[first], in float64 (shifting by one of
+   the values keeps the one-pass variance exact enough: Chan, Golub & LeVeque 1983);
+2. normalise: y = x * scale + shift, scale and shift folded per affine weight, so the
+   inner loop is one FMA over a contiguous row (vectorised by LLVM).
+
+The backward is two passes as well: the sums of grad_y and grad_y * xhat per weight (the
+weight and bias gradients, kept per task and summed on the host so no two tasks write
+the same element), then grad_x.  See ``kernels.norm.vectorised`` for the formulas.
+"""
+import numpy as np
+from numba import njit, prange
+
+from kernels._arrays import empty
+from kernels._registry import Algorithm
+from kernels.norm.plan import NORM_OPS, LrnPlan, NormPlan, affine, pack, split, update_running
+
+numba_cpu = Algorithm("numba", ops=NORM_OPS, doc="parallel Numba loops, one task per statistic")
+
+# 'contract' fuses a*b+c into FMAs, 'reassoc' lets LLVM vectorise the reductions; both are
+# within the numba rows of the tolerance table.
+FASTMATH = {"contract", "reassoc"}
+
+
+@njit(inline="always")
+def _run(g, M, L, j):
+    """The m range [m0, m1) of group g whose elements use affine weight j."""
+    return max(j * L - g * M, 0), min((j + 1) * L - g * M, M)
+
+
+@njit(inline="always", fastmath=FASTMATH)
+def _moments(x4, a, g):
+    """Mean and biased variance of x4[a, :, g, :]."""
+    B, M = x4.shape[1], x4.shape[3]
+    n = B * M
+    k = x4[a, 0, g, 0]
+    s = 0.0
+    ss = 0.0
+    for bb in range(B):
+        row = x4[a, bb, g]
+        for m in range(M):
+            d = row[m] - k
+            s += d
+            ss += d * d
+    return k + s / n, max((ss - s * s / n) / n, 0.0)
+
+
+@njit(parallel=True, cache=True, fastmath=FASTMATH)
+def _norm_forward(x4, w, b, L, eps, mean, var, batch_stats, y4):
+    A, B, G, M = x4.shape
+    for t in prange(A * G):
+        a, g = t // G, t % G
+        if batch_stats:
+            mean[a, g], var[a, g] = _moments(x4, a, g)
+        rstd = 1.0 / np.sqrt(var[a, g] + eps)
+        mu = mean[a, g]
+        if L == 1:  # layer norm: a weight per element
+            mu_t, rstd_t = y4.dtype.type(mu), y4.dtype.type(rstd)
+            for bb in range(B):
+                xr, yr = x4[a, bb, g], y4[a, bb, g]
+                for m in range(M):
+                    yr[m] = (xr[m] - mu_t) * rstd_t * w[g * M + m] + b[g * M + m]
+        else:
+            for j in range(g * M // L, ((g + 1) * M - 1) // L + 1):
+                # folded in float64, then cast: the inner loop runs at the data's SIMD width
+                scale = y4.dtype.type(rstd * w[j])
+                shift = y4.dtype.type(b[j] - mu * rstd * w[j])
+                m0, m1 = _run(g, M, L, j)
+                for bb in range(B):
+                    xr, yr = x4[a, bb, g], y4[a, bb, g]
+                    for m in range(m0, m1):
+                        yr[m] = xr[m] * scale + shift
+
+
+@njit(parallel=True, cache=True, fastmath=FASTMATH)
+def _norm_backward(gy4, x4, w, L, eps, mean, var, batch_stats, gx4, gw, gb):
+    """gw, gb: (A, n_affine) zeros; task (a, g) owns gw[a, j] for the j of group g."""
+    A, B, G, M = x4.shape
+    n = B * M
+    for t in prange(A * G):
+        a, g = t // G, t % G
+        if batch_stats:
+            mean[a, g], var[a, g] = _moments(x4, a, g)
+        mu = mean[a, g]
+        rstd = 1.0 / np.sqrt(var[a, g] + eps)
+        j0, j1 = g * M // L, ((g + 1) * M - 1) // L + 1
+        rstd_t = x4.dtype.type(rstd)
+        s1 = 0.0  # sum of gxhat = grad_y * w
+        s2 = 0.0  # sum of gxhat * xhat
+        if L == 1:  # layer norm: a weight per element
+            mu_t = x4.dtype.type(mu)
+            for bb in range(B):
+                xr, gr = x4[a, bb, g], gy4[a, bb, g]
+                for m in range(M):
+                    xh = (xr[m] - mu_t) * rstd_t
+                    gw[a, j0 + m] += gr[m] * xh
+                    gb[a, j0 + m] += gr[m]
+                    s1 += w[j0 + m] * gr[m]
+                    s2 += w[j0 + m] * gr[m] * xh
+        else:
+            for j in range(j0, j1):
+                m0, m1 = _run(g, M, L, j)
+                sg = 0.0
+                sgx = 0.0
+                for bb in range(B):
+                    xr, gr = x4[a, bb, g], gy4[a, bb, g]
+                    for m in range(m0, m1):
+                        sg += gr[m]
+                        sgx += gr[m] * (xr[m] - mu)
+                sgx *= rstd
+                gw[a, j] = sgx
+                gb[a, j] = sg
+                s1 += w[j] * sg
+                s2 += w[j] * sgx
+        c1 = s1 / n if batch_stats else 0.0
+        c2 = s2 / n if batch_stats else 0.0
+        # grad_x = rstd*w*gy - rstd*c1 - rstd**2*c2*(x - mu), as ca*gy + cb*x + cc
+        cb = gx4.dtype.type(-rstd * rstd * c2)
+        cc = gx4.dtype.type(rstd * rstd * c2 * mu - rstd * c1)
+        if L == 1:
+            for bb in range(B):
+                xr, gr, gxr = x4[a, bb, g], gy4[a, bb, g], gx4[a, bb, g]
+                for m in range(M):
+                    gxr[m] = w[j0 + m] * rstd_t * gr[m] + cb * xr[m] + cc
+        else:
+            for j in range(j0, j1):
+                m0, m1 = _run(g, M, L, j)
+                ca = gx4.dtype.type(w[j] * rstd)
+                for bb in range(B):
+                    xr, gr, gxr = x4[a, bb, g], gy4[a, bb, g], gx4[a, bb, g]
+                    for m in range(m0, m1):
+                        gxr[m] = ca * gr[m] + cb * xr[m] + cc
+
+
+@njit(parallel=True, cache=True, fastmath=FASTMATH)
+def _lrn(x, size, lo, alpha, beta, k, gy, grad, out, u):
+    """Local response norm of x (N, C, S): forward into out when not grad, else the input
+    gradient of gy into out (u: an (N, C, S) workspace).  Window of c: [c - lo, c - lo + size)."""
+    N, C, S = x.shape
+    coef = alpha / size
+    for t in prange(N * C):
+        n, c = t // C, t % C
+        den = out[n, c]
+        den[:] = 0.0
+        for c2 in range(max(c - lo, 0), min(c - lo + size, C)):
+            xr = x[n, c2]
+            for s in range(S):
+                den[s] += xr[s] * xr[s]
+        xr = x[n, c]
+        if grad:
+            # keep D**-beta in out, and u = gy x D**(-beta-1) for the second loop
+            gr, ur = gy[n, c], u[n, c]
+            for s in range(S):
+                d = k + coef * den[s]
+                p = d ** -beta
+                den[s] = p
+                ur[s] = gr[s] * xr[s] * p / d
+        else:
+            for s in range(S):
+                den[s] = xr[s] * (k + coef * den[s]) ** -beta
+    if grad:
+        # grad_x[j] = gy[j] D[j]**-beta - 2 alpha beta / size x[j] sum_{c: j in window(c)} u[c]
+        hi = size - 1 - lo
+        for t in prange(N * C):
+            n, j = t // C, t % C
+            acc = np.zeros(S, np.float64)
+            for c in range(max(j - hi, 0), min(j + lo, C - 1) + 1):
+                ur = u[n, c]
+                for s in range(S):
+                    acc[s] += ur[s]
+            gr, xr, o = gy[n, j], x[n, j], out[n, j]
+            for s in range(S):
+                o[s] = gr[s] * o[s] - 2.0 * coef * beta * xr[s] * acc[s]
+
+
+@njit(parallel=True, cache=True, fastmath=FASTMATH)
+def _weight_norm(v, g, gw, grad, out, gg):
+    """v (P, D, Q), g (D,): w = g v / |v| per d into out; with grad, the gradient of gw
+    into out (for v) and gg (for g)."""
+    P, D, Q = v.shape
+    for d in prange(D):
+        sq = 0.0
+        dot = 0.0
+        for p in range(P):
+            for q in range(Q):
+                sq += v[p, d, q] * v[p, d, q]
+                if grad:
+                    dot += gw[p, d, q] * v[p, d, q]
+        norm = np.sqrt(sq)
+        scale = g[d] / norm
+        if grad:
+            gg[d] = dot / norm
+            proj = dot / sq
+            for p in range(P):
+                for q in range(Q):
+                    out[p, d, q] = scale * (gw[p, d, q] - v[p, d, q] * proj)
+        else:
+            for p in range(P):
+                for q in range(Q):
+                    out[p, d, q] = v[p, d, q] * scale
+
+
+def _stats(rm, rv, p):
+    if p.batch_stats:
+        return np.empty((p.A, p.G)), np.empty((p.A, p.G))
+    shape = (p.A, p.G)
+    return (np.broadcast_to(rm, shape).astype(np.float64),
+            np.broadcast_to(rv, shape).astype(np.float64))
+
+
+def _norm_fwd(x, rm, rv, w, b, p):
+    mean, var = _stats(rm, rv, p)
+    w, b = affine(w, b, p)
+    y = empty(p.in_shape, p.dtype)
+    _norm_forward(x.reshape(p.shape4), w, b, p.L, p.eps, mean, var, p.batch_stats,
+                  y.reshape(p.shape4))
+    update_running(rm, rv, mean, var, p)
+    return y
+
+
+def _norm_bwd(gy, x, rm, rv, w, b, p):
+    mean, var = _stats(rm, rv, p)  # the kernel recomputes batch statistics; running ones stay
+    w, _ = affine(w, b, p)
+    gx = empty(p.in_shape, p.dtype)
+    gw, gb = np.zeros((p.A, p.n_affine)), np.zeros((p.A, p.n_affine))
+    _norm_backward(gy.reshape(p.shape4), x.reshape(p.shape4), w, p.L, p.eps, mean, var,
+                   p.batch_stats, gx.reshape(p.shape4), gw, gb)
+    return pack(gx, gw.sum(axis=0).astype(p.dtype), gb.sum(axis=0).astype(p.dtype), p)
+
+
+def _lrn_run(x, gy, p):
+    shape = (p.N, p.C, p.S)
+    out = empty(p.in_shape, p.dtype)
+    grad = gy is not None
+    u = np.empty(shape if grad else (1, 1, 1), p.dtype)
+    gy3 = gy.reshape(shape) if grad else x.reshape(shape)
+    _lrn(x.reshape(shape), p.size, p.lo, p.alpha, p.beta, p.k, gy3, grad, out.reshape(shape), u)
+    return out
+
+
+def _wn_run(v, g, gw, p):
+    shape = (p.P, p.D, p.Q)
+    grad = gw is not None
+    out = empty(p.v_shape, p.dtype)
+    gg = empty(p.g_shape, p.dtype)
+    _weight_norm(v.reshape(shape), g.reshape(p.D), gw.reshape(shape) if grad else v.reshape(shape),
+                 grad, out.reshape(shape), gg.reshape(p.D))
+    return (out, gg) if grad else out
+
+
+@numba_cpu.forward
+def forward(*args):
+    *arrays, p = args
+    if isinstance(p, NormPlan):
+        return _norm_fwd(*split(arrays, p), p)
+    if isinstance(p, LrnPlan):
+        return _lrn_run(arrays[0], None, p)
+    return _wn_run(*arrays, None, p)
+
+
+@numba_cpu.backward
+def backward(gy, *args):
+    *arrays, p = args
+    if isinstance(p, NormPlan):
+        return _norm_bwd(gy, *split(arrays, p), p)
+    if isinstance(p, LrnPlan):
+        return (_lrn_run(arrays[0], gy, p),)
+    return _wn_run(*arrays, gy, p)

@@ -1,0 +1,526 @@
+"""Normalisation ops: one plan for batch, instance, group and layer norm, plus local
+response norm and weight norm.
+
+Batch, instance, group and layer norm are one computation.  The input is viewed as
+(A, B, G, M): statistics (mean, biased variance) are taken per (a, g) over the B*M
+elements (b, m), and element (a, b, g, m) is normalised with them,
+
+    y = (x - mean[a, g]) / sqrt(var[a, g] + eps) * weight[j] + bias[j],  j = (g*M + m) // L
+
+(Ioffe & Szegedy 2015; Ba et al. 2016; Ulyanov et al. 2016; Wu & He 2018).  For an input
+(N, C, *spatial) with S = prod(spatial):
+
+    op             A      B   G          M            L (elements per affine weight)
+    batch_norm     1      N   C          S            S
+    instance_norm  N      1   C          S            S
+    group_norm     N      1   num_groups C/groups*S   S
+    layer_norm     rows   1   1          prod(normalized_shape)   1
+
+so every algorithm writes one forward and one backward for all four ops.  In eval mode
+(batch_norm with training=False, instance_norm with use_input_stats=False) the statistics
+are the running ones instead of the batch's.
+"""
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from kernels import _arrays
+from kernels._params import check_ndim, prod
+from kernels._registry import Input, Op
+
+
+# ---------------------------------------------------------------------------------------
+# batch / instance / group / layer norm
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NormPlan:
+    op: str
+    in_shape: tuple
+    A: int
+    B: int
+    G: int
+    M: int
+    L: int
+    batch_stats: bool      # statistics from the input (else from running_mean/var)
+    has_running: bool      # running_mean/var given (updated in place when batch_stats)
+    has_weight: bool
+    has_bias: bool
+    affine_shape: tuple    # shape of weight and bias
+    momentum: float
+    eps: float
+    dtype: np.dtype
+
+    @property
+    def out_shape(self) -> tuple:
+        return self.in_shape
+
+    @property
+    def n_affine(self) -> int:
+        return prod(self.affine_shape)
+
+    @property
+    def shape4(self) -> tuple:
+        return (self.A, self.B, self.G, self.M)
+
+    def affine_index(self) -> np.ndarray:
+        """j = (g*M + m) // L for every (g, m): which weight scales element (., ., g, m)."""
+        return (np.arange(self.G * self.M) // self.L).reshape(self.G, self.M)
+
+
+def _number(op, name, value, minimum=None):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{op}: {name} must be a real number, got {value!r}")
+    value = float(value)
+    if not np.isfinite(value) or (minimum is not None and value < minimum):
+        bound = "" if minimum is None else f" >= {minimum}"
+        raise ValueError(f"{op}: {name} must be a finite number{bound}, got {value!r}")
+    return value
+
+
+def _flag(op, name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{op}: {name} must be a bool, got {value!r}")
+    return bool(value)
+
+
+def _vector(op, name, shape, length, what="channels"):
+    if shape is not None and tuple(shape) != (length,):
+        raise ValueError(f"{op}: {name} must have shape ({length},) (one per {what}), "
+                         f"got {tuple(shape)}")
+
+
+def _nc_input(op, x, min_nd):
+    check_ndim(op, "input", x, range(min_nd, 6), "(N, C, *spatial) with up to 3 spatial dims")
+    if min(x) < 1:
+        raise ValueError(f"{op}: input must have no empty dimension, got {tuple(x)}")
+    return x[0], x[1], prod(x[2:])
+
+
+def _momentum(op, momentum):
+    if momentum is None:
+        raise TypeError(f"{op}: momentum=None (cumulative average) is not supported, as in "
+                        f"torch.nn.functional; pass a float in [0, 1]")
+    m = _number(op, "momentum", momentum, 0.0)
+    if m > 1:
+        raise ValueError(f"{op}: momentum must be in [0, 1], got {momentum!r}")
+    return m
+
+
+def _running(op, rm, rv, C, required):
+    if (rm is None) != (rv is None):
+        raise ValueError(f"{op}: running_mean and running_var must be given together")
+    if rm is None and required:
+        raise ValueError(f"{op}: running_mean and running_var are required in evaluation mode")
+    _vector(op, "running_mean", rm, C)
+    _vector(op, "running_var", rv, C)
+    return rm is not None
+
+
+def batch_norm_plan(op, shapes, dtype, training, momentum, eps):
+    x, rm, rv, w, b = shapes
+    N, C, S = _nc_input(op, x, 2)
+    training = _flag(op, "training", training)
+    has_running = _running(op, rm, rv, C, required=not training)
+    _vector(op, "weight", w, C)
+    _vector(op, "bias", b, C)
+    if training and N * S < 2:
+        raise ValueError(f"{op}: input {tuple(x)} has one value per channel; training needs more")
+    return NormPlan(op, tuple(x), 1, N, C, S, S, training, has_running, w is not None,
+                    b is not None, (C,), _momentum(op, momentum), _number(op, "eps", eps, 0.0), dtype)
+
+
+def instance_norm_plan(op, shapes, dtype, use_input_stats, momentum, eps):
+    x, rm, rv, w, b = shapes
+    N, C, S = _nc_input(op, x, 3)
+    use_input_stats = _flag(op, "use_input_stats", use_input_stats)
+    has_running = _running(op, rm, rv, C, required=not use_input_stats)
+    _vector(op, "weight", w, C)
+    _vector(op, "bias", b, C)
+    if use_input_stats and S < 2:
+        raise ValueError(f"{op}: input {tuple(x)} has one spatial element; needs more")
+    return NormPlan(op, tuple(x), N, 1, C, S, S, use_input_stats, has_running, w is not None,
+                    b is not None, (C,), _momentum(op, momentum), _number(op, "eps", eps, 0.0), dtype)
+
+
+def group_norm_plan(op, shapes, dtype, num_groups, eps):
+    x, w, b = shapes
+    N, C, S = _nc_input(op, x, 2)
+    if isinstance(num_groups, bool) or not isinstance(num_groups, numbers.Integral) or num_groups < 1:
+        raise ValueError(f"{op}: num_groups must be a positive int, got {num_groups!r}")
+    if C % num_groups:
+        raise ValueError(f"{op}: num_groups ({num_groups}) must divide the channels ({C})")
+    G = int(num_groups)
+    _vector(op, "weight", w, C)
+    _vector(op, "bias", b, C)
+    return NormPlan(op, tuple(x), N, 1, G, C // G * S, S, True, False, w is not None,
+                    b is not None, (C,), 0.0, _number(op, "eps", eps, 0.0), dtype)
+
+
+def layer_norm_plan(op, shapes, dtype, normalized_shape, eps):
+    x, w, b = shapes
+    if isinstance(normalized_shape, numbers.Integral) and not isinstance(normalized_shape, bool):
+        normalized_shape = (int(normalized_shape),)
+    if not (isinstance(normalized_shape, (tuple, list)) and len(normalized_shape) > 0 and all(
+            isinstance(d, numbers.Integral) and not isinstance(d, bool) for d in normalized_shape)):
+        raise TypeError(f"{op}: normalized_shape must be an int or a non-empty tuple of ints, "
+                        f"got {normalized_shape!r}")
+    ns = tuple(int(d) for d in normalized_shape)
+    if x is None or len(x) < len(ns) or tuple(x[len(x) - len(ns):]) != ns:
+        raise ValueError(f"{op}: normalized_shape {ns} must match the trailing dimensions of "
+                         f"the input {None if x is None else tuple(x)}")
+    if min(x) < 1:
+        raise ValueError(f"{op}: input must have no empty dimension, got {tuple(x)}")
+    for name, s in (("weight", w), ("bias", b)):
+        if s is not None and tuple(s) != ns:
+            raise ValueError(f"{op}: {name} must have normalized_shape {ns}, got {tuple(s)}")
+    M = prod(ns)
+    return NormPlan(op, tuple(x), prod(x) // M, 1, 1, M, 1, True, False, w is not None,
+                    b is not None, ns, 0.0, _number(op, "eps", eps, 0.0), dtype)
+
+
+def norm_cost(p: NormPlan) -> dict:
+    """params: weight + bias.  macs per element: 1 for the normalise step (x*scale + shift
+    once scale and shift are folded per statistic), plus 2 for the statistics (sum and sum
+    of squares) when they come from the batch."""
+    n = prod(p.in_shape)
+    params = p.n_affine * (p.has_weight + p.has_bias)
+    macs = n * (3 if p.batch_stats else 1)
+    stats = 2 * p.n_affine if p.has_running else 0
+    elems = 2 * n + params + stats * (2 if p.batch_stats else 1)
+    return {"params": params, "macs": macs, "flops": 2 * macs, "bytes": elems * p.dtype.itemsize}
+
+
+def update_running(rm, rv, mean, var, p: NormPlan) -> None:
+    """torch's update, in place: r = (1 - momentum) * r + momentum * batch statistic, the
+    variance unbiased (times n/(n-1), n = B*M values per statistic).  instance_norm averages
+    its per-instance statistics over the batch first, as torch does."""
+    if not (p.has_running and p.batch_stats):
+        return
+    n = p.B * p.M
+    m = p.momentum
+    rm *= 1.0 - m
+    rm += m * mean.mean(axis=0)
+    rv *= 1.0 - m
+    rv += m * (var * (n / (n - 1))).mean(axis=0)
+
+
+def given_stats(rm, rv, p: NormPlan):
+    """The running statistics as (A, G) arrays, for eval mode."""
+    shape = (p.A, p.G)
+    return (np.ascontiguousarray(np.broadcast_to(rm, shape)),
+            np.ascontiguousarray(np.broadcast_to(rv, shape)))
+
+
+def affine(w, b, p: NormPlan):
+    """weight and bias as arrays (ones and zeros where absent)."""
+    w = np.ones(p.n_affine, p.dtype) if w is None else w.reshape(-1)
+    b = np.zeros(p.n_affine, p.dtype) if b is None else b.reshape(-1)
+    return w, b
+
+
+def split(arrays, p: NormPlan):
+    """(input, running_mean, running_var, weight, bias) whatever the op's inputs."""
+    if len(arrays) == 5:
+        return arrays
+    x, w, b = arrays
+    return x, None, None, w, b
+
+
+def pack(gx, gw, gb, p: NormPlan):
+    """The gradients in the op's input order, weight/bias in their shape (None if absent)."""
+    gw = gw.reshape(p.affine_shape) if p.has_weight else None
+    gb = gb.reshape(p.affine_shape) if p.has_bias else None
+    if p.op in ("batch_norm", "instance_norm"):
+        return gx, None, None, gw, gb
+    return gx, gw, gb
+
+
+class _InPlaceOp(Op):
+    """An op that writes into some of its array arguments (running statistics, inplace=).
+
+    The checks of ``kernels._arrays`` hand algorithms contiguous arrays, which are copies
+    for views and Fortran-ordered arrays; after the algorithm ran, what it wrote is copied
+    back into the caller's arrays, so in-place updates reach them whatever their layout.
+    """
+
+    writes: tuple[str, ...] = ()
+
+    def __call__(self, *args, algo: str = "auto", **kwargs):
+        originals, params = self._bind(args, kwargs)
+        arrays, dtype = _arrays.check_inputs(self.name, self.inputs, originals)
+        plan = self.plan(tuple(None if a is None else a.shape for a in arrays), dtype, params)
+        out = self.resolve(algo, plan, "forward").run_forward(arrays, plan)
+        for spec, orig, a in zip(self.inputs, originals, arrays):
+            if spec.name in self.writes and orig is not None and a is not orig:
+                orig[...] = a
+        return out
+
+
+class BatchNormOp(_InPlaceOp):
+    inputs = (Input("input"), Input("running_mean", optional=True, differentiable=False),
+              Input("running_var", optional=True, differentiable=False),
+              Input("weight", optional=True), Input("bias", optional=True))
+    defaults = {"training": False, "momentum": 0.1, "eps": 1e-5}
+    writes = ("running_mean", "running_var")
+
+    def __init__(self, name, doc=""):
+        super().__init__(name, doc)
+        # torch's running_mean and running_var have no default: they must be passed
+        # (None is allowed in training mode).
+        params = list(self.__signature__.parameters.values())
+        params[1:3] = [q.replace(default=q.empty) for q in params[1:3]]
+        self.__signature__ = self.__signature__.replace(parameters=params)
+
+    def plan(self, shapes, dtype, params):
+        return batch_norm_plan(self.name, shapes, dtype, **params)
+
+    def cost_of(self, plan):
+        return norm_cost(plan)
+
+    def make_inputs(self, shapes, params, rng):
+        return _with_positive_var(shapes, rng)
+
+
+class InstanceNormOp(_InPlaceOp):
+    inputs = BatchNormOp.inputs
+    defaults = {"use_input_stats": True, "momentum": 0.1, "eps": 1e-5}
+    writes = ("running_mean", "running_var")
+
+    def plan(self, shapes, dtype, params):
+        return instance_norm_plan(self.name, shapes, dtype, **params)
+
+    def cost_of(self, plan):
+        return norm_cost(plan)
+
+    def make_inputs(self, shapes, params, rng):
+        return _with_positive_var(shapes, rng)
+
+
+def _with_positive_var(shapes, rng):
+    """Zero-mean normals, except running_var: a variance, so in [0.5, 1.5)."""
+    arrays = [None if s is None else rng.standard_normal(s) for s in shapes]
+    if shapes[2] is not None:
+        arrays[2] = 0.5 + rng.random(shapes[2])
+    return arrays
+
+
+class _ParamAfterInputOp(Op):
+    """An op whose torch signature puts a parameter between the input and the other arrays:
+    ``group_norm(input, num_groups, weight=None, bias=None, eps=1e-5)``.
+
+    Called as torch calls it, or with that parameter by keyword and the arrays positional
+    in order (``group_norm(x, w, b, num_groups=2)``), which is how the registry-wide tests
+    and the harness call every op.  Both bind the same way."""
+
+    param: str = ""
+
+    def __init__(self, name, doc=""):
+        super().__init__(name, doc)
+        self._arrays_first = self.__signature__
+        P = type(next(iter(self.__signature__.parameters.values())))
+        params = list(self.__signature__.parameters.values())
+        required = P(self.param, P.POSITIONAL_OR_KEYWORD)
+        params = [params[0], required] + [q for q in params[1:] if q.name != self.param]
+        self.__signature__ = self.__signature__.replace(parameters=params)
+
+    def _bind(self, args, kwargs):
+        sig = self._arrays_first if self.param in kwargs else self.__signature__
+        try:
+            bound = sig.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{self.name}: {e}") from None
+        bound.apply_defaults()
+        names = [i.name for i in self.inputs]
+        params = {k: v for k, v in bound.arguments.items() if k not in names}
+        return [bound.arguments[n] for n in names], params
+
+
+class GroupNormOp(_ParamAfterInputOp):
+    inputs = (Input("input"), Input("weight", optional=True), Input("bias", optional=True))
+    defaults = {"num_groups": None, "eps": 1e-5}
+    param = "num_groups"
+
+    def plan(self, shapes, dtype, params):
+        return group_norm_plan(self.name, shapes, dtype, **params)
+
+    def cost_of(self, plan):
+        return norm_cost(plan)
+
+
+class LayerNormOp(GroupNormOp):
+    defaults = {"normalized_shape": None, "eps": 1e-5}
+    param = "normalized_shape"
+
+    def plan(self, shapes, dtype, params):
+        return layer_norm_plan(self.name, shapes, dtype, **params)
+
+
+# ---------------------------------------------------------------------------------------
+# local response norm and weight norm
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LrnPlan:
+    in_shape: tuple
+    N: int
+    C: int
+    S: int
+    size: int
+    alpha: float
+    beta: float
+    k: float
+    dtype: np.dtype
+
+    @property
+    def out_shape(self) -> tuple:
+        return self.in_shape
+
+    @property
+    def lo(self) -> int:
+        """Channels before c in its window (torch pads size//2 before, (size-1)//2 after)."""
+        return self.size // 2
+
+    @property
+    def hi(self) -> int:
+        return (self.size - 1) // 2
+
+
+def lrn_plan(op, shapes, dtype, size, alpha, beta, k):
+    (x,) = shapes
+    N, C, S = _nc_input(op, x, 3)
+    if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
+        raise ValueError(f"{op}: size must be a positive int, got {size!r}")
+    return LrnPlan(tuple(x), N, C, S, int(size), _number(op, "alpha", alpha),
+                   _number(op, "beta", beta), _number(op, "k", k), dtype)
+
+
+def lrn_cost(p: LrnPlan) -> dict:
+    """macs: per element, the window's sum of squares (size) and the scaling (2); the power
+    is not counted.  No parameters."""
+    n = prod(p.in_shape)
+    macs = n * (p.size + 2)
+    return {"params": 0, "macs": macs, "flops": 2 * macs, "bytes": 2 * n * p.dtype.itemsize}
+
+
+@dataclass(frozen=True)
+class WeightNormPlan:
+    v_shape: tuple
+    g_shape: tuple
+    P: int      # v viewed as (P, D, Q); one norm per d over (P, Q)
+    D: int
+    Q: int
+    dtype: np.dtype
+
+    @property
+    def out_shape(self) -> tuple:
+        return self.v_shape
+
+
+def weight_norm_plan(op, shapes, dtype, dim):
+    v, g = shapes
+    if v is None or len(v) < 1 or min(v) < 1:
+        raise ValueError(f"{op}: v must be a non-empty array, got {v}")
+    nd = len(v)
+    if dim is not None and (isinstance(dim, bool) or not isinstance(dim, numbers.Integral)):
+        raise TypeError(f"{op}: dim must be an int or None, got {dim!r}")
+    if dim is None or dim == -1:  # torch._weight_norm: -1 is the whole tensor, like None
+        if prod(g) != 1:
+            raise ValueError(f"{op}: g must hold one value when dim is {dim}, got shape {tuple(g)}")
+        return WeightNormPlan(tuple(v), tuple(g), 1, 1, prod(v), dtype)
+    if not 0 <= dim < nd:
+        raise ValueError(f"{op}: dim must be in [0, {nd}) or None (or -1: whole tensor), got {dim}")
+    want = tuple(v[i] if i == dim else 1 for i in range(nd))
+    if tuple(g) != want:
+        raise ValueError(f"{op}: g must have shape {want} (v's size along dim {dim}, 1 elsewhere), "
+                         f"got {tuple(g)}")
+    return WeightNormPlan(tuple(v), tuple(g), prod(v[:dim]), v[dim], prod(v[dim + 1:]), dtype)
+
+
+def weight_norm_cost(p: WeightNormPlan) -> dict:
+    """params: v and g (both trainable).  macs: sum of squares and the scaling, 2 per element."""
+    n = prod(p.v_shape)
+    params = n + prod(p.g_shape)
+    return {"params": params, "macs": 2 * n, "flops": 4 * n,
+            "bytes": (params + n) * p.dtype.itemsize}
+
+
+class LrnOp(Op):
+    inputs = (Input("input"),)
+    defaults = {"size": None, "alpha": 1e-4, "beta": 0.75, "k": 1.0}
+
+    def __init__(self, name, doc=""):
+        super().__init__(name, doc)
+        params = list(self.__signature__.parameters.values())
+        params[1] = params[1].replace(default=params[1].empty)  # size is required, as in torch
+        self.__signature__ = self.__signature__.replace(parameters=params)
+
+    def plan(self, shapes, dtype, params):
+        return lrn_plan(self.name, shapes, dtype, **params)
+
+    def cost_of(self, plan):
+        return lrn_cost(plan)
+
+
+class WeightNormOp(Op):
+    inputs = (Input("v"), Input("g"))
+    defaults = {"dim": 0}
+
+    def plan(self, shapes, dtype, params):
+        return weight_norm_plan(self.name, shapes, dtype, **params)
+
+    def cost_of(self, plan):
+        return weight_norm_cost(plan)
+
+
+# ---------------------------------------------------------------------------------------
+# the ops
+# ---------------------------------------------------------------------------------------
+batch_norm = BatchNormOp("batch_norm", """batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-05, algo="auto")
+
+Batch normalisation (Ioffe & Szegedy 2015) of input (N, C, *spatial), 0 to 3 spatial dims.
+training=True: statistics of the batch (per channel over N and spatial), and when given,
+running_mean and running_var are updated IN PLACE as torch does:
+    running = (1 - momentum) * running + momentum * batch statistic   (variance unbiased)
+momentum=None (torch.nn's cumulative average) is rejected with a TypeError, as
+torch.nn.functional does.  training=False: the running statistics normalise.
+``backward`` never touches the running statistics; their gradients are None.""")
+
+instance_norm = InstanceNormOp("instance_norm", """instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True, momentum=0.1, eps=1e-05, algo="auto")
+
+Instance normalisation (Ulyanov et al. 2016): statistics per (image, channel) over the
+spatial dims of input (N, C, *spatial).  With use_input_stats and running statistics
+given, they are updated in place with the batch average of the per-instance statistics
+(as torch does); use_input_stats=False normalises with the running statistics.""")
+
+group_norm = GroupNormOp("group_norm", """group_norm(input, num_groups, weight=None, bias=None, eps=1e-05, algo="auto")
+
+Group normalisation (Wu & He 2018): the C channels of input (N, C, *spatial) in num_groups
+groups, statistics per (image, group); weight and bias per channel.""")
+
+layer_norm = LayerNormOp("layer_norm", """layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05, algo="auto")
+
+Layer normalisation (Ba et al. 2016): statistics over the trailing dims normalized_shape,
+weight and bias of shape normalized_shape (elementwise affine).""")
+
+local_response_norm = LrnOp("local_response_norm", """local_response_norm(input, size, alpha=0.0001, beta=0.75, k=1.0, algo="auto")
+
+Local response normalisation across channels, torch's formula:
+
+    b[c] = a[c] / (k + alpha / size * sum_{c' = c - size//2}^{c + (size-1)//2} a[c']**2) ** beta
+
+(channels outside 0..C-1 count as zeros, and the sum is divided by size even at the edges).
+AlexNet's (Krizhevsky, Sutskever & Hinton 2012, section 3.3) does not divide alpha by the
+window size n, and uses k=2, n=5, alpha=1e-4, beta=0.75: to get it here, pass size=5,
+k=2, alpha=5e-4.""")
+
+weight_norm = WeightNormOp("weight_norm", """weight_norm(v, g, dim=0, algo="auto")
+
+Weight normalisation (Salimans & Kingma 2016), as torch._weight_norm: w = g * v / ||v||,
+the 2-norm over every dim of v except ``dim``; g has v's size along dim and 1 elsewhere.
+dim=None normalises over the whole tensor (g holds one value); as in torch, dim=-1 means
+the same thing (it is not the last dim).""")
+
+GROUP_NORMS = ("batch_norm", "instance_norm", "group_norm", "layer_norm")
+NORM_OPS = GROUP_NORMS + ("local_response_norm", "weight_norm")

@@ -1,0 +1,120 @@
+"""Normalisation in vectorised NumPy: whole-array reductions and broadcasting.
+
+Batch, instance, group and layer norm share one forward and one backward on the (A, B, G, M)
+view of ``kernels.norm.plan``.  With xhat = (x - mean) * rstd and gxhat = grad_y * weight,
+the input gradient when the statistics come from the batch is
+
+    grad_x = rstd * (gxhat - mean(gxhat) - xhat * mean(gxhat * xhat))
+
+(means over each statistic's B*M elements; Ioffe & Szegedy 2015, section 3), and
+rstd * gxhat when they are given (eval mode).
+"""
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from kernels._registry import Algorithm
+from kernels.norm.plan import (NORM_OPS, LrnPlan, NormPlan, affine, given_stats, pack, split,
+                               update_running)
+
+vectorised = Algorithm("numpy", ops=NORM_OPS, doc="vectorised NumPy reductions")
+
+
+def _stats(x4, rm, rv, p):
+    if p.batch_stats:
+        return x4.mean(axis=(1, 3)), x4.var(axis=(1, 3))
+    return given_stats(rm, rv, p)
+
+
+def _per_stat(s):
+    """An (A, G) statistic broadcast against the (A, B, G, M) view."""
+    return s[:, None, :, None]
+
+
+def _norm_forward(x, rm, rv, w, b, p):
+    x4 = x.reshape(p.shape4)
+    mean, var = _stats(x4, rm, rv, p)
+    rstd = 1.0 / np.sqrt(var + p.eps)
+    w, b = affine(w, b, p)
+    j = p.affine_index()
+    y = (x4 - _per_stat(mean)) * _per_stat(rstd) * w[j] + b[j]
+    update_running(rm, rv, mean, var, p)
+    return y.reshape(p.in_shape)
+
+
+def _norm_backward(gy, x, rm, rv, w, b, p):
+    x4, gy4 = x.reshape(p.shape4), gy.reshape(p.shape4)
+    mean, var = _stats(x4, rm, rv, p)
+    rstd = _per_stat(1.0 / np.sqrt(var + p.eps))
+    xhat = (x4 - _per_stat(mean)) * rstd
+    w, _ = affine(w, b, p)
+    gxhat = gy4 * w[p.affine_index()]
+    if p.batch_stats:
+        gx = rstd * (gxhat - gxhat.mean(axis=(1, 3), keepdims=True)
+                     - xhat * (gxhat * xhat).mean(axis=(1, 3), keepdims=True))
+    else:
+        gx = rstd * gxhat
+    # every weight j covers L consecutive elements of the flattened (G, M)
+    gw = (gy4 * xhat).sum(axis=(0, 1)).reshape(p.n_affine, p.L).sum(axis=1)
+    gb = gy4.sum(axis=(0, 1)).reshape(p.n_affine, p.L).sum(axis=1)
+    return pack(gx.reshape(p.in_shape), gw, gb, p)
+
+
+def _window_sum(a, before, after, size):
+    """sum over a[:, c - before : c + after + 1] along axis 1, zeros outside."""
+    padded = np.pad(a, [(0, 0), (before, after), (0, 0)])
+    return sliding_window_view(padded, size, axis=1).sum(axis=-1)
+
+
+def _lrn_denominator(x3, p):
+    return p.k + (p.alpha / p.size) * _window_sum(x3 * x3, p.lo, p.hi, p.size)
+
+
+def _lrn_forward(x, p):
+    x3 = x.reshape(p.N, p.C, p.S)
+    return (x3 * _lrn_denominator(x3, p) ** -p.beta).reshape(p.in_shape)
+
+
+def _lrn_backward(gy, x, p):
+    """d b[c] / d a[j] = D[j]**-beta [c == j] - 2 alpha beta / size * a[c] a[j] D[c]**(-beta-1)
+    for every window c that holds j, i.e. c in [j - hi, j + lo]."""
+    x3, gy3 = x.reshape(p.N, p.C, p.S), gy.reshape(p.N, p.C, p.S)
+    D = _lrn_denominator(x3, p)
+    u = gy3 * x3 * D ** (-p.beta - 1)
+    gx = gy3 * D ** -p.beta - (2 * p.alpha * p.beta / p.size) * x3 * _window_sum(u, p.hi, p.lo, p.size)
+    return (gx.reshape(p.in_shape),)
+
+
+def _wn_forward(v, g, p):
+    v3 = v.reshape(p.P, p.D, p.Q)
+    norm = np.sqrt((v3 * v3).sum(axis=(0, 2)))
+    return (v3 * (g.reshape(p.D) / norm)[None, :, None]).reshape(p.v_shape)
+
+
+def _wn_backward(gw, v, g, p):
+    """w = g v / |v|:  grad_g = <grad_w, v> / |v|,
+    grad_v = g / |v| * (grad_w - v <grad_w, v> / |v|**2)  (Salimans & Kingma 2016, eq. 4)."""
+    v3, gw3, gD = v.reshape(p.P, p.D, p.Q), gw.reshape(p.P, p.D, p.Q), g.reshape(p.D)
+    norm = np.sqrt((v3 * v3).sum(axis=(0, 2)))
+    s = (gw3 * v3).sum(axis=(0, 2))
+    gv = (gD / norm)[None, :, None] * (gw3 - v3 * (s / norm ** 2)[None, :, None])
+    return gv.reshape(p.v_shape), (s / norm).reshape(p.g_shape)
+
+
+@vectorised.forward
+def forward(*args):
+    *arrays, p = args
+    if isinstance(p, NormPlan):
+        return _norm_forward(*split(arrays, p), p)
+    if isinstance(p, LrnPlan):
+        return _lrn_forward(*arrays, p)
+    return _wn_forward(*arrays, p)
+
+
+@vectorised.backward
+def backward(gy, *args):
+    *arrays, p = args
+    if isinstance(p, NormPlan):
+        return _norm_backward(gy, *split(arrays, p), p)
+    if isinstance(p, LrnPlan):
+        return _lrn_backward(gy, *arrays, p)
+    return _wn_backward(gy, *arrays, p)
