@@ -89,8 +89,9 @@ def test_signatures_follow_torch():
 def test_torch_order_and_keyword_order_agree():
     x, w, b = rand(2, 4, 3), rand(4), rand(4)
     for algo in kernels.group_norm.algos():
-        np.testing.assert_array_equal(kernels.group_norm(x, 2, w, b, algo=algo),
-                                      kernels.group_norm(x, w, b, num_groups=2, algo=algo))
+        np.testing.assert_array_equal(
+            kernels.group_norm(x, 2, w, b, algo=algo),
+            kernels.group_norm(**kernels.group_norm.named([x, w, b]), num_groups=2, algo=algo))
     np.testing.assert_allclose(kernels.layer_norm(x, (4, 3), algo="numpy"),
                                F.layer_norm(torch.tensor(x), (4, 3)).numpy(), atol=1e-12)
 
@@ -141,6 +142,6 @@ def test_cost_counts():
     assert c["params"] == 128 and c["macs"] == 3 * n and c["flops"] == 6 * n
     assert c["bytes"] == (2 * n + 128 + 4 * 64) * 4
     assert kernels.batch_norm.cost((2, 3, 4), (3,), (3,))["macs"] == 24
-    assert kernels.layer_norm.cost((2, 3, 4), (3, 4), (3, 4), normalized_shape=(3, 4))["params"] == 24
+    assert kernels.layer_norm.cost((2, 3, 4), (3, 4), (3, 4), (3, 4))["params"] == 24  # torch order
     assert kernels.weight_norm.cost((6, 3, 3, 3), (6, 1, 1, 1))["params"] == 168
     assert kernels.local_response_norm.cost((1, 4, 2, 2), size=3)["macs"] == 16 * 5

@@ -29,7 +29,7 @@ import numpy as np
 
 from kernels import _arrays
 from kernels._params import check_ndim, prod
-from kernels._registry import Input, Op
+from kernels._registry import REQUIRED, Input, Op
 
 
 # ---------------------------------------------------------------------------------------
@@ -263,16 +263,11 @@ class BatchNormOp(_InPlaceOp):
     inputs = (Input("input"), Input("running_mean", optional=True, differentiable=False),
               Input("running_var", optional=True, differentiable=False),
               Input("weight", optional=True), Input("bias", optional=True))
-    defaults = {"training": False, "momentum": 0.1, "eps": 1e-5}
+    # torch's running_mean and running_var have no default: they must be passed
+    # (None is allowed in training mode)
+    defaults = {"running_mean": REQUIRED, "running_var": REQUIRED,
+                "training": False, "momentum": 0.1, "eps": 1e-5}
     writes = ("running_mean", "running_var")
-
-    def __init__(self, name, doc=""):
-        super().__init__(name, doc)
-        # torch's running_mean and running_var have no default: they must be passed
-        # (None is allowed in training mode).
-        params = list(self.__signature__.parameters.values())
-        params[1:3] = [q.replace(default=q.empty) for q in params[1:3]]
-        self.__signature__ = self.__signature__.replace(parameters=params)
 
     def plan(self, shapes, dtype, params):
         return batch_norm_plan(self.name, shapes, dtype, **params)
@@ -307,41 +302,12 @@ def _with_positive_var(shapes, rng):
     return arrays
 
 
-class _ParamAfterInputOp(Op):
-    """An op whose torch signature puts a parameter between the input and the other arrays:
-    ``group_norm(input, num_groups, weight=None, bias=None, eps=1e-5)``.
-
-    Called as torch calls it, or with that parameter by keyword and the arrays positional
-    in order (``group_norm(x, w, b, num_groups=2)``), which is how the registry-wide tests
-    and the harness call every op.  Both bind the same way."""
-
-    param: str = ""
-
-    def __init__(self, name, doc=""):
-        super().__init__(name, doc)
-        self._arrays_first = self.__signature__
-        P = type(next(iter(self.__signature__.parameters.values())))
-        params = list(self.__signature__.parameters.values())
-        required = P(self.param, P.POSITIONAL_OR_KEYWORD)
-        params = [params[0], required] + [q for q in params[1:] if q.name != self.param]
-        self.__signature__ = self.__signature__.replace(parameters=params)
-
-    def _bind(self, args, kwargs):
-        sig = self._arrays_first if self.param in kwargs else self.__signature__
-        try:
-            bound = sig.bind(*args, **kwargs)
-        except TypeError as e:
-            raise TypeError(f"{self.name}: {e}") from None
-        bound.apply_defaults()
-        names = [i.name for i in self.inputs]
-        params = {k: v for k, v in bound.arguments.items() if k not in names}
-        return [bound.arguments[n] for n in names], params
-
-
-class GroupNormOp(_ParamAfterInputOp):
+class GroupNormOp(Op):
+    """torch's order puts a parameter between the input and the other arrays:
+    ``group_norm(input, num_groups, weight=None, bias=None, eps=1e-5)``."""
     inputs = (Input("input"), Input("weight", optional=True), Input("bias", optional=True))
-    defaults = {"num_groups": None, "eps": 1e-5}
-    param = "num_groups"
+    defaults = {"num_groups": REQUIRED, "eps": 1e-5}
+    order = ("input", "num_groups", "weight", "bias", "eps")
 
     def plan(self, shapes, dtype, params):
         return group_norm_plan(self.name, shapes, dtype, **params)
@@ -351,8 +317,8 @@ class GroupNormOp(_ParamAfterInputOp):
 
 
 class LayerNormOp(GroupNormOp):
-    defaults = {"normalized_shape": None, "eps": 1e-5}
-    param = "normalized_shape"
+    defaults = {"normalized_shape": REQUIRED, "eps": 1e-5}
+    order = ("input", "normalized_shape", "weight", "bias", "eps")
 
     def plan(self, shapes, dtype, params):
         return layer_norm_plan(self.name, shapes, dtype, **params)
@@ -448,13 +414,7 @@ def weight_norm_cost(p: WeightNormPlan) -> dict:
 
 class LrnOp(Op):
     inputs = (Input("input"),)
-    defaults = {"size": None, "alpha": 1e-4, "beta": 0.75, "k": 1.0}
-
-    def __init__(self, name, doc=""):
-        super().__init__(name, doc)
-        params = list(self.__signature__.parameters.values())
-        params[1] = params[1].replace(default=params[1].empty)  # size is required, as in torch
-        self.__signature__ = self.__signature__.replace(parameters=params)
+    defaults = {"size": REQUIRED, "alpha": 1e-4, "beta": 0.75, "k": 1.0}
 
     def plan(self, shapes, dtype, params):
         return lrn_plan(self.name, shapes, dtype, **params)
