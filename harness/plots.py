@@ -38,7 +38,7 @@ def write_all(rows, machine, out_dir) -> dict[str, str]:
         save(f"speedup_{op}", speedup_op([r for r in rows if r["op"] == op], op))
     save("roofline", roofline(rows, machine))
     save("errors", errors(fwd))
-    sweeps = sorted({r["sweep"] for r in rows if r.get("sweep")}) or ["kernel_size", "input_size"]
+    sweeps = sorted({r["sweep"] for r in rows if r.get("sweep")} | {"kernel_size", "input_size"})
     for name in sweeps:
         save(f"sweep_{name}", sweep(rows, name))
     save("phases", phases(rows))
@@ -128,7 +128,10 @@ def roofline(rows, machine):
             pts[r["algo"]].append((ai, gf))
     peak, bw = _num(machine.get("peak_gflops")), _num(machine.get("bandwidth_gbs"))
     allx = [x for v in pts.values() for x, _ in v] or [0.1, 100]
-    xs = np.logspace(math.log10(min(allx) / 2), math.log10(max(allx) * 2), 200)
+    lo = min(allx) / 2
+    if peak and bw:
+        lo = min(lo, peak / bw / 10)  # show the bandwidth slope left of the ridge point
+    xs = np.logspace(math.log10(lo), math.log10(max(allx) * 2), 200)
     if peak and bw:
         ax.plot(xs, np.minimum(peak, bw * xs), "k-", lw=1.5,
                 label=f"roof: GEMM peak {peak:.1f} GFLOP/s, copy bandwidth {bw:.1f} GB/s")
