@@ -79,7 +79,7 @@ def _cell(v):
 
 def save_figure(fig, path) -> None:
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+        fig.savefig(tmp, format="png", dpi=100)
 
 
 def copy_dir(src, dst) -> None:

@@ -90,7 +90,7 @@ def speedup_overview(rows):
             data[(r["op"], r["algo"])].append(float(r["speedup_vs_torch"]))
     ops = sorted({o for o, _ in data})
     algos = sorted({a for _, a in data})
-    fig, ax = plt.subplots(figsize=(max(6, 0.5 * len(ops) * max(1, len(algos)) / 2), 4.5))
+    fig, ax = plt.subplots(layout="constrained", figsize=(max(6, 0.5 * len(ops) * max(1, len(algos)) / 2), 4.5))
     if not data:
         _empty(ax, "no timed rows with a torch time")
     else:
@@ -109,7 +109,7 @@ def speedup_op(rows, op):
                   r["algo"])] = float(r["speedup_vs_torch"])
     cases = sorted({c for c, _ in data})
     algos = sorted({a for _, a in data})
-    fig, ax = plt.subplots(figsize=(max(6, 0.35 * len(cases) * max(1, len(algos))), 4.5))
+    fig, ax = plt.subplots(layout="constrained", figsize=(max(6, 0.35 * len(cases) * max(1, len(algos))), 4.5))
     if not data:
         _empty(ax, f"no {op} row ran with a torch time")
     else:
@@ -120,7 +120,7 @@ def speedup_op(rows, op):
 
 
 def roofline(rows, machine):
-    fig, ax = plt.subplots(figsize=(7, 5))
+    fig, ax = plt.subplots(layout="constrained", figsize=(7, 5))
     pts = defaultdict(list)
     for r in _timed(rows):
         ai, gf = _num(r.get("arith_intensity")), _num(r.get("gflops"))
@@ -154,7 +154,7 @@ def roofline(rows, machine):
 
 
 def errors(rows):
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)
+    fig, axes = plt.subplots(1, 2, layout="constrained", figsize=(11, 4.5), sharey=True)
     checked = [r for r in rows if r.get("status") in RAN]
     algos = sorted({r["algo"] for r in checked})
     dtypes = sorted({r["dtype"] for r in checked})
@@ -186,7 +186,7 @@ def errors(rows):
 
 
 def sweep(rows, name):
-    fig, ax = plt.subplots(figsize=(7, 5))
+    fig, ax = plt.subplots(layout="constrained", figsize=(7, 5))
     lines = defaultdict(dict)
     torch_line = defaultdict(dict)
     for r in _timed(rows):
@@ -224,7 +224,7 @@ def phases(rows):
             p = json.loads(p)
         if p:
             bars.append((f"{r['op']} {r['case']} {r['algo']}" + ("" if r["direction"] == "forward" else " bwd"), p))
-    fig, ax = plt.subplots(figsize=(max(6, 0.4 * len(bars)), 4.5))
+    fig, ax = plt.subplots(layout="constrained", figsize=(max(6, 0.4 * len(bars)), 4.5))
     if not bars:
         _empty(ax, "no algorithm reported phases (FFT/Winograd) in this run")
     else:

@@ -85,8 +85,13 @@ def _status_line(rows):
 def _op_section(op, rows, plots):
     algos = sorted({r["algo"] for r in rows})
     out = [f"## {op}", ""]
-    if f"speedup_{op}" in plots:
-        out += [f"[speedup plot]({plots[f'speedup_{op}']})", ""]
+    links = [f"[speedup per case]({plots[f'speedup_{op}']})"] if f"speedup_{op}" in plots else []
+    shown = {"speedup": True, "roofline": True, "errors": True,
+             "phases": any(r.get("phases") for r in rows)}
+    shown.update({f"sweep_{s}": True for s in {r.get("sweep") for r in rows} if s})
+    links += [f"[{n.replace('_', ' ')}]({plots[n]})" for n in plots if shown.get(n)]
+    if links:
+        out += ["Plots: " + " · ".join(links), ""]
     out += ["| case | dtype | dir | " + " | ".join(algos) + " | torch | fastest |",
             "| --- " * (len(algos) + 5) + "|"]
     groups = defaultdict(dict)

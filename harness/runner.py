@@ -262,7 +262,7 @@ class Job:
     def fill_times(self, rows, results, mach):
         torch_times = self.torch_timings(rows)
         for d, row in rows.items():
-            row["torch_impl"] = torch_impl(self.op.name)
+            row["torch_impl"] = (torch_impl(self.op.name) + " " + self.torch_error).strip()
             scale = 2 if d == "backward" else 1   # backward ~ grad input + grad weight
             t = results.get(d)
             tt = torch_times.get(d)
@@ -285,18 +285,13 @@ class Job:
     def torch_timings(self, rows) -> dict:
         """torch on tensors made from the same arrays, once per case (forward, backward)."""
         if self._torch is None:
-            self._torch = {}
-            try:
-                self._torch["forward"] = time_torch(self.op, self.arrays(), self.entry.params, None,
-                                                    self.budget)
-            except Exception:
-                pass
-            if "backward" in rows:
+            self._torch, self.torch_error = {}, ""
+            for d in ("forward", "backward") if "backward" in rows else ("forward",):
                 try:
-                    self._torch["backward"] = time_torch(self.op, self.arrays(), self.entry.params,
-                                                         self.grad_out, self.budget)
-                except Exception:
-                    pass
+                    self._torch[d] = time_torch(self.op, self.arrays(), self.entry.params,
+                                                self.grad_out if d == "backward" else None, self.budget)
+                except Exception as e:
+                    self.torch_error += f"torch {d} failed: {_err(e)} "
         return self._torch
 
 

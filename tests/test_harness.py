@@ -13,7 +13,7 @@ from harness.suites import Entry, Suite
 from kernels._registry import ALGO_NAMES, ALGORITHMS, Algorithm
 
 FAST = dict(budget=timing.Budget(min_repeats=2, min_time=0.0, max_time=0.05),
-            gemm_n=64, copy_mib=1, progress=False)
+            gemm_n=64, copy_mib=1, progress=False, threads=1)
 REQUIRED = ["op", "algo", "case", "dtype", "shape", "params", "time_median_s", "time_iqr_s",
             "gflops", "torch_time_median_s", "speedup_vs_torch", "fwd_rel_err", "grad_rel_err",
             "status", "compile_s", "direction", "reason"]
@@ -137,7 +137,7 @@ def test_cli_writes_latest_style_output(tmp_path, capsys):
     try:
         rc = cli.main(["--suite", "test-tiny", "--out", str(tmp_path), "--algos", "im2col",
                        "--min-time", "0", "--max-time", "0.05", "--min-repeats", "2",
-                       "--no-progress", "--dtype", "float32,float64"])
+                       "--no-progress", "--dtype", "float32,float64", "--threads", "1"])
     finally:
         suites.SUITES.pop("test-tiny")
     assert rc == 0
