@@ -25,9 +25,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--dtype", default="float32", help="float32, float64 or both comma-separated")
     p.add_argument("--out", help="output folder (default results/<run-id>/ plus results/latest/)")
     p.add_argument("--repeats", type=int, help="fixed number of timed calls (default: by time budget)")
-    p.add_argument("--min-time", type=float, default=0.2, help="seconds of timed calls at least (default 0.2)")
-    p.add_argument("--max-time", type=float, default=1.0, help="stop a slow function after this (default 1.0)")
-    p.add_argument("--min-repeats", type=int, default=5, help="timed calls at least (default 5)")
+    p.add_argument("--min-time", type=float,
+                   help="seconds of timed calls at least (default 0.2; the quick suite 0.05)")
+    p.add_argument("--max-time", type=float,
+                   help="a slow function stops after this many seconds (default 1.0; quick 0.5)")
+    p.add_argument("--min-repeats", type=int, help="timed calls at least (default 5)")
     p.add_argument("--resume", action="store_true", help="keep the rows already in the output, run the rest")
     p.add_argument("--backward", action="store_true", help="also time the backward pass (direction column)")
     p.add_argument("--batch", type=int, help="batch size N (default: the suite's, 1 for real layers)")
@@ -66,7 +68,7 @@ def main(argv=None) -> int:
         dtypes=_split(args.dtype), ops=_split(args.ops), algos=_split(args.algos), batch=args.batch,
         backward=args.backward, seed=args.seed, slow_macs=args.slow_macs, threads=args.threads,
         resume=args.resume, progress=not args.no_progress,
-        budget=timing.Budget(args.min_repeats, args.min_time, args.max_time, args.repeats))
+        budget=budget(chosen, args))
     import kernels  # noqa: F401  (imports every op before the run)
     outcome = run_suites(chosen, out, config, run_id, note=args.note)
     if args.out is None:
@@ -75,6 +77,15 @@ def main(argv=None) -> int:
     print(f"\n{outcome.ran} rows run, {outcome.skipped} kept from before; results in {out}"
           + ("" if args.out else " and results/latest/"))
     return 0
+
+
+def budget(chosen, args) -> timing.Budget:
+    """Defaults, then what the (first) suite changes, then the command line."""
+    fields = dict(chosen[0].budget)
+    given = {"min_repeats": args.min_repeats, "min_time": args.min_time,
+             "max_time": args.max_time, "repeats": args.repeats}
+    fields.update({k: v for k, v in given.items() if v is not None})
+    return timing.Budget(**fields)
 
 
 def run_suites(chosen, out, config, run_id, note=""):

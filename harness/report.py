@@ -12,6 +12,8 @@ OVERVIEW = ("speedup", "roofline", "errors", "sweep_kernel_size", "sweep_input_s
 
 
 def fmt_time(s) -> str:
+    if s == 0 or s == 0.0:
+        return "0"
     s = _num(s)
     if s is None:
         return ""
@@ -34,7 +36,7 @@ def _cell(r) -> str:
         return r["status"]
     text = fmt_time(r["time_median_s"])
     if _num(r.get("speedup_vs_torch")):
-        text += f" ({float(r['speedup_vs_torch']):.2f}x)"
+        text += f" ({float(r['speedup_vs_torch']):.3g}x)"
     return text + (" !" if r["status"] == "inaccurate" else "")
 
 
@@ -54,7 +56,7 @@ def render(header: dict, rows: list, plots: dict, note: str = "") -> str:
         f"| versions | " + ", ".join(f"{k} {x}" for k, x in v.items()) + " |",
         f"| seed | {m.get('seed')} |",
         f"| dtypes, batch | {', '.join(cfg.get('dtypes', []))}; N = {cfg.get('batch')} |",
-        f"| timing | {cfg.get('budget')} |", "",
+        f"| timing | {_budget(cfg.get('budget') or {})} |", "",
         "Each cell: median forward time (speedup over torch on the same arrays and threads). "
         "`!` marks a result over its tolerance. Errors are max |ours - torch float64| / max "
         "|torch float64|; `compile` is the first call's time beyond a steady call.", "",
@@ -75,6 +77,14 @@ def render(header: dict, rows: list, plots: dict, note: str = "") -> str:
     for op in sorted(by_op):
         out += _op_section(op, by_op[op], plots)
     return "\n".join(out) + "\n"
+
+
+def _budget(b) -> str:
+    if b.get("repeats"):
+        return f"{b['repeats']} timed calls after a timed first call and a warm-up"
+    return (f"median of at least {b.get('min_repeats')} calls and {b.get('min_time')} s "
+            f"(at least {b.get('floor_repeats')} calls when past {b.get('max_time')} s), "
+            "after a timed first call and a warm-up")
 
 
 def _status_line(rows):
@@ -103,7 +113,7 @@ def _op_section(op, rows, plots):
         best = min(ok, key=lambda r: float(r["time_median_s"]), default=None)
         torch_t = next((r.get("torch_time_median_s") for r in by_algo.values()
                         if _num(r.get("torch_time_median_s"))), None)
-        out.append(f"| {case} | {dt} | {d[:3]} | "
+        out.append(f"| {case} | {dt} | {'fwd' if d == 'forward' else 'bwd'} | "
                    + " | ".join(_cell(by_algo[a]) if a in by_algo else "" for a in algos)
                    + f" | {fmt_time(torch_t)} | {best['algo'] if best else ''} |")
     impl = next((r.get("torch_impl") for r in rows if r.get("torch_impl")), "")

@@ -42,7 +42,12 @@ def test_algos():
         raise RuntimeError("deliberate failure")
 
     picky.supports(lambda p: "supports nothing (test)")
-    sloppy.forward(lambda x, w, b, p: im2col.run_forward((x, w, b), p) * 1.01)
+    @sloppy.forward
+    def _off(x, w, b, p):
+        sloppy.phases.update(input_transform=1e-6, kernel_transform=2e-6, multiply=3e-6,
+                             output_transform=4e-6)
+        return im2col.run_forward((x, w, b), p) * 1.01
+
     sloppy.backward(lambda gy, x, w, b, p: im2col.run_backward(gy, (x, w, b), p))
     yield {"broken": free[0], "picky": free[1], "sloppy": free[2]}
     for n in free[:3]:
@@ -68,6 +73,7 @@ def test_run_writes_every_file_and_status(tmp_path, test_algos):
     assert small[test_algos["picky"]]["reason"] == "supports nothing (test)"
     assert small[test_algos["sloppy"]]["status"] == "inaccurate"
     assert 0.005 < float(small[test_algos["sloppy"]]["fwd_rel_err"]) < 0.02
+    assert json.loads(small[test_algos["sloppy"]]["phases"])["multiply"] == 3e-6
     for a in ("naive", "im2col", "numba"):
         r = small[a]
         assert r["status"] == "ok", r
@@ -145,6 +151,12 @@ def test_cli_writes_latest_style_output(tmp_path, capsys):
     assert sorted(r["dtype"] for r in rows) == ["float32", "float64"]
     assert (tmp_path / "report.md").exists() and (tmp_path / "plots" / "roofline.png").exists()
     assert "conv1d" in capsys.readouterr().out
+
+
+def test_suite_budget_then_command_line():
+    args = cli.parser().parse_args(["--min-time", "0.3"])
+    b = cli.budget([suites.get("quick")], args)
+    assert (b.min_time, b.max_time, b.min_repeats) == (0.3, 0.5, 5)
 
 
 def test_timing_budget():

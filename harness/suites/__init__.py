@@ -55,13 +55,14 @@ class Suite:
     doc: str
     entries: list
     batch: int = 1                  # what "N" means unless the run says otherwise
+    budget: dict = field(default_factory=dict)  # timing.Budget fields this suite changes
 
     def ops(self) -> list[str]:
         return sorted({e.op for e in self.entries})
 
 
-def suite(name: str, doc: str, entries, batch: int = 1) -> Suite:
-    s = Suite(name, doc, list(entries), batch)
+def suite(name: str, doc: str, entries, batch: int = 1, budget: dict | None = None) -> Suite:
+    s = Suite(name, doc, list(entries), batch, dict(budget or {}))
     ids = [(e.op, e.id) for e in s.entries]
     dup = {i for i in ids if ids.count(i) > 1}
     if dup:

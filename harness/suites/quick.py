@@ -1,5 +1,6 @@
 """quick: one small case (or two) for every op of the contract's catalogue, plus small
-versions of the kernel-size and input-size sweeps; runs in a few minutes on two cores.
+versions of the kernel-size and input-size sweeps; runs in a few minutes on two cores
+(timing budget: at least 5 calls and 0.05 s per function).
 Ops not registered yet are skipped and listed as missing in the report."""
 from harness.suites import BATCH as N, Entry, suite
 from harness.suites.sweeps import kernel_sweep, size_sweep
@@ -69,4 +70,4 @@ _ACT = [
 
 suite("quick", __doc__, [*_CONV, *_POOL, *_NORM, *_ACT,
                          *kernel_sweep(16, 32, batch=1), *size_sweep(8, (8, 16, 32, 64, 128), batch=1)],
-      batch=2)
+      batch=2, budget=dict(min_time=0.05, max_time=0.5))
