@@ -90,13 +90,13 @@ def speedup_overview(rows):
             data[(r["op"], r["algo"])].append(float(r["speedup_vs_torch"]))
     ops = sorted({o for o, _ in data})
     algos = sorted({a for _, a in data})
-    fig, ax = plt.subplots(layout="constrained", figsize=(max(6, 0.5 * len(ops) * max(1, len(algos)) / 2), 4.5))
+    fig, ax = plt.subplots(layout="constrained", figsize=(min(20, max(6, 0.25 * len(ops) * max(1, len(algos)))), 4.5))
     if not data:
         _empty(ax, "no timed rows with a torch time")
     else:
         _bars(ax, ops, algos, {k: _geomean(v) for k, v in data.items()},
               "speedup over torch (geometric mean over cases, log)")
-    ax.set_title("Forward speedup over torch per op and algorithm (>1: faster than torch)")
+    ax.set_title("Forward speedup over torch per op and algorithm (>1: faster)", fontsize=11)
     ax.set_xlabel("op")
     return fig
 
@@ -107,9 +107,9 @@ def speedup_op(rows, op):
         if _num(r.get("speedup_vs_torch")):
             data[(f"{r['case']} {r['dtype']}" + ("" if r["direction"] == "forward" else " bwd"),
                   r["algo"])] = float(r["speedup_vs_torch"])
-    cases = sorted({c for c, _ in data})
+    cases = list(dict.fromkeys(c for c, _ in data))
     algos = sorted({a for _, a in data})
-    fig, ax = plt.subplots(layout="constrained", figsize=(max(6, 0.35 * len(cases) * max(1, len(algos))), 4.5))
+    fig, ax = plt.subplots(layout="constrained", figsize=(min(20, max(6, 0.3 * len(cases) * max(1, len(algos)))), 4.5))
     if not data:
         _empty(ax, f"no {op} row ran with a torch time")
     else:
@@ -147,7 +147,7 @@ def roofline(rows, machine):
         ax.set_ylim(top=peak * 2)
     ax.set_xlabel("arithmetic intensity (flops / byte, least traffic)")
     ax.set_ylabel("achieved GFLOP/s")
-    ax.set_title("Roofline: every timed row against the measured peak and bandwidth")
+    ax.set_title("Roofline: timed rows, measured GEMM peak and copy bandwidth", fontsize=11)
     ax.legend(fontsize=8)
     ax.grid(True, which="both", alpha=0.3)
     return fig
@@ -224,7 +224,7 @@ def phases(rows):
             p = json.loads(p)
         if p:
             bars.append((f"{r['op']} {r['case']} {r['algo']}" + ("" if r["direction"] == "forward" else " bwd"), p))
-    fig, ax = plt.subplots(layout="constrained", figsize=(max(6, 0.4 * len(bars)), 4.5))
+    fig, ax = plt.subplots(layout="constrained", figsize=(min(20, max(7, 0.4 * len(bars))), 4.5))
     if not bars:
         _empty(ax, "no algorithm reported phases (FFT/Winograd) in this run")
     else:
@@ -239,5 +239,5 @@ def phases(rows):
         ax.legend(fontsize=8)
     ax.set_xlabel("op, case, algorithm")
     ax.set_ylabel("time of the last call (ms)")
-    ax.set_title("Phase breakdown (input transform, kernel transform, multiply, output transform)")
+    ax.set_title("Phase breakdown of FFT / Winograd (last call)", fontsize=11)
     return fig
