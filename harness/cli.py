@@ -70,6 +70,9 @@ def main(argv=None) -> int:
         resume=args.resume, progress=not args.no_progress,
         budget=budget(chosen, args))
     import kernels  # noqa: F401  (imports every op before the run)
+    declared = {e.op for s in chosen for e in s.entries}
+    for op in set(config.ops or ()) - declared:
+        print(f"warning: no suite of {', '.join(names)} declares op {op!r}", file=sys.stderr)
     outcome = run_suites(chosen, out, config, run_id, note=args.note)
     if args.out is None:
         files.copy_dir(out, os.path.join(ROOT, "results", "latest"))

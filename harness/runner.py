@@ -65,10 +65,11 @@ def key(row) -> tuple:
     return tuple(str(row.get(k)) for k in KEY)
 
 
-def run(suite: Suite, out_dir: str, config: Config = Config(), run_id: str = "") -> Outcome:
+def run(suite: Suite, out_dir: str, config: Config | None = None, run_id: str = "") -> Outcome:
     """Run ``suite`` into ``out_dir`` (results.csv and results.json are rewritten after
     every case, so an interrupted run can be resumed); returns the rows."""
     import kernels
+    config = config or Config()
     threads = timing.set_threads(config.threads)
     done = load_rows(out_dir) if config.resume else []
     done_keys = {key(r) for r in done}
