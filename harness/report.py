@@ -1,0 +1,154 @@
+"""report.md (per op: algorithms per case, the fastest, speedups, errors, plots) and the
+summary table printed at the end of a run."""
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+
+from harness.plots import RAN, _geomean, _num
+from harness.runner import STATUSES
+
+OVERVIEW = ("speedup", "roofline", "errors", "sweep_kernel_size", "sweep_input_size", "phases")
+
+
+def fmt_time(s) -> str:
+    if s == 0 or s == 0.0:
+        return "0"
+    s = _num(s)
+    if s is None:
+        return ""
+    for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):
+        if s >= scale:
+            return f"{s / scale:.3g} {unit}"
+    return f"{s / 1e-9:.3g} ns"
+
+
+def fmt(v, spec=".2g") -> str:
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        return ""
+    return format(v, spec) if math.isfinite(v) else str(v)
+
+
+def _cell(r) -> str:
+    if r["status"] not in RAN or not _num(r.get("time_median_s")):
+        return r["status"]
+    text = fmt_time(r["time_median_s"])
+    if _num(r.get("speedup_vs_torch")):
+        text += f" ({float(r['speedup_vs_torch']):.3g}x)"
+    return text + (" !" if r["status"] == "inaccurate" else "")
+
+
+def render(header: dict, rows: list, plots: dict, note: str = "") -> str:
+    m, cfg = header.get("machine", {}), header.get("config", {})
+    v = m.get("versions", {})
+    out = [f"# convbench results: suite `{header.get('suite')}`", ""]
+    if note:
+        out += [f"> {note}", ""]
+    out += [
+        f"Run `{header.get('run_id') or '-'}`, started {header.get('started')}.", "",
+        "| machine | |", "| --- | --- |",
+        f"| CPU | {m.get('cpu')} ({m.get('cores')} cores) |",
+        f"| threads (torch = Numba) | {m.get('threads')} |",
+        f"| float32 GEMM peak | {fmt(m.get('peak_gflops'), '.1f')} GFLOP/s (n={m.get('gemm_n')}) |",
+        f"| copy bandwidth | {fmt(m.get('bandwidth_gbs'), '.1f')} GB/s |",
+        f"| versions | " + ", ".join(f"{k} {x}" for k, x in v.items()) + " |",
+        f"| seed | {m.get('seed')} |",
+        f"| dtypes, batch | {', '.join(cfg.get('dtypes', []))}; N = {cfg.get('batch')} |",
+        f"| timing | {_budget(cfg.get('budget') or {})} |", "",
+        "Each cell: median forward time (speedup over torch on the same arrays and threads). "
+        "`!` marks a result over its tolerance. Errors are max |ours - torch float64| / max "
+        "|torch float64|; `compile` is the first call's time beyond a steady call.", "",
+    ]
+    out += _status_line(rows)
+    out += ["## Plots", ""]
+    for name in OVERVIEW:
+        if name in plots:
+            out += [f"### {name.replace('_', ' ')}", "", f"![{name}]({plots[name]})", ""]
+    missing = header.get("missing_ops") or {}
+    if missing:
+        out += ["## Missing ops", "", "Declared in the suite but not registered (skipped):", ""]
+        out += [f"- `{op}`: {', '.join(ids)}" for op, ids in sorted(missing.items())]
+        out += [""]
+    by_op = defaultdict(list)
+    for r in rows:
+        by_op[r["op"]].append(r)
+    for op in sorted(by_op):
+        out += _op_section(op, by_op[op], plots)
+    return "\n".join(out) + "\n"
+
+
+def _budget(b) -> str:
+    if b.get("repeats"):
+        return f"{b['repeats']} timed calls after a timed first call and a warm-up"
+    return (f"median of at least {b.get('min_repeats')} calls and {b.get('min_time')} s "
+            f"(at least {b.get('floor_repeats')} calls when past {b.get('max_time')} s), "
+            "after a timed first call and a warm-up")
+
+
+def _status_line(rows):
+    c = Counter(r["status"] for r in rows)
+    return ["Rows: " + ", ".join(f"{s} {c[s]}" for s in STATUSES if c[s]) + f" (total {len(rows)}).", ""]
+
+
+def _op_section(op, rows, plots):
+    algos = sorted({r["algo"] for r in rows})
+    out = [f"## {op}", ""]
+    links = [f"[speedup per case]({plots[f'speedup_{op}']})"] if f"speedup_{op}" in plots else []
+    shown = {"speedup": True, "roofline": True, "errors": True,
+             "phases": any(r.get("phases") for r in rows)}
+    shown.update({f"sweep_{s}": True for s in {r.get("sweep") for r in rows} if s})
+    links += [f"[{n.replace('_', ' ')}]({plots[n]})" for n in plots if shown.get(n)]
+    if links:
+        out += ["Plots: " + " · ".join(links), ""]
+    out += ["| case | dtype | dir | " + " | ".join(algos) + " | torch | fastest |",
+            "| --- " * (len(algos) + 5) + "|"]
+    groups = defaultdict(dict)
+    for r in rows:
+        groups[(r["case"], r["dtype"], r["direction"])][r["algo"]] = r
+    for (case, dt, d), by_algo in groups.items():
+        ran = [r for r in by_algo.values() if r["status"] in RAN and _num(r.get("time_median_s"))]
+        ok = [r for r in ran if r["status"] == "ok"] or ran
+        best = min(ok, key=lambda r: float(r["time_median_s"]), default=None)
+        torch_t = next((r.get("torch_time_median_s") for r in by_algo.values()
+                        if _num(r.get("torch_time_median_s"))), None)
+        out.append(f"| {case} | {dt} | {'fwd' if d == 'forward' else 'bwd'} | "
+                   + " | ".join(_cell(by_algo[a]) if a in by_algo else "" for a in algos)
+                   + f" | {fmt_time(torch_t)} | {best['algo'] if best else ''} |")
+    impl = next((r.get("torch_impl") for r in rows if r.get("torch_impl")), "")
+    out += ["", f"torch side: `{impl or 'none'}`.", ""]
+    out += ["| case | dtype | algo | status | fwd err | grad err | compile | reason |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in rows:
+        if r["direction"] != "forward":
+            continue
+        reason = (r.get("reason") or "").replace("|", "/")
+        out.append(f"| {r['case']} | {r['dtype']} | {r['algo']} | {r['status']} | "
+                   f"{fmt(r.get('fwd_rel_err'))} | {fmt(r.get('grad_rel_err'))} | "
+                   f"{fmt_time(r.get('compile_s'))} | {reason} |")
+    return out + [""]
+
+
+def summary(rows: list, missing: dict) -> str:
+    """A plain-text table: per op, the status counts and the best algorithm by the
+    geometric mean of its forward speedups over torch."""
+    head = f"{'op':<28} {'rows':>4} {'ok':>3} {'inacc':>5} {'unsup':>5} {'err':>4} {'slow':>4}  best algo (geomean speedup)"
+    lines = [head, "-" * len(head)]
+    by_op = defaultdict(list)
+    for r in rows:
+        by_op[r["op"]].append(r)
+    for op in sorted(by_op):
+        rs = by_op[op]
+        c = Counter(r["status"] for r in rs)
+        sp = defaultdict(list)
+        for r in rs:
+            if r["status"] == "ok" and r["direction"] == "forward" and _num(r.get("speedup_vs_torch")):
+                sp[r["algo"]].append(float(r["speedup_vs_torch"]))
+        best = max(((a, _geomean(v)) for a, v in sp.items()), key=lambda t: t[1], default=None)
+        lines.append(f"{op:<28} {len(rs):>4} {c['ok']:>3} {c['inaccurate']:>5} {c['unsupported']:>5} "
+                     f"{c['error']:>4} {c['skipped-too-slow']:>4}  "
+                     + (f"{best[0]} ({best[1]:.2f}x)" if best else "-"))
+    if missing:
+        lines.append(f"missing ops (declared, not registered): {', '.join(sorted(missing))}")
+    return "\n".join(lines)

@@ -1,0 +1,193 @@
+"""The harness end to end on a tiny suite: files, columns, every status, resume, atomic
+writes.  Algorithms that fail or support nothing are registered here for the test only."""
+import csv
+import json
+import os
+
+import numpy as np
+import pytest
+
+import kernels
+from harness import cli, files, runner, suites, timing
+from harness.suites import Entry, Suite
+from kernels._registry import ALGO_NAMES, ALGORITHMS, Algorithm
+
+FAST = dict(budget=timing.Budget(min_repeats=2, min_time=0.0, max_time=0.05),
+            gemm_n=64, copy_mib=1, progress=False, threads=1)
+REQUIRED = ["op", "algo", "case", "dtype", "shape", "params", "time_median_s", "time_iqr_s",
+            "gflops", "torch_time_median_s", "speedup_vs_torch", "fwd_rel_err", "grad_rel_err",
+            "status", "compile_s", "direction", "reason"]
+
+TINY = Suite("tiny", "a test suite", [
+    Entry("conv1d", "small", (("N", 2, 9), (3, 2, 3), (3,)), dict(padding=1)),
+    Entry("conv2d", "small", (("N", 2, 6, 6), (3, 2, 3, 3), None), dict(padding=1),
+          sweep=("kernel_size", 3)),
+    Entry("conv1d", "bad-shape", (("N", 2, 9), (3, 5, 3), None)),
+    Entry("no_such_op", "x", (("N", 2),)),
+])
+
+
+@pytest.fixture
+def test_algos():
+    """conv1d gets three extra algorithms: one that raises, one that supports nothing,
+    one whose answer is 1e-2 off.  They are removed after the test."""
+    free = [n for n in ALGO_NAMES if n not in ALGORITHMS["conv1d"]]
+    if len(free) < 3:
+        pytest.skip("no free algorithm names left for conv1d")
+    broken, picky, sloppy = (Algorithm(n, ops=("conv1d",)) for n in free[:3])
+    im2col = ALGORITHMS["conv1d"]["im2col"]
+
+    @broken.forward
+    def _fail(x, w, b, p):
+        raise RuntimeError("deliberate failure")
+
+    picky.supports(lambda p: "supports nothing (test)")
+    @sloppy.forward
+    def _off(x, w, b, p):
+        sloppy.phases.update(input_transform=1e-6, kernel_transform=2e-6, multiply=3e-6,
+                             output_transform=4e-6)
+        return im2col.run_forward((x, w, b), p) * 1.01
+
+    sloppy.backward(lambda gy, x, w, b, p: im2col.run_backward(gy, (x, w, b), p))
+    yield {"broken": free[0], "picky": free[1], "sloppy": free[2]}
+    for n in free[:3]:
+        ALGORITHMS["conv1d"].pop(n)
+
+
+def _csv(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_run_writes_every_file_and_status(tmp_path, test_algos):
+    out = str(tmp_path / "run")
+    outcome = runner.run(TINY, out, runner.Config(slow_macs=1000, **FAST), run_id="test")
+    cli.write_report(out)
+    rows = _csv(os.path.join(out, "results.csv"))
+    assert set(REQUIRED) <= set(rows[0])
+    status = {(r["op"], r["case"], r["algo"]): r for r in rows}
+    small = {a: status[("conv1d", "small", a)] for a in ALGORITHMS["conv1d"]}
+    assert small[test_algos["broken"]]["status"] == "error"
+    assert "deliberate failure" in small[test_algos["broken"]]["reason"]
+    assert small[test_algos["picky"]]["status"] == "unsupported"
+    assert small[test_algos["picky"]]["reason"] == "supports nothing (test)"
+    assert small[test_algos["sloppy"]]["status"] == "inaccurate"
+    assert 0.005 < float(small[test_algos["sloppy"]]["fwd_rel_err"]) < 0.02
+    assert json.loads(small[test_algos["sloppy"]]["phases"])["multiply"] == 3e-6
+    for a in ("naive", "im2col", "numba"):
+        r = small[a]
+        assert r["status"] == "ok", r
+        assert float(r["speedup_vs_torch"]) > 0 and float(r["time_median_s"]) > 0
+        assert float(r["fwd_rel_err"]) < 1e-4 and float(r["grad_rel_err"]) < 1e-4
+    # conv2d's case has 1944 MACs > slow_macs: the naive loops are skipped
+    assert status[("conv2d", "small", "naive")]["status"] == "skipped-too-slow"
+    bad = [r for r in rows if r["case"] == "bad-shape"]
+    assert bad and all(r["status"] == "error" and r["reason"].startswith("case:") for r in bad)
+    assert outcome.missing == {"no_such_op": ["x"]}
+    with open(os.path.join(out, "results.json")) as f:
+        data = json.load(f)
+    assert data["machine"]["peak_gflops"] > 0 and data["machine"]["bandwidth_gbs"] > 0
+    assert data["machine"]["threads"] >= 1 and data["machine"]["seed"] == runner.SEED
+    assert "numba" in data["machine"]["versions"] and len(data["rows"]) == len(rows)
+    report = open(os.path.join(out, "report.md")).read()
+    assert "no_such_op" in report and "## conv1d" in report and "plots/speedup_conv1d.png" in report
+    for name in ("speedup", "roofline", "errors", "sweep_kernel_size", "sweep_input_size",
+                 "phases", "speedup_conv1d", "speedup_conv2d"):
+        path = os.path.join(out, "plots", f"{name}.png")
+        assert os.path.getsize(path) > 1000, name
+        with open(path, "rb") as f:
+            assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_backward_rows_are_timed(tmp_path):
+    suite = Suite("tiny", "", TINY.entries[:1])
+    outcome = runner.run(suite, str(tmp_path), runner.Config(backward=True, algos=("im2col",), **FAST))
+    by_dir = {r["direction"]: r for r in outcome.rows}
+    assert set(by_dir) == {"forward", "backward"}
+    assert all(r["status"] == "ok" and r["speedup_vs_torch"] > 0 for r in by_dir.values())
+
+
+def test_resume_skips_rows_already_written(tmp_path):
+    suite = Suite("tiny", "", TINY.entries[:1])
+    config = runner.Config(algos=("im2col", "numba"), **FAST)
+    first = runner.run(suite, str(tmp_path), config)
+    assert first.ran == 2 and first.skipped == 0
+    config.resume = True
+    again = runner.run(suite, str(tmp_path), config)
+    assert again.ran == 0 and again.skipped == 2
+    assert [r["time_median_s"] for r in again.rows] == [r["time_median_s"] for r in first.rows]
+    path = tmp_path / "results.json"
+    data = json.loads(path.read_text())
+    data["rows"] = [r for r in data["rows"] if r["algo"] != "numba"]
+    path.write_text(json.dumps(data))
+    third = runner.run(suite, str(tmp_path), config)
+    assert third.ran == 1 and {r["algo"] for r in third.rows} == {"im2col", "numba"}
+
+
+def test_atomic_write_keeps_the_old_file(tmp_path):
+    path = tmp_path / "results.csv"
+    files.write_text(path, "old\n")
+    with pytest.raises(RuntimeError):
+        with files.atomic_path(path) as tmp:
+            with open(tmp, "w") as f:
+                f.write("half a fi")
+            raise RuntimeError("interrupted")
+    assert path.read_text() == "old\n"
+    assert os.listdir(tmp_path) == ["results.csv"]
+    files.write_text(path, "new\n")
+    assert path.read_text() == "new\n"
+
+
+def test_cli_writes_latest_style_output(tmp_path, capsys):
+    suites.SUITES["test-tiny"] = Suite("test-tiny", "cli test", TINY.entries[:1])
+    try:
+        rc = cli.main(["--suite", "test-tiny", "--out", str(tmp_path), "--algos", "im2col",
+                       "--min-time", "0", "--max-time", "0.05", "--min-repeats", "2",
+                       "--no-progress", "--dtype", "float32,float64", "--threads", "1"])
+    finally:
+        suites.SUITES.pop("test-tiny")
+    assert rc == 0
+    rows = _csv(tmp_path / "results.csv")
+    assert sorted(r["dtype"] for r in rows) == ["float32", "float64"]
+    assert (tmp_path / "report.md").exists() and (tmp_path / "plots" / "roofline.png").exists()
+    assert "conv1d" in capsys.readouterr().out
+
+
+def test_suite_budget_then_command_line():
+    args = cli.parser().parse_args(["--min-time", "0.3"])
+    b = cli.budget([suites.get("quick")], args)
+    assert (b.min_time, b.max_time, b.min_repeats) == (0.3, 0.5, 5)
+
+
+def test_timing_budget():
+    t = timing.measure(lambda: sum(range(100)), timing.Budget(min_repeats=7, min_time=0.0))
+    assert t.repeats == 7 and t.median_s > 0 and t.iqr_s >= 0 and t.first_s > 0
+    t = timing.measure(lambda: None, timing.Budget(repeats=3))
+    assert t.repeats == 3
+
+
+def test_every_suite_entry_names_a_contract_op_with_valid_shapes():
+    """Declared entries resolve; those of registered ops also plan (valid shapes/params)."""
+    for name, s in suites.load().items():
+        for e in s.entries:
+            op = kernels.OPS.get(e.op)
+            if op is not None:
+                shapes = e.resolve(op.inputs, s.batch)
+                assert op.output_shape(*shapes, **e.params), (name, e.op, e.id)
+
+
+def test_quick_suite_declares_every_contract_op():
+    contract = {
+        "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+        "depthwise_conv2d", "pointwise_conv2d", "separable_conv2d", "spatially_separable_conv2d",
+        "unshared_conv2d", "deform_conv2d", "coord_conv2d", "max_pool1d", "max_pool2d",
+        "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d", "lp_pool1d", "lp_pool2d",
+        "sum_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "global_avg_pool2d",
+        "spatial_pyramid_pool2d", "max_unpool2d", "pixel_shuffle", "pixel_unshuffle",
+        "interpolate", "batch_norm", "layer_norm", "instance_norm", "group_norm",
+        "local_response_norm", "weight_norm", "dropout", "dropout2d", "relu", "leaky_relu",
+        "sigmoid", "tanh"}
+    quick = suites.get("quick")
+    assert contract <= set(quick.ops())
+    assert set(kernels.ops()) <= set(quick.ops())
+    assert np.all([e.sweep[0] in ("kernel_size", "input_size") for e in quick.entries if e.sweep])
