@@ -1,0 +1,325 @@
+"""Convolution in Numba CUDA kernels, forward and both gradients.
+
+Every case runs as a 3D convolution of 5-D arrays (N, C, D, H, W), as in ``numba_cpu``:
+conv1d and conv2d add unit dimensions, so one set of kernels per dtype serves all three.
+Padding is never materialised: taps that fall outside the input read zero.
+
+- forward, direct: a block computes a TH x TW tile of output pixels (one per thread) for
+  KB output channels.  For each input channel and depth tap it stages in shared memory
+  the input tile with its halo, ((TH-1)*stride+(R-1)*dilation+1) x (... W ...), and the
+  KB x R x S filter slice, so each input element is read from global memory once per
+  tile instead of once per tap and channel.
+- forward, 1x1 (stride 1, no padding, one group): Y[n] = W (K x C) @ X[n] (C x HW), a
+  shared-memory tiled GEMM.  Its backward is the same GEMM with transposed operands
+  (strides swapped): dX[n] = W^T dY[n], dW = sum_n dY[n] X[n]^T.
+- grad_input: the transposed convolution in gather form (one thread per input element
+  sums the output gradients its taps reached), so no atomics.
+- grad_weight: a correlation of the input with the output gradient, as a two-pass
+  reduction: pass 1 sums chunks of the output rows per weight element, pass 2 adds the
+  chunks (deterministic, no atomics).  grad_bias: the output gradient summed per channel.
+"""
+import numpy as np
+from numba import cuda
+
+from kernels import _cuda
+from kernels._registry import Algorithm
+from kernels.conv.plan import CONV_OPS
+
+gpu = Algorithm("cuda", ops=CONV_OPS, available=_cuda.available, device=True,
+                slow=_cuda.SIMULATED,  # under the simulator every thread is Python
+                doc="Numba CUDA: shared-memory tiled direct conv, tiled GEMM for 1x1")
+
+KB = 4  # output channels per thread in the direct forward: each staged tile feeds KB
+
+
+def as5d(a, nd):
+    """View an (N, C, *spatial) device array as (N, C, D, H, W)."""
+    return a.reshape(tuple(a.shape[:2]) + (1,) * (3 - nd) + tuple(a.shape[2:]))
+
+
+def pad3(t, nd, fill):
+    return (fill,) * (3 - nd) + tuple(t)
+
+
+def _geometry(p):
+    return pad3(p.stride, p.nd, 1), pad3(p.dilation, p.nd, 1), pad3(p.pad_lo, p.nd, 0)
+
+
+def is_1x1(p) -> bool:
+    return (all(k == 1 for k in p.kernel) and all(s == 1 for s in p.stride)
+            and not any(p.pad_lo) and not any(p.pad_hi) and p.G == 1)
+
+
+def tile(p, tpb):
+    """(TH, TW): the output tile of one block, within TPB threads and shared memory;
+    None if even one output pixel's halo and filter slice do not fit."""
+    oh, ow = pad3(p.out, p.nd, 1)[1:]
+    (_, sh, sw), (_, dh, dw), _ = _geometry(p)
+    R, S = pad3(p.kernel, p.nd, 1)[1:]
+    tw = min(ow, tpb)
+    th = min(oh, max(1, tpb // tw))
+    while True:
+        if _shared_elems(th, tw, sh, sw, R, S, dh, dw) * p.dtype.itemsize <= _cuda.SHARED_BYTES:
+            return th, tw
+        if th == tw == 1:
+            return None
+        if th >= tw:
+            th = (th + 1) // 2
+        else:
+            tw = (tw + 1) // 2
+
+
+def _shared_elems(th, tw, sh, sw, R, S, dh, dw):
+    xh, xw = (th - 1) * sh + (R - 1) * dh + 1, (tw - 1) * sw + (S - 1) * dw + 1
+    return xh * xw + KB * R * S
+
+
+@gpu.supports
+def supports(p):
+    if is_1x1(p) or tile(p, 1) is not None:
+        return None
+    return "the filter and its input halo do not fit in shared memory"
+
+
+# ---- kernels ------------------------------------------------------------------------------
+
+def _build(dt, tpb):
+    T_ = _cuda.tile_side()
+
+    @cuda.jit
+    def forward(x, w, b, y, stride, dil, plo, G, has_bias, TH, TW, XH, XW):
+        N, C, D, H, W = x.shape
+        K, Cg, T, R, S = w.shape
+        OD, OH, OW = y.shape[2], y.shape[3], y.shape[4]
+        sd, sh, sw = stride
+        dd, dh, dw = dil
+        pd, ph, pw = plo
+        Kg = K // G
+        nkb = (Kg + KB - 1) // KB
+        ntw = (OW + TW - 1) // TW
+        nth = (OH + TH - 1) // TH
+        blk = cuda.blockIdx.x                  # (n, od, g, kb, tile row, tile column)
+        bw = blk % ntw
+        bh = (blk // ntw) % nth
+        kb = (blk // (ntw * nth)) % nkb
+        g = (blk // (ntw * nth * nkb)) % G
+        od = (blk // (ntw * nth * nkb * G)) % OD
+        n = blk // (ntw * nth * nkb * G * OD)
+        k0 = g * Kg + kb * KB
+        nk = min(KB, (g + 1) * Kg - k0)
+        tid = cuda.threadIdx.x
+        nthreads = cuda.blockDim.x
+        ty, tx = tid // TW, tid % TW
+        oh, ow = bh * TH + ty, bw * TW + tx
+        active = ty < TH and oh < OH and ow < OW
+        ih0, iw0 = bh * TH * sh - ph, bw * TW * sw - pw   # top-left of the input tile
+        RS = R * S
+        NX = XH * XW
+        smem = cuda.shared.array(0, dt)       # [input tile XH*XW | filter slice nk*R*S]
+        acc = cuda.local.array(KB, dt)
+        for j in range(KB):
+            acc[j] = dt(0)
+        for c in range(Cg):
+            ci = g * Cg + c
+            for t in range(T):
+                z = od * sd + t * dd - pd
+                if z < 0 or z >= D:            # the same for the whole block
+                    continue
+                for e in range(tid, NX, nthreads):
+                    ih, iw = ih0 + e // XW, iw0 + e % XW
+                    v = dt(0)
+                    if ih >= 0 and ih < H and iw >= 0 and iw < W:
+                        v = x[n, ci, z, ih, iw]
+                    smem[e] = v
+                for e in range(tid, nk * RS, nthreads):
+                    rs = e % RS
+                    smem[NX + e] = w[k0 + e // RS, c, t, rs // S, rs % S]
+                cuda.syncthreads()
+                if active:
+                    for r in range(R):
+                        row = (ty * sh + r * dh) * XW + tx * sw
+                        for s in range(S):
+                            xv = smem[row + s * dw]
+                            for j in range(nk):
+                                acc[j] += xv * smem[NX + j * RS + r * S + s]
+                cuda.syncthreads()
+        if active:
+            for j in range(nk):
+                v = acc[j]
+                if has_bias:
+                    v += b[k0 + j]
+                y[n, k0 + j, od, oh, ow] = v
+
+    @cuda.jit
+    def grad_input(gy, w, gx, stride, dil, plo, G):
+        i = cuda.grid(1)
+        N, C, D, H, W = gx.shape
+        if i >= N * C * D * H * W:
+            return
+        K, Cg, T, R, S = w.shape
+        OD, OH, OW = gy.shape[2], gy.shape[3], gy.shape[4]
+        sd, sh, sw = stride
+        dd, dh, dw = dil
+        pd, ph, pw = plo
+        iw = i % W
+        ih = (i // W) % H
+        iz = (i // (W * H)) % D
+        ci = (i // (W * H * D)) % C
+        n = i // (W * H * D * C)
+        g = ci // Cg
+        c = ci - g * Cg
+        Kg = K // G
+        acc = dt(0)
+        for t in range(T):
+            a = iz + pd - t * dd               # = od * sd for the output this tap came from
+            if a < 0 or a % sd != 0 or a // sd >= OD:
+                continue
+            od = a // sd
+            for r in range(R):
+                bh = ih + ph - r * dh
+                if bh < 0 or bh % sh != 0 or bh // sh >= OH:
+                    continue
+                oh = bh // sh
+                for s in range(S):
+                    bw = iw + pw - s * dw
+                    if bw < 0 or bw % sw != 0 or bw // sw >= OW:
+                        continue
+                    ow = bw // sw
+                    for k in range(g * Kg, (g + 1) * Kg):
+                        acc += gy[n, k, od, oh, ow] * w[k, c, t, r, s]
+        gx[n, ci, iz, ih, iw] = acc
+
+    @cuda.jit
+    def grad_weight_partial(gy, x, part, wdims, stride, dil, plo, G, per):
+        """part[j, (k, c, t, r, s)] = the weight gradient summed over the j-th chunk of
+        ``per`` output rows (n, od, oh)."""
+        i = cuda.grid(1)
+        J, NW = part.shape
+        if i >= J * NW:
+            return
+        N, C, D, H, W = x.shape
+        OD, OH, OW = gy.shape[2], gy.shape[3], gy.shape[4]
+        K, Cg, T, R, S = wdims
+        sd, sh, sw = stride
+        dd, dh, dw = dil
+        pd, ph, pw = plo
+        j, wi = i // NW, i % NW
+        s = wi % S
+        r = (wi // S) % R
+        t = (wi // (S * R)) % T
+        c = (wi // (S * R * T)) % Cg
+        k = wi // (S * R * T * Cg)
+        ci = (k // (K // G)) * Cg + c
+        acc = dt(0)
+        for q in range(j * per, min((j + 1) * per, N * OD * OH)):
+            oh = q % OH
+            od = (q // OH) % OD
+            n = q // (OH * OD)
+            iz = od * sd + t * dd - pd
+            ih = oh * sh + r * dh - ph
+            if iz < 0 or iz >= D or ih < 0 or ih >= H:
+                continue
+            for ow in range(OW):
+                iw = ow * sw + s * dw - pw
+                if iw >= 0 and iw < W:
+                    acc += gy[n, k, od, oh, ow] * x[n, ci, iz, ih, iw]
+        part[j, wi] = acc
+
+    @cuda.jit
+    def gemm(A, B, Cm, bias, has_bias, M, NC, KD, NBR, sa, sb, sc):
+        """Cm[bo, m, q] = sum over br < NBR, k < KD of A[b, m, k] * B[b, k, q] (+ bias[m]),
+        b = bo * NBR + br; operands are flat, addressed by (batch, row, column) strides,
+        so a transpose is a swap of strides.  Tiles of T_ x T_ staged in shared memory."""
+        As = cuda.shared.array((T_, T_), dt)
+        Bs = cuda.shared.array((T_, T_), dt)
+        tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
+        q = cuda.blockIdx.x * T_ + tx
+        m = cuda.blockIdx.y * T_ + ty
+        bo = cuda.blockIdx.z
+        acc = dt(0)
+        for br in range(NBR):
+            bb = bo * NBR + br
+            for k0 in range(0, KD, T_):
+                ka, kb = k0 + tx, k0 + ty
+                As[ty, tx] = A[bb * sa[0] + m * sa[1] + ka * sa[2]] if m < M and ka < KD else dt(0)
+                Bs[ty, tx] = B[bb * sb[0] + kb * sb[1] + q * sb[2]] if kb < KD and q < NC else dt(0)
+                cuda.syncthreads()
+                for kk in range(T_):
+                    acc += As[ty, kk] * Bs[kk, tx]
+                cuda.syncthreads()
+        if m < M and q < NC:
+            if has_bias:
+                acc += bias[m]
+            Cm[bo * sc[0] + m * sc[1] + q * sc[2]] = acc
+
+    return forward, grad_input, grad_weight_partial, gemm
+
+
+kernels = _cuda.kernel_factory(_build)
+
+
+# ---- launches -----------------------------------------------------------------------------
+
+def _gemm(A, B, Cm, bias, M, NC, KD, NBO, NBR, sa, sb, sc):
+    t = _cuda.tile_side()
+    gemm = kernels(Cm.dtype)[3]
+    grid = (_cuda.blocks(NC, t), _cuda.blocks(M, t), NBO)
+    has_bias = bias is not None
+    bias = bias if has_bias else _cuda.flat(Cm)  # a placeholder of the same type
+    gemm[grid, (t, t)](_cuda.flat(A), _cuda.flat(B), _cuda.flat(Cm), bias, has_bias,
+                       M, NC, KD, NBR, sa, sb, sc)
+
+
+def _forward_direct(x, w, b, y, p):
+    x5, w5, y5 = as5d(x, p.nd), as5d(w, p.nd), as5d(y, p.nd)
+    stride, dil, plo = _geometry(p)
+    th, tw = tile(p, _cuda.TPB)
+    R, S = w5.shape[3], w5.shape[4]
+    xh, xw = (th - 1) * stride[1] + (R - 1) * dil[1] + 1, (tw - 1) * stride[2] + (S - 1) * dil[2] + 1
+    OD, OH, OW = y5.shape[2:]
+    nblocks = p.N * OD * p.G * -(-p.Kg // KB) * -(-OH // th) * -(-OW // tw)
+    shared = (xh * xw + KB * R * S) * p.dtype.itemsize
+    has_bias = b is not None
+    kernels(p.dtype)[0][nblocks, _cuda.TPB, 0, shared](
+        x5, w5, b if has_bias else _cuda.flat(y), y5, stride, dil, plo, p.G, has_bias, th, tw, xh, xw)
+
+
+@gpu.forward
+def forward(x, w, b, p):
+    (x, w, b), host = _cuda.device_arrays(x, w, b)
+    y = _cuda.empty(p.out_shape, p.dtype)
+    if is_1x1(p):
+        L = int(np.prod(p.out))
+        _gemm(w, x, y, b, p.K, L, p.C, p.N, 1, (0, p.C, 1), (p.C * L, L, 1), (p.K * L, L, 1))
+    else:
+        _forward_direct(x, w, b, y, p)
+    return _cuda.result(y, host)
+
+
+@gpu.backward
+def backward(gy, x, w, b, p):
+    (gy, x, w, b), host = _cuda.device_arrays(gy, x, w, b)
+    gx = _cuda.empty(p.in_shape, p.dtype)
+    gw = _cuda.empty(p.w_shape, p.dtype)
+    if is_1x1(p):
+        L, C, K = int(np.prod(p.out)), p.C, p.K
+        _gemm(w, gy, gx, None, C, L, K, p.N, 1, (0, 1, C), (K * L, L, 1), (C * L, L, 1))
+        _gemm(gy, x, gw, None, K, C, L, 1, p.N, (K * L, L, 1), (C * L, 1, L), (0, C, 1))
+    else:
+        _backward_direct(gy, x, w, gx, gw, p)
+    gb = _cuda.channel_sums(gy.reshape(p.N, p.K, int(np.prod(p.out)))) if b is not None else None
+    return tuple(_cuda.result(g, host) for g in (gx, gw, gb))
+
+
+def _backward_direct(gy, x, w, gx, gw, p):
+    gy5, x5, w5, gx5 = as5d(gy, p.nd), as5d(x, p.nd), as5d(w, p.nd), as5d(gx, p.nd)
+    stride, dil, plo = _geometry(p)
+    _, grad_input, grad_weight_partial, _ = kernels(p.dtype)
+    grad_input[_cuda.blocks(gx.size), _cuda.TPB](gy5, w5, gx5, stride, dil, plo, p.G)
+    OD, OH = gy5.shape[2], gy5.shape[3]
+    nw = int(np.prod(p.w_shape))
+    J, per = _cuda.chunks(p.N * OD * OH, nw)
+    part = cuda.device_array((J, nw), p.dtype)
+    grad_weight_partial[_cuda.blocks(J * nw), _cuda.TPB](gy5, x5, part, tuple(w5.shape), stride,
+                                                        dil, plo, p.G, per)
+    _cuda.sum_rows(part, _cuda.flat(gw))
