@@ -18,6 +18,8 @@ Padding is never materialised: taps that fall outside the input read zero.
   reduction: pass 1 sums chunks of the output rows per weight element, pass 2 adds the
   chunks (deterministic, no atomics).  grad_bias: the output gradient summed per channel.
 """
+import math
+
 import numpy as np
 from numba import cuda
 
@@ -29,7 +31,8 @@ gpu = Algorithm("cuda", ops=CONV_OPS, available=_cuda.available, device=True,
                 slow=_cuda.SIMULATED,  # under the simulator every thread is Python
                 doc="Numba CUDA: shared-memory tiled direct conv, tiled GEMM for 1x1")
 
-KB = 4  # output channels per thread in the direct forward: each staged tile feeds KB
+KB = 8  # output channels per thread in the direct forward: each staged tile feeds KB
+RB = 4  # the GEMM's register blocking: each thread computes RB x RB outputs
 
 
 def as5d(a, nd):
@@ -56,10 +59,11 @@ def tile(p, tpb):
     oh, ow = pad3(p.out, p.nd, 1)[1:]
     (_, sh, sw), (_, dh, dw), _ = _geometry(p)
     R, S = pad3(p.kernel, p.nd, 1)[1:]
+    kb = min(KB, p.Kg)
     tw = min(ow, tpb)
     th = min(oh, max(1, tpb // tw))
     while True:
-        if _shared_elems(th, tw, sh, sw, R, S, dh, dw) * p.dtype.itemsize <= _cuda.SHARED_BYTES:
+        if _shared_elems(th, tw, sh, sw, R, S, dh, dw, kb) * p.dtype.itemsize <= _cuda.SHARED_BYTES:
             return th, tw
         if th == tw == 1:
             return None
@@ -69,9 +73,10 @@ def tile(p, tpb):
             tw = (tw + 1) // 2
 
 
-def _shared_elems(th, tw, sh, sw, R, S, dh, dw):
+def _shared_elems(th, tw, sh, sw, R, S, dh, dw, kb):
+    """Shared-memory elements of the direct forward: the input tile and kb filter slices."""
     xh, xw = (th - 1) * sh + (R - 1) * dh + 1, (tw - 1) * sw + (S - 1) * dw + 1
-    return xh * xw + KB * R * S
+    return xh * xw + kb * R * S
 
 
 @gpu.supports
@@ -84,7 +89,7 @@ def supports(p):
 # ---- kernels ------------------------------------------------------------------------------
 
 def _build(dt, tpb):
-    T_ = _cuda.tile_side()
+    T_ = max(1, math.isqrt(tpb))  # as _cuda.tile_side() for this TPB
 
     @cuda.jit
     def forward(x, w, b, y, stride, dil, plo, G, has_bias, TH, TW, XH, XW):
@@ -228,29 +233,46 @@ def _build(dt, tpb):
     @cuda.jit
     def gemm(A, B, Cm, bias, has_bias, M, NC, KD, NBR, sa, sb, sc):
         """Cm[bo, m, q] = sum over br < NBR, k < KD of A[b, m, k] * B[b, k, q] (+ bias[m]),
-        b = bo * NBR + br; operands are flat, addressed by (batch, row, column) strides,
-        so a transpose is a swap of strides.  Tiles of T_ x T_ staged in shared memory."""
-        As = cuda.shared.array((T_, T_), dt)
-        Bs = cuda.shared.array((T_, T_), dt)
+        b = bo * NBR + br.  Operands are flat, addressed by (batch, row, column) strides,
+        so a transpose is a swap of strides.  A block of T_ x T_ threads computes a BM x BM
+        tile of Cm, each thread RB x RB outputs held in registers (rows ty + i*T_, columns
+        tx + j*T_), from BM x T_ and T_ x BM tiles of A and B staged in shared memory."""
+        BM = T_ * RB
+        As = cuda.shared.array((T_ * RB, T_), dt)
+        Bs = cuda.shared.array((T_, T_ * RB), dt)
+        acc = cuda.local.array((RB, RB), dt)
         tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
-        q = cuda.blockIdx.x * T_ + tx
-        m = cuda.blockIdx.y * T_ + ty
-        bo = cuda.blockIdx.z
-        acc = dt(0)
+        m0, q0, bo = cuda.blockIdx.y * BM, cuda.blockIdx.x * BM, cuda.blockIdx.z
+        for i in range(RB):
+            for j in range(RB):
+                acc[i, j] = dt(0)
         for br in range(NBR):
             bb = bo * NBR + br
             for k0 in range(0, KD, T_):
-                ka, kb = k0 + tx, k0 + ty
-                As[ty, tx] = A[bb * sa[0] + m * sa[1] + ka * sa[2]] if m < M and ka < KD else dt(0)
-                Bs[ty, tx] = B[bb * sb[0] + kb * sb[1] + q * sb[2]] if kb < KD and q < NC else dt(0)
+                for i in range(RB):
+                    m, k = m0 + ty + i * T_, k0 + tx
+                    As[ty + i * T_, tx] = A[bb * sa[0] + m * sa[1] + k * sa[2]] \
+                        if m < M and k < KD else dt(0)
+                for j in range(RB):
+                    q, k = q0 + tx + j * T_, k0 + ty
+                    Bs[ty, tx + j * T_] = B[bb * sb[0] + k * sb[1] + q * sb[2]] \
+                        if k < KD and q < NC else dt(0)
                 cuda.syncthreads()
                 for kk in range(T_):
-                    acc += As[ty, kk] * Bs[kk, tx]
+                    for i in range(RB):
+                        a = As[ty + i * T_, kk]
+                        for j in range(RB):
+                            acc[i, j] += a * Bs[kk, tx + j * T_]
                 cuda.syncthreads()
-        if m < M and q < NC:
-            if has_bias:
-                acc += bias[m]
-            Cm[bo * sc[0] + m * sc[1] + q * sc[2]] = acc
+        for i in range(RB):
+            m = m0 + ty + i * T_
+            for j in range(RB):
+                q = q0 + tx + j * T_
+                if m < M and q < NC:
+                    v = acc[i, j]
+                    if has_bias:
+                        v += bias[m]
+                    Cm[bo * sc[0] + m * sc[1] + q * sc[2]] = v
 
     return forward, grad_input, grad_weight_partial, gemm
 
@@ -263,7 +285,7 @@ kernels = _cuda.kernel_factory(_build)
 def _gemm(A, B, Cm, bias, M, NC, KD, NBO, NBR, sa, sb, sc):
     t = _cuda.tile_side()
     gemm = kernels(Cm.dtype)[3]
-    grid = (_cuda.blocks(NC, t), _cuda.blocks(M, t), NBO)
+    grid = (_cuda.blocks(NC, t * RB), _cuda.blocks(M, t * RB), NBO)
     has_bias = bias is not None
     bias = bias if has_bias else _cuda.flat(Cm)  # a placeholder of the same type
     gemm[grid, (t, t)](_cuda.flat(A), _cuda.flat(B), _cuda.flat(Cm), bias, has_bias,
@@ -278,9 +300,10 @@ def _forward_direct(x, w, b, y, p):
     xh, xw = (th - 1) * stride[1] + (R - 1) * dil[1] + 1, (tw - 1) * stride[2] + (S - 1) * dil[2] + 1
     OD, OH, OW = y5.shape[2:]
     nblocks = p.N * OD * p.G * -(-p.Kg // KB) * -(-OH // th) * -(-OW // tw)
-    shared = (xh * xw + KB * R * S) * p.dtype.itemsize
+    shared = (xh * xw + min(KB, p.Kg) * R * S) * p.dtype.itemsize
+    threads = min(_cuda.TPB, -(-th * tw // 32) * 32)  # the tile's threads, whole warps
     has_bias = b is not None
-    kernels(p.dtype)[0][nblocks, _cuda.TPB, 0, shared](
+    kernels(p.dtype)[0][nblocks, threads, 0, shared](
         x5, w5, b if has_bias else _cuda.flat(y), y5, stride, dil, plo, p.G, has_bias, th, tw, xh, xw)
 
 
