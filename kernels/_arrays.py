@@ -1,11 +1,13 @@
 """Array checks done before any kernel runs, and the allocator every kernel uses.
 
 Kernels receive C-contiguous float32 or float64 arrays of one dtype, so Numba code can
-index them without checks.  Arrays in GPU memory (anything with
-``__cuda_array_interface__``: Numba device arrays, torch CUDA tensors, CuPy) are accepted
-only by algorithms declared ``Algorithm(..., device=True)`` (``cuda``): they are checked
-through the interface and passed through untouched, never copied.  ``empty`` is the one place outputs are allocated: the test
+index them without checks.  ``empty`` is the one place outputs are allocated: the test
 suite switches on ``poison`` so that every element a kernel forgets to write is NaN.
+
+Arrays in GPU memory (anything with ``__cuda_array_interface__``: Numba device arrays,
+torch CUDA tensors, CuPy) are accepted only by algorithms declared
+``Algorithm(..., device=True)`` (``cuda``), checked through the interface and passed
+through untouched, never copied; every other algorithm refuses them with a TypeError.
 """
 from __future__ import annotations
 
@@ -41,7 +43,7 @@ def check_array(op: str, name: str, a, dtype=None, device: bool = False):
                             f"device arrays (copy it to the host for the other algorithms)")
         return _check_device(op, name, a, dtype, FLOATS, "float32 or float64")
     if not isinstance(a, np.ndarray):
-        if hasattr(a, "__array__") and not hasattr(a, "__cuda_array_interface__"):
+        if hasattr(a, "__array__"):
             a = np.asarray(a)
         else:
             raise TypeError(f"{op}: {name} must be a NumPy array, got {type(a).__name__}")

@@ -14,9 +14,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 @pytest.fixture(autouse=True)
 def _small_cuda_blocks(monkeypatch):
-    """Under the simulator, few threads per block (and per reduction) so that the tiny
+    """Under the simulator, few threads per block (and splitting reductions into chunks) so that the tiny
     test cases still run the multi-block and multi-chunk paths, and fast."""
     from kernels import _cuda
     if _cuda.SIMULATED:
         monkeypatch.setattr(_cuda, "TPB", 16)
-        monkeypatch.setattr(_cuda, "REDUCE_THREADS", 64)
+        monkeypatch.setattr(_cuda, "REDUCE_THREADS", 256)

@@ -21,10 +21,10 @@ pytestmark = pytest.mark.skipif(not _cuda.available(), reason="no GPU and no sim
 
 @pytest.fixture(autouse=True)
 def few_threads(monkeypatch):
-    """8 threads per block and 16 per reduction: every case below spans several blocks,
-    output tiles and reduction chunks."""
+    """8 threads per block, and reductions split as finely as they go: every case below
+    spans several blocks, output tiles and reduction chunks."""
     monkeypatch.setattr(_cuda, "TPB", 8)
-    monkeypatch.setattr(_cuda, "REDUCE_THREADS", 16)
+    monkeypatch.setattr(_cuda, "REDUCE_THREADS", 1 << 20)
 
 
 CASES = [
@@ -55,7 +55,8 @@ def test_cases_span_several_blocks():
     th, tw = conv_cuda.tile(p, _cuda.TPB)
     assert th * tw <= _cuda.TPB and (p.out[0] > th or p.out[1] > tw)
     J, _ = _cuda.chunks(p.N * p.out[0], int(np.prod(p.w_shape)))
-    assert _cuda.blocks(np.prod(p.w_shape) * J) > 1
+    assert J == p.N * p.out[0] > 1   # grad_weight: one chunk per output row
+    assert _cuda.chunks(p.N * p.out[0] * p.out[1], p.K)[0] > 1  # grad_bias
 
 
 def test_supports_is_honest_about_shared_memory():

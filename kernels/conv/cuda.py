@@ -10,8 +10,9 @@ Padding is never materialised: taps that fall outside the input read zero.
   KB x R x S filter slice, so each input element is read from global memory once per
   tile instead of once per tap and channel.
 - forward, 1x1 (stride 1, no padding, one group): Y[n] = W (K x C) @ X[n] (C x HW), a
-  shared-memory tiled GEMM.  Its backward is the same GEMM with transposed operands
-  (strides swapped): dX[n] = W^T dY[n], dW = sum_n dY[n] X[n]^T.
+  shared-memory tiled GEMM with register blocking.  Its backward is the same GEMM with
+  transposed operands (strides swapped): dX[n] = W^T dY[n], and dW = sum_n dY[n] X[n]^T
+  as split-K partial products (per image and chunk of pixels) summed in a second pass.
 - grad_input: the transposed convolution in gather form (one thread per input element
   sums the output gradients its taps reached), so no atomics.
 - grad_weight: a correlation of the input with the output gradient, as a two-pass
@@ -231,39 +232,41 @@ def _build(dt, tpb):
         part[j, wi] = acc
 
     @cuda.jit
-    def gemm(A, B, Cm, bias, has_bias, M, NC, KD, NBR, sa, sb, sc):
-        """Cm[bo, m, q] = sum over br < NBR, k < KD of A[b, m, k] * B[b, k, q] (+ bias[m]),
-        b = bo * NBR + br.  Operands are flat, addressed by (batch, row, column) strides,
-        so a transpose is a swap of strides.  A block of T_ x T_ threads computes a BM x BM
-        tile of Cm, each thread RB x RB outputs held in registers (rows ty + i*T_, columns
-        tx + j*T_), from BM x T_ and T_ x BM tiles of A and B staged in shared memory."""
+    def gemm(A, B, Cm, bias, has_bias, M, NC, KD, NKS, KPER, sa, sb, sc):
+        """Cm[z, m, q] = sum over k in chunk ks of A[b, m, k] * B[b, k, q] (+ bias[m]) for
+        grid z = b * NKS + ks: batch b, and chunk ks of KPER along k (split-K, so that a
+        long reduction still fills the GPU; the caller sums the chunks).  Operands are
+        flat, addressed by (batch, row, column) strides, so a transpose is a swap of
+        strides.  A block of T_ x T_ threads computes a BM x BM tile, each thread RB x RB
+        outputs held in registers (rows ty + i*T_, columns tx + j*T_), from BM x T_ and
+        T_ x BM tiles of A and B staged in shared memory."""
         BM = T_ * RB
         As = cuda.shared.array((T_ * RB, T_), dt)
         Bs = cuda.shared.array((T_, T_ * RB), dt)
         acc = cuda.local.array((RB, RB), dt)
         tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
-        m0, q0, bo = cuda.blockIdx.y * BM, cuda.blockIdx.x * BM, cuda.blockIdx.z
+        m0, q0, z = cuda.blockIdx.y * BM, cuda.blockIdx.x * BM, cuda.blockIdx.z
+        bb, ks = z // NKS, z % NKS
+        k1 = min(KD, (ks + 1) * KPER)
         for i in range(RB):
             for j in range(RB):
                 acc[i, j] = dt(0)
-        for br in range(NBR):
-            bb = bo * NBR + br
-            for k0 in range(0, KD, T_):
+        for k0 in range(ks * KPER, k1, T_):
+            for i in range(RB):
+                m, k = m0 + ty + i * T_, k0 + tx
+                As[ty + i * T_, tx] = A[bb * sa[0] + m * sa[1] + k * sa[2]] \
+                    if m < M and k < k1 else dt(0)
+            for j in range(RB):
+                q, k = q0 + tx + j * T_, k0 + ty
+                Bs[ty, tx + j * T_] = B[bb * sb[0] + k * sb[1] + q * sb[2]] \
+                    if k < k1 and q < NC else dt(0)
+            cuda.syncthreads()
+            for kk in range(T_):
                 for i in range(RB):
-                    m, k = m0 + ty + i * T_, k0 + tx
-                    As[ty + i * T_, tx] = A[bb * sa[0] + m * sa[1] + k * sa[2]] \
-                        if m < M and k < KD else dt(0)
-                for j in range(RB):
-                    q, k = q0 + tx + j * T_, k0 + ty
-                    Bs[ty, tx + j * T_] = B[bb * sb[0] + k * sb[1] + q * sb[2]] \
-                        if k < KD and q < NC else dt(0)
-                cuda.syncthreads()
-                for kk in range(T_):
-                    for i in range(RB):
-                        a = As[ty + i * T_, kk]
-                        for j in range(RB):
-                            acc[i, j] += a * Bs[kk, tx + j * T_]
-                cuda.syncthreads()
+                    a = As[ty + i * T_, kk]
+                    for j in range(RB):
+                        acc[i, j] += a * Bs[kk, tx + j * T_]
+            cuda.syncthreads()
         for i in range(RB):
             m = m0 + ty + i * T_
             for j in range(RB):
@@ -272,7 +275,7 @@ def _build(dt, tpb):
                     v = acc[i, j]
                     if has_bias:
                         v += bias[m]
-                    Cm[bo * sc[0] + m * sc[1] + q * sc[2]] = v
+                    Cm[z * sc[0] + m * sc[1] + q * sc[2]] = v
 
     return forward, grad_input, grad_weight_partial, gemm
 
@@ -282,14 +285,29 @@ kernels = _cuda.kernel_factory(_build)
 
 # ---- launches -----------------------------------------------------------------------------
 
-def _gemm(A, B, Cm, bias, M, NC, KD, NBO, NBR, sa, sb, sc):
+def _gemm(A, B, Cm, bias, M, NC, KD, NB, sa, sb, sc, NKS=1):
+    """Cm[b] = A[b] @ B[b] (+ bias) for b < NB, or with NKS > 1 the NB*NKS partial
+    products of split-K (Cm then holds NB*NKS matrices)."""
     t = _cuda.tile_side()
     gemm = kernels(Cm.dtype)[3]
-    grid = (_cuda.blocks(NC, t * RB), _cuda.blocks(M, t * RB), NBO)
+    grid = (_cuda.blocks(NC, t * RB), _cuda.blocks(M, t * RB), NB * NKS)
     has_bias = bias is not None
     bias = bias if has_bias else _cuda.flat(Cm)  # a placeholder of the same type
     gemm[grid, (t, t)](_cuda.flat(A), _cuda.flat(B), _cuda.flat(Cm), bias, has_bias,
-                       M, NC, KD, NBR, sa, sb, sc)
+                       M, NC, KD, NKS, -(-KD // NKS), sa, sb, sc)
+
+
+def _gemm_grad_weight(gy, x, gw, p):
+    """dW (K x C) = sum over n of dY[n] (K x L) @ X[n]^T (L x C): one split-K GEMM per
+    image into partial products, then their sum."""
+    L, C, K = int(np.prod(p.out)), p.C, p.K
+    t = _cuda.tile_side() * RB
+    tiles = _cuda.blocks(K, t) * _cuda.blocks(C, t) * _cuda.tile_side() ** 2 * p.N
+    nks, _ = _cuda.chunks(L, tiles)
+    nks = min(nks, max(1, 65535 // p.N))  # the grid's z extent
+    part = cuda.device_array((p.N * nks, K * C), p.dtype)
+    _gemm(gy, x, part, None, K, C, L, p.N, (K * L, L, 1), (C * L, 1, L), (K * C, C, 1), nks)
+    _cuda.sum_rows(part, _cuda.flat(gw))
 
 
 def _forward_direct(x, w, b, y, p):
@@ -313,7 +331,7 @@ def forward(x, w, b, p):
     y = _cuda.empty(p.out_shape, p.dtype)
     if is_1x1(p):
         L = int(np.prod(p.out))
-        _gemm(w, x, y, b, p.K, L, p.C, p.N, 1, (0, p.C, 1), (p.C * L, L, 1), (p.K * L, L, 1))
+        _gemm(w, x, y, b, p.K, L, p.C, p.N, (0, p.C, 1), (p.C * L, L, 1), (p.K * L, L, 1))
     else:
         _forward_direct(x, w, b, y, p)
     return _cuda.result(y, host)
@@ -326,8 +344,8 @@ def backward(gy, x, w, b, p):
     gw = _cuda.empty(p.w_shape, p.dtype)
     if is_1x1(p):
         L, C, K = int(np.prod(p.out)), p.C, p.K
-        _gemm(w, gy, gx, None, C, L, K, p.N, 1, (0, 1, C), (K * L, L, 1), (C * L, L, 1))
-        _gemm(gy, x, gw, None, K, C, L, 1, p.N, (K * L, L, 1), (C * L, 1, L), (0, C, 1))
+        _gemm(w, gy, gx, None, C, L, K, p.N, (0, 1, C), (K * L, L, 1), (C * L, L, 1))
+        _gemm_grad_weight(gy, x, gw, p)
     else:
         _backward_direct(gy, x, w, gx, gw, p)
     gb = _cuda.channel_sums(gy.reshape(p.N, p.K, int(np.prod(p.out)))) if b is not None else None
