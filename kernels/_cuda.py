@@ -131,7 +131,8 @@ def _build_reductions(dt, tpb):
         j, c = i // C, i % C
         N, L = a.shape[0], a.shape[2]
         acc = dt(0)
-        for q in range(j * per, min((j + 1) * per, N * L)):
+        q1 = (j + 1) * per
+        for q in range(j * per, q1 if q1 < N * L else N * L):
             acc += a[q // L, c, q % L]
         part[j, c] = acc
 

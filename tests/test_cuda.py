@@ -135,3 +135,19 @@ def test_torch_cuda_tensors_in_and_out():
     assert _arrays.is_device(y)
     out = torch.as_tensor(y, device="cuda").cpu().numpy()
     assert rel_err(out, reference.forward("conv2d", x, w, padding=1)) < 1e-9
+
+
+def test_kernels_compile_for_a_real_gpu():
+    """What the simulator cannot see: each kernel typed and compiled to PTX by Numba's CUDA
+    compiler (needs a CUDA toolkit's NVVM, not a GPU; skipped without one)."""
+    import os
+    import subprocess
+    import sys
+    env = {**os.environ, "NUMBA_ENABLE_CUDASIM": "0"}
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    run = subprocess.run([sys.executable, os.path.join(root, "tests", "cuda_ptx.py")],
+                         env=env, capture_output=True, text=True, timeout=600)
+    if run.returncode == 77:
+        pytest.skip(run.stdout.strip())
+    assert run.returncode == 0, run.stdout + run.stderr

@@ -2,7 +2,9 @@
 
 Every case runs as a 3D convolution of 5-D arrays (N, C, D, H, W), as in ``numba_cpu``:
 conv1d and conv2d add unit dimensions, so one set of kernels per dtype serves all three.
-Padding is never materialised: taps that fall outside the input read zero.
+Padding is never materialised: taps that fall outside the input read zero.  (Kernels
+write ``a if a < b else b`` for ``min``: Numba compiles its ``min`` lazily for the current
+device, which the no-GPU PTX check in tests/test_cuda.py does not have.)
 
 - forward, direct: a block computes a TH x TW tile of output pixels (one per thread) for
   KB output channels.  For each input channel and depth tap it stages in shared memory
@@ -91,6 +93,7 @@ def supports(p):
 
 def _build(dt, tpb):
     T_ = max(1, math.isqrt(tpb))  # as _cuda.tile_side() for this TPB
+    BM = T_ * RB                  # the GEMM's output tile (constants: shared-array shapes)
 
     @cuda.jit
     def forward(x, w, b, y, stride, dil, plo, G, has_bias, TH, TW, XH, XW):
@@ -112,7 +115,8 @@ def _build(dt, tpb):
         od = (blk // (ntw * nth * nkb * G)) % OD
         n = blk // (ntw * nth * nkb * G * OD)
         k0 = g * Kg + kb * KB
-        nk = min(KB, (g + 1) * Kg - k0)
+        nk = (g + 1) * Kg - k0
+        nk = KB if nk > KB else nk
         tid = cuda.threadIdx.x
         nthreads = cuda.blockDim.x
         ty, tx = tid // TW, tid % TW
@@ -146,11 +150,14 @@ def _build(dt, tpb):
                         row = (ty * sh + r * dh) * XW + tx * sw
                         for s in range(S):
                             xv = smem[row + s * dw]
-                            for j in range(nk):
-                                acc[j] += xv * smem[NX + j * RS + r * S + s]
+                            for j in range(KB):    # a constant trip count keeps
+                                if j < nk:          # acc in registers (unrolled)
+                                    acc[j] += xv * smem[NX + j * RS + r * S + s]
                 cuda.syncthreads()
         if active:
-            for j in range(nk):
+            for j in range(KB):
+                if j >= nk:
+                    break
                 v = acc[j]
                 if has_bias:
                     v += b[k0 + j]
@@ -217,7 +224,8 @@ def _build(dt, tpb):
         k = wi // (S * R * T * Cg)
         ci = (k // (K // G)) * Cg + c
         acc = dt(0)
-        for q in range(j * per, min((j + 1) * per, N * OD * OH)):
+        q1 = (j + 1) * per
+        for q in range(j * per, q1 if q1 < N * OD * OH else N * OD * OH):
             oh = q % OH
             od = (q // OH) % OD
             n = q // (OH * OD)
@@ -240,14 +248,14 @@ def _build(dt, tpb):
         strides.  A block of T_ x T_ threads computes a BM x BM tile, each thread RB x RB
         outputs held in registers (rows ty + i*T_, columns tx + j*T_), from BM x T_ and
         T_ x BM tiles of A and B staged in shared memory."""
-        BM = T_ * RB
-        As = cuda.shared.array((T_ * RB, T_), dt)
-        Bs = cuda.shared.array((T_, T_ * RB), dt)
+        As = cuda.shared.array((BM, T_), dt)
+        Bs = cuda.shared.array((T_, BM), dt)
         acc = cuda.local.array((RB, RB), dt)
         tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
         m0, q0, z = cuda.blockIdx.y * BM, cuda.blockIdx.x * BM, cuda.blockIdx.z
         bb, ks = z // NKS, z % NKS
-        k1 = min(KD, (ks + 1) * KPER)
+        k1 = (ks + 1) * KPER
+        k1 = KD if k1 > KD else k1
         for i in range(RB):
             for j in range(RB):
                 acc[i, j] = dt(0)
