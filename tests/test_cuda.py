@@ -66,6 +66,7 @@ def test_supports_is_honest_about_shared_memory():
     x, w = np.zeros((1, 1, 220, 220)), np.zeros((1, 1, 3, 3))
     with pytest.raises(ValueError, match="shared memory"):
         kernels.conv2d(x, w, dilation=100, algo="cuda")
+    assert not kernels.pointwise_conv2d.supports("cuda", (70000, 2, 1, 1), (3, 2, 1, 1))
 
 
 def test_cuda_is_listed_where_it_runs():

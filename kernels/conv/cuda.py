@@ -82,11 +82,16 @@ def _shared_elems(th, tw, sh, sw, R, S, dh, dw, kb):
     return xh * xw + kb * R * S
 
 
+MAX_GRID_Z = 65535  # the 1x1 GEMM runs one grid layer per image
+
+
 @gpu.supports
 def supports(p):
-    if is_1x1(p) or tile(p, 1) is not None:
-        return None
-    return "the filter and its input halo do not fit in shared memory"
+    if is_1x1(p):
+        return None if p.N <= MAX_GRID_Z else f"1x1 with a batch above {MAX_GRID_Z}"
+    if tile(p, 1) is None:
+        return "the filter and its input halo do not fit in shared memory"
+    return None
 
 
 # ---- kernels ------------------------------------------------------------------------------
@@ -312,7 +317,7 @@ def _gemm_grad_weight(gy, x, gw, p):
     t = _cuda.tile_side() * RB
     tiles = _cuda.blocks(K, t) * _cuda.blocks(C, t) * _cuda.tile_side() ** 2 * p.N
     nks, _ = _cuda.chunks(L, tiles)
-    nks = min(nks, max(1, 65535 // p.N))  # the grid's z extent
+    nks = min(nks, max(1, MAX_GRID_Z // p.N))
     part = cuda.device_array((p.N * nks, K * C), p.dtype)
     _gemm(gy, x, part, None, K, C, L, p.N, (K * L, L, 1), (C * L, 1, L), (K * C, C, 1), nks)
     _cuda.sum_rows(part, _cuda.flat(gw))
