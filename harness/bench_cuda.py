@@ -8,7 +8,9 @@ Arrays stay on the GPU (torch CUDA tensors passed straight to the kernels, no co
 each measurement is the median (and IQR) of ``--repeat`` runs after warm-up (the first
 call compiles), bracketed by device synchronisation.  Writes
 ``results/cuda/<device>.csv`` and ``results/cuda/<device>.json`` (machine, versions, the
-command).  Needs a CUDA GPU; under the simulator it refuses to run.
+command).  Needs a CUDA GPU; under the simulator it refuses to run, except with
+``--smoke`` (two tiny layers, torch on the CPU, arrays copied to the simulated device),
+which only checks that the script works (tests/test_cuda.py runs it).
 """
 from __future__ import annotations
 
@@ -53,9 +55,34 @@ MOBILENETV2 = [
     ("conv-last", 320, 7, 7, 1280, 1, 1, 0, 1),
 ]
 SUITES = {"resnet50": RESNET50, "mobilenetv2": MOBILENETV2}
+SMOKE = [("tiny-3x3", 2, 6, 6, 4, 3, 1, 1, 1), ("tiny-1x1", 4, 3, 3, 4, 1, 1, 0, 1)]
 
 
-def timed(fn, sync, repeat: int, warmup: int = 3):
+class Device:
+    """Where torch runs and how arrays pass between torch and the kernels: on a GPU,
+    torch CUDA tensors go in as they are and device results come back with no copy."""
+
+    def __init__(self, torch, cuda, smoke: bool):
+        self.torch, self.cuda, self.smoke = torch, cuda, smoke
+        self.name = "simulator" if smoke else torch.cuda.get_device_name()
+        self.torch_device = "cpu" if smoke else "cuda"
+
+    def ours(self, t):
+        return self.cuda.to_device(t.numpy()) if self.smoke else t
+
+    def theirs(self, a):
+        return (self.torch.from_numpy(a.copy_to_host()) if self.smoke
+                else self.torch.as_tensor(a, device="cuda"))
+
+    def sync_ours(self):
+        self.cuda.synchronize()
+
+    def sync_torch(self):
+        if not self.smoke:
+            self.torch.cuda.synchronize()
+
+
+def timed(fn, sync, repeat: int, warmup: int):
     for _ in range(warmup):
         fn()
     sync()
@@ -74,24 +101,27 @@ def rel_err(out, ref) -> float:
     return float((out - ref).abs().max() / ref.abs().max().clamp_min(1e-300))
 
 
-def bench_layer(layer, N, dtype, repeat, torch, F, kernels, cuda):
+def bench_layer(layer, N, dtype, repeat, dev, F, kernels, warmup=3):
     name, C, H, W, K, k, stride, padding, groups = layer
+    torch = dev.torch
     tdt = getattr(torch, dtype)
-    g = torch.Generator(device="cuda").manual_seed(0)
-    x = torch.randn(N, C, H, W, device="cuda", dtype=tdt, generator=g)
-    w = torch.randn(K, C // groups, k, k, device="cuda", dtype=tdt, generator=g)
-    b = torch.randn(K, device="cuda", dtype=tdt, generator=g)
+    g = torch.Generator(device=dev.torch_device).manual_seed(0)
+
+    def randn(*shape):
+        return torch.randn(*shape, device=dev.torch_device, dtype=tdt, generator=g)
+
+    x, w, b = randn(N, C, H, W), randn(K, C // groups, k, k), randn(K)
     params = dict(stride=stride, padding=padding, groups=groups)
-    rows = []
     y_ref = F.conv2d(x, w, b, **params)
-    gy = torch.randn(y_ref.shape, device="cuda", dtype=tdt, generator=g)
+    gy = randn(*y_ref.shape)
     macs = N * K * y_ref.shape[2] * y_ref.shape[3] * (C // groups) * k * k
+    ox, ow_, ob, ogy = (dev.ours(t) for t in (x, w, b, gy))
 
     def ours_fwd():
-        return kernels.conv2d(x, w, b, algo="cuda", **params)
+        return kernels.conv2d(ox, ow_, ob, algo="cuda", **params)
 
     def ours_bwd():
-        return kernels.conv2d.backward(gy, x, w, b, algo="cuda", **params)
+        return kernels.conv2d.backward(ogy, ox, ow_, ob, algo="cuda", **params)
 
     xr, wr, br = (t.detach().clone().requires_grad_() for t in (x, w, b))
     yr = F.conv2d(xr, wr, br, **params)
@@ -102,13 +132,13 @@ def bench_layer(layer, N, dtype, repeat, torch, F, kernels, cuda):
     def torch_bwd():
         return torch.autograd.grad(yr, (xr, wr, br), gy, retain_graph=True)
 
-    err_f = rel_err(torch.as_tensor(ours_fwd(), device="cuda"), y_ref)
-    err_b = max(rel_err(torch.as_tensor(o, device="cuda"), r)
-                for o, r in zip(ours_bwd(), torch_bwd()))
+    err_f = rel_err(dev.theirs(ours_fwd()), y_ref)
+    err_b = max(rel_err(dev.theirs(o), r) for o, r in zip(ours_bwd(), torch_bwd()))
+    rows = []
     for direction, ours, theirs, err, mult in (("forward", ours_fwd, torch_fwd, err_f, 1),
                                                ("backward", ours_bwd, torch_bwd, err_b, 2)):
-        t_ours, iqr_ours = timed(ours, cuda.synchronize, repeat)
-        t_torch, iqr_torch = timed(theirs, torch.cuda.synchronize, repeat)
+        t_ours, iqr_ours = timed(ours, dev.sync_ours, repeat, warmup)
+        t_torch, iqr_torch = timed(theirs, dev.sync_torch, repeat, warmup)
         rows.append(dict(layer=name, dtype=dtype, direction=direction, N=N, C=C, H=H, W=W, K=K,
                          kernel=k, stride=stride, padding=padding, groups=groups,
                          cuda_median_s=t_ours, cuda_iqr_s=iqr_ours,
@@ -126,26 +156,33 @@ def main(argv=None):
     ap.add_argument("--dtype", nargs="+", default=["float32", "float64"])
     ap.add_argument("--suite", nargs="+", default=list(SUITES), choices=list(SUITES))
     ap.add_argument("--out", default="results/cuda")
+    ap.add_argument("--smoke", action="store_true",
+                    help="two tiny layers under the simulator: checks the script, times nothing")
     args = ap.parse_args(argv)
-    if os.environ.get("NUMBA_ENABLE_CUDASIM", "0") not in ("", "0"):
-        sys.exit("bench_cuda: NUMBA_ENABLE_CUDASIM is set; this benchmark needs a real GPU")
+    simulated = os.environ.get("NUMBA_ENABLE_CUDASIM", "0") not in ("", "0")
+    if simulated != args.smoke:
+        sys.exit("bench_cuda: needs a real GPU (NUMBA_ENABLE_CUDASIM unset); "
+                 "--smoke needs the simulator (NUMBA_ENABLE_CUDASIM=1)")
 
     import torch
     import torch.nn.functional as F
     from numba import cuda
 
     import kernels
-    if not (torch.cuda.is_available() and cuda.is_available()):
+    if not args.smoke and not (torch.cuda.is_available() and cuda.is_available()):
         sys.exit("bench_cuda: no CUDA GPU visible to torch and Numba")
     torch.backends.cudnn.allow_tf32 = False        # FP32 against FP32
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.benchmark = True          # cuDNN's best algorithm per shape
-    device = torch.cuda.get_device_name()
+    dev = Device(torch, cuda, args.smoke)
+    device = dev.name
+    suites = {"smoke": SMOKE} if args.smoke else {s: SUITES[s] for s in args.suite}
+    warmup = 1 if args.smoke else 3
     rows = []
-    for suite in args.suite:
-        for layer in SUITES[suite]:
+    for suite, layers in suites.items():
+        for layer in layers:
             for dtype in args.dtype:
-                for r in bench_layer(layer, args.batch, dtype, args.repeat, torch, F, kernels, cuda):
+                for r in bench_layer(layer, args.batch, dtype, args.repeat, dev, F, kernels, warmup):
                     rows.append(dict(suite=suite, device=device, **r))
                     print(f"{suite:12s} {r['layer']:26s} {dtype:8s} {r['direction']:8s} "
                           f"cuda {r['cuda_median_s'] * 1e3:9.3f} ms  cuDNN {r['torch_median_s'] * 1e3:9.3f} ms"
@@ -163,7 +200,7 @@ def main(argv=None):
                 numba=numba.__version__, python=platform.python_version(),
                 host=platform.node(), time=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
     (out / f"{stem}.json").write_text(json.dumps(meta, indent=2))
-    for suite in args.suite:
+    for suite in suites:
         for dtype in args.dtype:
             for direction in ("forward", "backward"):
                 sel = [r["ratio_to_cudnn"] for r in rows
