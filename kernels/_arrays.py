@@ -3,6 +3,11 @@
 Kernels receive C-contiguous float32 or float64 arrays of one dtype, so Numba code can
 index them without checks.  ``empty`` is the one place outputs are allocated: the test
 suite switches on ``poison`` so that every element a kernel forgets to write is NaN.
+
+Arrays in GPU memory (anything with ``__cuda_array_interface__``: Numba device arrays,
+torch CUDA tensors, CuPy) are accepted only by algorithms declared
+``Algorithm(..., device=True)`` (``cuda``), checked through the interface and passed
+through untouched, never copied; every other algorithm refuses them with a TypeError.
 """
 from __future__ import annotations
 
@@ -24,10 +29,21 @@ def check_dtype(op: str, dtype) -> np.dtype:
     return dt
 
 
-def check_array(op: str, name: str, a, dtype=None) -> np.ndarray:
-    """A C-contiguous copy (or the array itself) after type checks."""
+def is_device(a) -> bool:
+    """Whether ``a`` lives in GPU memory (the simulator's Numba device arrays included)."""
+    return hasattr(a, "__cuda_array_interface__") or bool(getattr(a, "__cuda_ndarray__", False))
+
+
+def check_array(op: str, name: str, a, dtype=None, device: bool = False):
+    """A C-contiguous copy (or the array itself) after type checks; with ``device=True`` a
+    device array is returned as it is, after the same checks."""
+    if is_device(a):
+        if not device:
+            raise TypeError(f"{op}: {name} is a CUDA device array; only algo='cuda' accepts "
+                            f"device arrays (copy it to the host for the other algorithms)")
+        return _check_device(op, name, a, dtype, FLOATS, "float32 or float64")
     if not isinstance(a, np.ndarray):
-        if hasattr(a, "__array__") and not hasattr(a, "__cuda_array_interface__"):
+        if hasattr(a, "__array__"):
             a = np.asarray(a)
         else:
             raise TypeError(f"{op}: {name} must be a NumPy array, got {type(a).__name__}")
@@ -38,8 +54,44 @@ def check_array(op: str, name: str, a, dtype=None) -> np.ndarray:
     return np.ascontiguousarray(a)
 
 
-def check_inputs(op: str, inputs, arrays):
-    """Validate the array arguments; return them contiguous, and their common dtype."""
+def _check_device(op: str, name: str, a, dtype, allowed, what):
+    """dtype and C-contiguity of a device array, read through its interface."""
+    try:
+        if hasattr(a, "__cuda_array_interface__"):
+            iface = a.__cuda_array_interface__
+            dt, shape, strides = np.dtype(iface["typestr"]), tuple(iface["shape"]), iface.get("strides")
+            contiguous = strides is None or tuple(strides) == _c_strides(shape, dt.itemsize)
+        else:  # the simulator's device arrays have no interface, but NumPy's attributes
+            dt, shape, contiguous = np.dtype(a.dtype), tuple(a.shape), bool(a.is_c_contiguous())
+    except Exception as e:  # torch refuses the interface for tensors that require grad
+        raise TypeError(f"{op}: {name} is not a usable CUDA array: {e}") from None
+    if dt not in allowed:
+        raise TypeError(f"{op}: {name} must be {what}, got {dt}")
+    if dtype is not None and dt != dtype:
+        raise TypeError(f"{op}: {name} has dtype {dt} but the input is {dtype}")
+    if not contiguous and any(d > 1 for d in shape):
+        raise TypeError(f"{op}: {name} must be a C-contiguous device array (shape {shape})")
+    return a
+
+
+def dtype_of(a) -> np.dtype:
+    """The NumPy dtype of a host or device array (torch CUDA tensors included)."""
+    if hasattr(a, "__cuda_array_interface__"):
+        return np.dtype(a.__cuda_array_interface__["typestr"])
+    return np.dtype(a.dtype)
+
+
+def _c_strides(shape, itemsize) -> tuple:
+    strides, step = [], itemsize
+    for d in reversed(shape):
+        strides.append(step)
+        step *= max(d, 1)
+    return tuple(reversed(strides))
+
+
+def check_inputs(op: str, inputs, arrays, device: bool = False):
+    """Validate the array arguments; return them contiguous, and their common dtype.
+    ``device=True`` (the algorithm runs on the GPU) lets device arrays through."""
     dtype = None
     out = []
     for spec, a in zip(inputs, arrays):
@@ -49,25 +101,31 @@ def check_inputs(op: str, inputs, arrays):
             out.append(None)
             continue
         if spec.index:
-            out.append(check_index(op, spec.name, a))
+            out.append(check_index(op, spec.name, a, device))
             continue
-        a = check_array(op, spec.name, a, dtype)
-        dtype = a.dtype
+        a = check_array(op, spec.name, a, dtype, device)
+        dtype = dtype_of(a)
         out.append(a)
     return out, dtype
 
 
-def check_index(op: str, name: str, a) -> np.ndarray:
+def check_index(op: str, name: str, a, device: bool = False):
+    if is_device(a):
+        if not device:
+            raise TypeError(f"{op}: {name} is a CUDA device array; only algo='cuda' accepts "
+                            f"device arrays")
+        return _check_device(op, name, a, None, (np.dtype(np.int64),), "int64")
     if not isinstance(a, np.ndarray) or not np.issubdtype(a.dtype, np.integer):
         got = a.dtype if isinstance(a, np.ndarray) else type(a).__name__
         raise TypeError(f"{op}: {name} must be an integer NumPy array, got {got}")
     return np.ascontiguousarray(a, dtype=np.int64)
 
 
-def check_grad(op: str, grad_out, shape: tuple, dtype) -> np.ndarray:
-    g = check_array(op, "grad_out", grad_out, dtype)
-    if g.shape != tuple(shape):
-        raise ValueError(f"{op}: grad_out must have the output's shape {tuple(shape)}, got {g.shape}")
+def check_grad(op: str, grad_out, shape: tuple, dtype, device: bool = False):
+    g = check_array(op, "grad_out", grad_out, dtype, device)
+    if tuple(g.shape) != tuple(shape):
+        raise ValueError(f"{op}: grad_out must have the output's shape {tuple(shape)}, "
+                         f"got {tuple(g.shape)}")
     return g
 
 

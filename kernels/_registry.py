@@ -47,14 +47,17 @@ class Algorithm:
     ``supports(plan)`` returns None when the case is supported, else a short reason.
     ``slow=True`` marks plain loops: tests and the harness use them on small cases only.
     ``available()`` says whether the algorithm can run on this machine (CUDA needs a GPU
-    or the simulator).
+    or the simulator).  ``device=True`` marks an algorithm that also takes arrays in GPU
+    memory (``__cuda_array_interface__``) and then returns device arrays.
     """
 
     def __init__(self, name: str, ops: tuple[str, ...], slow: bool = False,
-                 available: Callable[[], bool] | None = None, doc: str = ""):
+                 available: Callable[[], bool] | None = None, doc: str = "",
+                 device: bool = False):
         if name not in ALGO_NAMES:
             raise ValueError(f"algorithm name {name!r} is not one of {ALGO_NAMES}")
         self.name, self.ops, self.slow, self.doc = name, tuple(ops), slow, doc
+        self.device = device
         self._available = available or (lambda: True)
         self._forward = self._backward = None
         self._supports: Callable[[Any], str | None] = lambda plan: None
@@ -150,16 +153,17 @@ class Op:
     # ---- the public interface --------------------------------------------------------
     def __call__(self, *args, algo: str = "auto", **kwargs):
         arrays, params = self._bind(args, kwargs)
-        arrays, dtype = _arrays.check_inputs(self.name, self.inputs, arrays)
+        arrays, dtype = _arrays.check_inputs(self.name, self.inputs, arrays, self._device(algo))
         plan = self.plan(_shapes(arrays), dtype, params)
         return self.resolve(algo, plan, "forward").run_forward(arrays, plan)
 
     def backward(self, grad_out, *args, algo: str = "auto", **kwargs):
         """Gradients of every array input, in order (None where absent or not differentiable)."""
         arrays, params = self._bind(args, kwargs)
-        arrays, dtype = _arrays.check_inputs(self.name, self.inputs, arrays)
+        device = self._device(algo)
+        arrays, dtype = _arrays.check_inputs(self.name, self.inputs, arrays, device)
         plan = self.plan(_shapes(arrays), dtype, params)
-        grad_out = _arrays.check_grad(self.name, grad_out, plan.out_shape, dtype)
+        grad_out = _arrays.check_grad(self.name, grad_out, plan.out_shape, dtype, device)
         grads = self.resolve(algo, plan, "backward").run_backward(grad_out, arrays, plan)
         return tuple(None if (a is None or not i.differentiable or i.index) else g
                      for a, i, g in zip(arrays, self.inputs, grads))
@@ -232,6 +236,11 @@ class Op:
         return ([bound.arguments[i.name] for i in self.inputs],
                 {k: v for k, v in bound.arguments.items() if k not in names})
 
+    def _device(self, algo) -> bool:
+        """Whether the algorithm asked for by name takes device arrays ("auto" does not)."""
+        a = ALGORITHMS.get(self.name, {}).get(algo) if isinstance(algo, str) else None
+        return a is not None and a.device
+
     def _plan_from_shapes(self, shapes, dtype, params):
         """Shapes bind like the arrays they stand for (positionally in torch's order)."""
         arrays, params = self._bind(shapes, params)
@@ -245,7 +254,7 @@ class Op:
 
 
 def _shapes(arrays):
-    return tuple(None if a is None else a.shape for a in arrays)
+    return tuple(None if a is None else tuple(a.shape) for a in arrays)
 
 
 def ops() -> list[str]:

@@ -1,4 +1,22 @@
 import os
 import sys
 
+# Numba's CUDA simulator must be on before numba.cuda is first imported, so that the
+# registry-wide tests cover the cuda algorithm on machines without a GPU.  On a GPU
+# machine, CONVBENCH_REAL_GPU=1 runs the same tests on the device.
+if os.environ.get("CONVBENCH_REAL_GPU") != "1":
+    os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
+
+import pytest  # noqa: E402
+
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.fixture(autouse=True)
+def _small_cuda_blocks(monkeypatch):
+    """Under the simulator, few threads per block (and splitting reductions into chunks) so that the tiny
+    test cases still run the multi-block and multi-chunk paths, and fast."""
+    from kernels import _cuda
+    if _cuda.SIMULATED:
+        monkeypatch.setattr(_cuda, "TPB", 16)
+        monkeypatch.setattr(_cuda, "REDUCE_THREADS", 256)

@@ -1,0 +1,76 @@
+"""Compile every CUDA kernel to PTX for a real GPU, with no GPU present.
+
+The simulator runs kernels as Python and so cannot catch what only Numba's CUDA compiler
+rejects (typing, shared-array shapes that are not constants, ...).  This script, run by
+tests/test_cuda.py in a subprocess with the simulator off, types and compiles each kernel
+with the argument types its launch uses, for float32 and float64.  It needs NVVM (a CUDA
+toolkit) but no driver; without NVVM it exits with status 77 (the test then skips).
+A new cuda kernel module adds its kernels' signatures to SIGNATURES.
+"""
+import sys
+
+import numpy as np
+from numba import cuda, types
+
+CC = (8, 0)
+i64, b1 = types.int64, types.boolean
+t3 = types.UniTuple(i64, 3)
+
+
+def arr(dt, nd):
+    return types.Array(dt, nd, "C")
+
+
+def conv(dt):
+    from kernels.conv import cuda as m
+    forward, grad_input, grad_weight_partial, gemm = m.kernels(np.dtype(str(dt)))
+    return [
+        (forward, (arr(dt, 5), arr(dt, 5), arr(dt, 1), arr(dt, 5), t3, t3, t3, i64, b1,
+                   i64, i64, i64, i64)),
+        (grad_input, (arr(dt, 5), arr(dt, 5), arr(dt, 5), t3, t3, t3, i64)),
+        (grad_weight_partial, (arr(dt, 5), arr(dt, 5), arr(dt, 2), types.UniTuple(i64, 5),
+                               t3, t3, t3, i64, i64)),
+        (gemm, (arr(dt, 1), arr(dt, 1), arr(dt, 1), arr(dt, 1), b1, i64, i64, i64, i64, i64,
+                t3, t3, t3)),
+    ]
+
+
+def common(dt):
+    from kernels import _cuda
+    channel_partial, rows_sum = _cuda.reductions(np.dtype(str(dt)))
+    return [
+        (channel_partial, (arr(dt, 3), arr(dt, 2), i64)),
+        (rows_sum, (arr(dt, 2), arr(dt, 1))),
+        (_cuda._fill, (arr(dt, 1), types.float64)),
+        (_cuda._fill, (arr(dt, 1), i64)),
+    ]
+
+
+SIGNATURES = [common, conv]
+
+
+def main():
+    try:
+        from numba.cuda.cudadrv import nvvm
+        nvvm.NVVM()
+    except Exception as e:  # no CUDA toolkit here
+        print(f"no NVVM: {e}")
+        sys.exit(77)
+    failed = 0
+    for family in SIGNATURES:
+        for dt in (types.float32, types.float64):
+            for kernel, sig in family(dt):
+                name = f"{family.__name__}.{kernel.py_func.__name__}[{dt}]"
+                try:
+                    ptx, _ = cuda.compile_ptx(kernel.py_func, sig, cc=CC)
+                except Exception as e:
+                    failed += 1
+                    print(f"FAIL {name}: {type(e).__name__}: {e}")
+                    continue
+                spill = " (uses local memory)" if ".local" in ptx else ""
+                print(f"ok   {name}: {len(ptx)} chars of PTX{spill}")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
