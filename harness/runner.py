@@ -143,7 +143,7 @@ class Job:
     def prepare(self):
         """Shapes, plan and cost; raises (ValueError/TypeError) if the case is invalid."""
         self.shapes = self.entry.resolve(self.op.inputs, self.batch)
-        self.plan = self.op._plan_from_shapes(self.shapes, self.dtype, dict(self.entry.params))
+        self.plan = self.op.plan_for(self.shapes, self.dtype, dict(self.entry.params))
         try:
             self.cost = dict(self.op.cost_of(self.plan))
         except Exception:  # no cost: the row still runs, without GFLOP/s
@@ -227,13 +227,13 @@ class Job:
         try:
             with poison():
                 t0 = time.perf_counter()
-                out = op(*self.arrays(), algo=algo, **params)
+                out = op(**op.named(self.arrays()), algo=algo, **params)
                 first = time.perf_counter() - t0
             if ref_out is not None:
                 fwd["fwd_rel_err"] = output_error(out, ref_out, rel_err)
             timed = self.arrays()
             a.phases.clear()
-            results["forward"] = timing.measure(lambda: op(*timed, algo=algo, **params),
+            results["forward"] = timing.measure(lambda: op(**op.named(timed), algo=algo, **params),
                                                 config.budget, first)
             fwd["phases"] = json.dumps(dict(a.phases)) if a.phases else None
         except Exception as e:
@@ -244,7 +244,7 @@ class Job:
                 g = self.grad_out
                 with poison():
                     t0 = time.perf_counter()
-                    grads = op.backward(g, *self.arrays(), algo=algo, **params)
+                    grads = op.backward(g, **op.named(self.arrays()), algo=algo, **params)
                     first = time.perf_counter() - t0
                 if ref_grads is not None:
                     fwd["grad_rel_err"] = gradient_error(op, grads, ref_grads, rel_err)
@@ -252,7 +252,7 @@ class Job:
                     timed = self.arrays()
                     a.phases.clear()
                     results["backward"] = timing.measure(
-                        lambda: op.backward(g, *timed, algo=algo, **params), config.budget, first)
+                        lambda: op.backward(g, **op.named(timed), algo=algo, **params), config.budget, first)
                     rows["backward"]["phases"] = json.dumps(dict(a.phases)) if a.phases else None
             except Exception as e:
                 problems.append(f"backward: {_err(e)}")
@@ -318,12 +318,12 @@ def time_torch(op, arrays, params, gy, budget):
     ts = [None if a is None else torch.from_numpy(np.ascontiguousarray(a)) for a in arrays]
     if gy is None:
         with torch.no_grad():
-            return timing.measure(lambda: fn(*ts, **params), budget)
+            return timing.measure(lambda: fn(**op.named(ts), **params), budget)
     for t, s in zip(ts, specs):
         if t is not None and s.differentiable and not s.index and t.is_floating_point():
             t.requires_grad_(True)
     wrt = [t for t in ts if t is not None and t.requires_grad]
-    out = fn(*ts, **params)
+    out = fn(**op.named(ts), **params)
     main = out[0] if isinstance(out, (tuple, list)) else out
     g = torch.from_numpy(gy)
     return timing.measure(lambda: torch.autograd.grad(main, wrt, g, retain_graph=True,

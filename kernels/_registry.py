@@ -130,6 +130,10 @@ class Op:
             [inspect.Parameter(k, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=defaults[k])
              for k in order])
 
+    def plan_for(self, shapes, dtype, params: dict):
+        """The plan for shapes given in ``inputs`` order (what tools hold), dtype and params."""
+        return self._plan_from_shapes((), dtype, {**self.named(shapes), **params})
+
     def named(self, arrays) -> dict:
         """{input name: array} for arrays listed in ``inputs`` order."""
         return {i.name: a for i, a in zip(self.inputs, arrays)}

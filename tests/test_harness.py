@@ -173,7 +173,7 @@ def test_every_suite_entry_names_a_contract_op_with_valid_shapes():
             op = kernels.OPS.get(e.op)
             if op is not None:
                 shapes = e.resolve(op.inputs, s.batch)
-                assert op.output_shape(*shapes, **e.params), (name, e.op, e.id)
+                assert op.output_shape(**op.named(shapes), **e.params), (name, e.op, e.id)
 
 
 def test_quick_suite_declares_every_contract_op():

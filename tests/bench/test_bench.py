@@ -28,7 +28,7 @@ def _candidates(op):
 
 def _small_case(op, algo):
     for shapes, params, case_id in _candidates(op):
-        if op.supports(algo, *shapes, **params):
+        if op.supports(algo, **op.named(shapes), **params):
             return shapes, params, case_id
     return None
 
@@ -54,8 +54,8 @@ def test_forward(benchmark, op_name, algo, case):
               for a in op.make_inputs(shapes, params, rng)]
     benchmark.group = op_name
     benchmark.extra_info.update(algo=algo, case=case[2], shapes=str(shapes))
-    op(*arrays, algo=algo, **params)  # compile outside the timed rounds
-    out = benchmark.pedantic(lambda: op(*arrays, algo=algo, **params), rounds=5, iterations=1,
+    op(**op.named(arrays), algo=algo, **params)  # compile outside the timed rounds
+    out = benchmark.pedantic(lambda: op(**op.named(arrays), algo=algo, **params), rounds=5, iterations=1,
                              warmup_rounds=1)
     main = out[0] if isinstance(out, tuple) else out
-    assert main.shape == tuple(op.output_shape(*shapes, **params))
+    assert main.shape == tuple(op.output_shape(**op.named(shapes), **params))
