@@ -11,8 +11,8 @@ CASES = [(op, c) for op in ("conv1d", "conv2d", "conv3d") for c in load()[op]]
 
 @pytest.fixture
 def tiny_tiles(monkeypatch):
-    """A budget of one byte: every input is tiled, one tile per chunk, and the weight
-    gradient is summed block by block; tiles of 2x the kernel give several per axis."""
+    """A budget of one byte: the shortest tiles (kernel + 1), one tile per chunk, and the
+    weight gradient summed block by block (blocks of 2x the kernel)."""
     monkeypatch.setattr(fft, "MEMORY_BUDGET", 1)
     monkeypatch.setattr(fft, "TILE_MIN", 1)
     monkeypatch.setattr(fft, "TILE_FACTOR", 2)
@@ -25,11 +25,25 @@ def test_tiled_fft_matches_torch(tiny_tiles, op_name, case, dtype):
 
 
 def test_tiles_really_split_the_input(tiny_tiles):
-    """The forced tile length is shorter than the signal, so the overlap-save path runs."""
-    L = fft.fft_lengths((40, 33), (3, 5), n_signals=8, itemsize=4)
-    assert L[0] < 40 and L[1] < 33
-    assert all(l >= 2 * r for l, r in zip(L, (3, 5)))
+    """With no budget the shortest tiles are taken: several per axis."""
+    L = fft.fft_lengths((40, 33), (3, 5), G=1, B=2, C=3, K=4, itemsize=4)
+    assert L == (4, 6)
 
 
-def test_untiled_when_it_fits():
-    assert fft.fft_lengths((40, 33), (3, 5), n_signals=8, itemsize=4) == (40, 36)
+def test_large_batch_small_input_is_one_tile():
+    """Many images, few channels: the kernel's FFT is cheap, so no overlap is wasted."""
+    L = fft.fft_lengths((20, 18), (3, 5), G=1, B=64, C=3, K=4, itemsize=8)
+    assert L[0] >= 20 and L[1] >= 18
+
+
+def test_batch_one_large_kernel_is_tiled():
+    """One image, 32 -> 32 channels, 21x21 kernel: the 1024 kernel FFTs dominate, so
+    shorter tiles than the whole 84x84 padded input are cheaper."""
+    L = fft.fft_lengths((84, 84), (21, 21), G=1, B=1, C=32, K=32, itemsize=4)
+    assert max(L) < 84 and min(L) > 21
+
+
+def test_memory_budget_bounds_the_tile(monkeypatch):
+    monkeypatch.setattr(fft, "MEMORY_BUDGET", 2 ** 20)
+    L = fft.fft_lengths((1000, 1000), (3, 3), G=1, B=4, C=16, K=16, itemsize=4)
+    assert fft._spectrum_bytes(4 * 32, L, 4) <= 2 ** 20

@@ -19,12 +19,14 @@ channel sum is one batched complex matrix product per frequency f:
                (the batch plays the channels' role), then every dilation-th tap kept.
 * grad_bias:   a sum.
 
-Large inputs are tiled (overlap-save): when the spectra of the whole input would exceed
-``MEMORY_BUDGET`` bytes, the output is cut into tiles whose FFT length is
-``next_fast_len(max(TILE_FACTOR * kernel, TILE_MIN))`` per dimension, and tiles are
-transformed in chunks that fit the budget.  The weight gradient's "kernel" is grad_out
-itself (as large as the input); that pass is bounded by summing partial correlations
-over blocks of grad_out instead.
+Tiles (overlap-save): the output is cut into tiles of L - R + 1 values per dimension,
+each computed from an input tile of FFT length L.  ``fft_lengths`` picks L from the
+kernel and input sizes with a small cost model (kernel FFTs + tile FFTs + the channel
+GEMM; L = the whole padded input means a single tile), among lengths whose spectra fit
+``MEMORY_BUDGET`` bytes, and the tiles are transformed in chunks that fit it too, so
+memory stays bounded for any input.  The weight gradient's "kernel" is grad_out itself
+(as large as the input); that pass is bounded by summing partial correlations over
+blocks of grad_out instead.
 """
 from __future__ import annotations
 
@@ -45,8 +47,9 @@ fft = Algorithm("fft", ops=("conv1d", "conv2d", "conv3d"),
                     "subsampling, dilation by a dilated kernel; backward by FFT as well")
 
 MEMORY_BUDGET = 256 * 2 ** 20  # bytes of spectra held at once before tiling
-TILE_FACTOR = 4                # FFT tile length ~ TILE_FACTOR * kernel length ...
-TILE_MIN = 32                  # ... but at least this (tiles of small kernels amortise)
+FFT_WEIGHT = 12.0              # cost of one n log n unit of FFT relative to one GEMM flop
+TILE_FACTOR = 4                # weight-gradient blocks: FFT length ~ TILE_FACTOR * kernel,
+TILE_MIN = 32                  # but at least TILE_MIN
 PHASES = ("input_transform", "kernel_transform", "multiply", "output_transform")
 
 
@@ -68,67 +71,98 @@ class _Clock:
 
 
 def _spectrum_bytes(n_signals: int, lengths, itemsize: int) -> int:
-    f = prod(lengths[:-1]) * (lengths[-1] // 2 + 1)
-    return 2 * n_signals * f * 2 * itemsize  # complex; x2 for the transposed copy
+    return 2 * n_signals * _n_freq(lengths) * 2 * itemsize  # complex; x2 for a working copy
 
 
-def fft_lengths(S, R, n_signals: int, itemsize: int) -> tuple:
-    """FFT length per dimension: the whole (padded) signal if its spectra fit the budget,
-    else a tile length chosen from the kernel size."""
-    full = tuple(sfft.next_fast_len(s, real=True) for s in S)
-    if _spectrum_bytes(n_signals, full, itemsize) <= MEMORY_BUDGET:
-        return full
-    return tuple(min(f, sfft.next_fast_len(max(TILE_FACTOR * r, TILE_MIN, r), real=True))
-                 for f, r in zip(full, R))
+def _n_freq(lengths) -> int:
+    return prod(lengths[:-1]) * (lengths[-1] // 2 + 1)
+
+
+def _candidates(r: int, full: int, most: int = 12) -> list:
+    """Fast FFT lengths from r + 1 up to ``full``, at most ``most`` of them (geometric)."""
+    lengths = sorted({sfft.next_fast_len(v, real=True) for v in range(r + 1, full + 1)} | {full})
+    lengths = [v for v in lengths if v <= full]
+    if len(lengths) > most:
+        idx = np.unique(np.geomspace(1, len(lengths), most).round().astype(int) - 1)
+        lengths = [lengths[i] for i in idx] + [full]
+    return sorted(set(lengths))
+
+
+def fft_cost(L, R, O, G, B, C, K) -> float:
+    """Model of the work with FFT length L: real FFTs (n log n, weighted by FFT_WEIGHT to
+    account for their lower efficiency than a GEMM) of the kernel, of every input tile and
+    of every output tile, plus 8 flops per complex multiply-add of the channel product."""
+    n = prod(L)
+    tiles = prod(-(-o // (l - r + 1)) for o, l, r in zip(O, L, R))
+    ffts = G * (K * C + B * C * tiles + B * K * tiles)
+    return FFT_WEIGHT * n * np.log2(max(n, 2)) * ffts + 8 * _n_freq(L) * G * K * C * B * tiles
+
+
+def fft_lengths(Sp, R, G, B, C, K, itemsize) -> tuple:
+    """The FFT (tile) length per dimension: the cheapest by ``fft_cost`` among fast lengths
+    between kernel + 1 and the whole padded signal whose one-tile spectra fit
+    ``MEMORY_BUDGET`` (the shortest if none does).  L >= Sp means a single tile; for a
+    batch of one, the kernel's FFTs dominate and shorter tiles are cheaper."""
+    O = [s - r + 1 for s, r in zip(Sp, R)]
+    full = [sfft.next_fast_len(s, real=True) for s in Sp]
+    options = list(product(*(_candidates(r, f) for r, f in zip(R, full))))
+    fits = [L for L in options if _spectrum_bytes(G * (B * C + B * K), L, itemsize) <= MEMORY_BUDGET]
+    if not fits:
+        return min(options, key=prod)
+    return min(fits, key=lambda L: fft_cost(L, R, O, G, B, C, K))
 
 
 def correlate(x, w, pad_lo, pad_hi, clock, lengths=None):
     """Grouped valid cross-correlation of x (G, B, C, *S) zero-padded by pad_lo/pad_hi
-    with w (G, K, C, *R): returns (G, B, K, *(S + pad_lo + pad_hi - R + 1))."""
+    with w (G, K, C, *R): returns (G, B, K, *(S + pad_lo + pad_hi - R + 1)).
+
+    It is computed as a convolution with the flipped kernel (so no conjugate is needed):
+    the valid outputs of a tile of length L sit at R - 1 .. L - 1.  The FFTs run over the
+    leading axes of arrays laid out (*spatial, G, C, batch), so that their spectra are
+    already (F, G, C, batch) for the batched GEMM, with no transposed copy of a spectrum.
+    """
     G, B, C, *S = x.shape
-    K, R = w.shape[1], w.shape[3:]
+    K, R = w.shape[1], tuple(w.shape[3:])
     nd = len(R)
     Sp = [s + lo + hi for s, lo, hi in zip(S, pad_lo, pad_hi)]
     O = [s - r + 1 for s, r in zip(Sp, R)]
     itemsize = np.dtype(x.dtype).itemsize
-    L = lengths or fft_lengths(Sp, R, G * (B * C + K * C + B * K), itemsize)
+    L = tuple(lengths or fft_lengths(Sp, R, G, B, C, K, itemsize))
     To = [l - r + 1 for l, r in zip(L, R)]          # outputs per tile (overlap-save)
     nt = [-(-o // t) for o, t in zip(O, To)]        # tiles per dimension
-    axes = tuple(range(-nd, 0))
+    axes = tuple(range(nd))
+    F = _n_freq(L)
 
     with clock("kernel_transform"):
-        F = prod(L[:-1]) * (L[-1] // 2 + 1)
-        Wf = np.conj(sfft.rfftn(w, s=L, axes=axes, workers=-1)).reshape(G, K, C, F)
-        Wf = np.ascontiguousarray(Wf.transpose(3, 0, 1, 2))           # (F, G, K, C)
+        wt = np.moveaxis(w[(Ellipsis, *(slice(None, None, -1),) * nd)], (0, 1, 2), (nd, nd + 1, nd + 2))
+        Wf = sfft.rfftn(np.ascontiguousarray(wt), s=L, axes=axes, workers=-1).reshape(F, G, K, C)
 
     with clock("input_transform"):
         extra = [n * t + r - 1 - s for n, t, r, s in zip(nt, To, R, Sp)]
         xp = np.pad(x, [(0, 0)] * 3 + [(lo, hi + e) for lo, hi, e in zip(pad_lo, pad_hi, extra)])
-        st = xp.strides
-        tiles = as_strided(xp, (G, B, C, *nt, *L),
-                           (*st[:3], *(s * t for s, t in zip(st[3:], To)), *st[3:]), writeable=False)
+        sg, sb, sc, *ss = xp.strides
+        tiles = as_strided(xp, (*L, G, C, B, *nt), (*ss, sg, sc, sb, *(s * t for s, t in zip(ss, To))),
+                           writeable=False)                            # (*L, G, C, B, *tiles)
 
     n_tiles = prod(nt)
     per_tile = _spectrum_bytes(G * (B * C + B * K), L, itemsize)
     chunk = max(1, min(n_tiles, MEMORY_BUDGET // max(per_tile, 1)))
-    Yt = np.empty((G, B, K, n_tiles, *To), x.dtype)
+    Yt = np.empty((*To, G, K, B, n_tiles), x.dtype)
+    valid = tuple(slice(r - 1, l) for r, l in zip(R, L))
     for start in range(0, n_tiles, chunk):
         ids = np.unravel_index(np.arange(start, min(start + chunk, n_tiles)), nt)
         cs = len(ids[0])
         with clock("input_transform"):
-            Xf = sfft.rfftn(tiles[(slice(None),) * 3 + ids], s=L, axes=axes, workers=-1)
-            Xf = np.ascontiguousarray(Xf.reshape(G, B, C, cs, F).transpose(4, 0, 2, 1, 3))
-            Xf = Xf.reshape(F, G, C, B * cs)                           # (F, G, C, B*tiles)
+            Xf = sfft.rfftn(tiles[(slice(None),) * (nd + 3) + ids], axes=axes, workers=-1)
         with clock("multiply"):
-            Yf = np.matmul(Wf, Xf)                                     # (F, G, K, B*tiles)
+            Yf = np.matmul(Wf, Xf.reshape(F, G, C, B * cs))           # (F, G, K, B*tiles)
         with clock("output_transform"):
-            Yf = Yf.reshape(F, G, K, B, cs).transpose(1, 3, 2, 4, 0).reshape(G, B, K, cs, *_half(L))
-            y = sfft.irfftn(Yf, s=L, axes=axes, workers=-1)
-            Yt[:, :, :, start:start + cs] = y[(Ellipsis, *(slice(0, t) for t in To))]
+            y = sfft.irfftn(Yf.reshape(*_half(L), G, K, B, cs), s=L, axes=axes, workers=-1)
+            Yt[..., start:start + cs] = y[valid]
 
     with clock("output_transform"):
-        Yt = Yt.reshape(G, B, K, *nt, *To)
-        order = [0, 1, 2] + [a for i in range(nd) for a in (3 + i, 3 + nd + i)]
+        Yt = Yt.reshape(*To, G, K, B, *nt)
+        order = [nd, nd + 2, nd + 1] + [a for i in range(nd) for a in (nd + 3 + i, i)]
         Yt = Yt.transpose(order).reshape(G, B, K, *(n * t for n, t in zip(nt, To)))
         return Yt[(Ellipsis, *(slice(0, o) for o in O))]
 
