@@ -11,8 +11,11 @@ it is one matrix product: M[t] = U[t] (K, C) @ V[t] (C, tiles), a single batched
 matrices A^T, G, B^T are generated from interpolation points in ``winograd_transforms``.
 
 conv1d runs through the same code as a 2D convolution of height 1 with a 1 x 3 kernel
-(the height transform is the 1 x 1 identity).  The input and output transforms are
-parallel Numba loops over (image, channel) planes.
+(the height transform is the 1 x 1 identity).  The nested 2D transforms are single
+GEMMs with Kronecker products, vec(B^T d B) = (B^T (x) B^T) vec(d) (row-major vec), over
+all tiles at once: V = (B^T (x) B^T) (n^2, n^2) @ tiles (n^2, C * tiles), and likewise
+Y = (A^T (x) A^T) @ M.  That spends more multiplications than the separable form but
+runs them in BLAS instead of short scalar loops.
 
 Supported: 3-tap (1D) or 3x3 (2D) kernels, stride 1, dilation 1, any padding, any
 groups.  Strided or dilated kernels, and other kernel sizes, are declared unsupported.
@@ -25,7 +28,7 @@ gradient is computed by im2col (patch matrix and one GEMM), not Winograd.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numpy.lib.stride_tricks import as_strided
 
 from kernels._arrays import empty
 from kernels._registry import Algorithm
@@ -33,62 +36,7 @@ from kernels.conv.fft import PHASES, _Clock
 from kernels.conv.im2col import columns, pad
 from kernels.conv.winograd_transforms import matrices
 
-FASTMATH = {"contract", "reassoc"}  # as the numba conv kernels; within the tolerance table
 R = 3  # kernel taps per dimension
-
-
-@njit(parallel=True, cache=True, fastmath=FASTMATH)
-def _input_transform(xp, BTh, BTw, mh, mw, th, tw, V):
-    """V[a*nw + b, c, tile] = (BTh d BTw^T)[a, b] for each n_h x n_w tile d of xp."""
-    N, C = xp.shape[0], xp.shape[1]
-    nh, nw = BTh.shape[0], BTw.shape[0]
-    for task in prange(N * C):
-        n = task // C
-        c = task % C
-        tmp = np.empty((nh, nw), V.dtype)
-        for ty in range(th):
-            for tx in range(tw):
-                y0, x0 = ty * mh, tx * mw
-                for a in range(nh):
-                    for j in range(nw):
-                        s = 0.0
-                        for i in range(nh):
-                            s += BTh[a, i] * xp[n, c, y0 + i, x0 + j]
-                        tmp[a, j] = s
-                t = (n * th + ty) * tw + tx
-                for a in range(nh):
-                    for b in range(nw):
-                        s = 0.0
-                        for j in range(nw):
-                            s += tmp[a, j] * BTw[b, j]
-                        V[a * nw + b, c, t] = s
-
-
-@njit(parallel=True, cache=True, fastmath=FASTMATH)
-def _output_transform(M, ATh, ATw, th, tw, bias, y):
-    """y[n, k, tile] = (ATh M ATw^T) + bias, cropped where the last tiles overhang."""
-    N, K, P, Q = y.shape
-    mh, nh = ATh.shape
-    mw, nw = ATw.shape
-    for task in prange(N * K):
-        n = task // K
-        k = task % K
-        tmp = np.empty((mh, nw), y.dtype)
-        for ty in range(th):
-            for tx in range(tw):
-                t = (n * th + ty) * tw + tx
-                for i in range(mh):
-                    for b in range(nw):
-                        s = 0.0
-                        for a in range(nh):
-                            s += ATh[i, a] * M[a * nw + b, k, t]
-                        tmp[i, b] = s
-                for i in range(min(mh, P - ty * mh)):
-                    for j in range(min(mw, Q - tx * mw)):
-                        s = bias[k]
-                        for b in range(nw):
-                            s += tmp[i, b] * ATw[j, b]
-                        y[n, k, ty * mh + i, tx * mw + j] = s
 
 
 def _transforms(m, taps, dtype):
@@ -100,7 +48,7 @@ def _transforms(m, taps, dtype):
 
 def winograd_conv(x, w, b, pad_lo, pad_hi, G, m, clock):
     """Stride-1 grouped correlation of x (N, C, H, W) with w (K, C/G, 1 or 3, 3), padded by
-    pad_lo/pad_hi (which may be 0..any), with F(m x m, 3 x 3) (or F(1 x m, 1 x 3))."""
+    pad_lo/pad_hi (any amount), with F(m x m, 3 x 3) (or F(1 x m, 1 x 3) for height 1)."""
     N, C, H, W = x.shape
     K, Cg, Rh, Rw = w.shape
     mh, mw = (m if Rh == R else 1), m
@@ -110,24 +58,41 @@ def winograd_conv(x, w, b, pad_lo, pad_hi, G, m, clock):
     P = H + pad_lo[0] + pad_hi[0] - Rh + 1
     Q = W + pad_lo[1] + pad_hi[1] - Rw + 1
     th, tw = -(-P // mh), -(-Q // mw)
+    tiles = N * th * tw
 
     with clock("kernel_transform"):
         U = np.einsum("ai,kcij,bj->abkc", Gh, w, Gw, optimize=True)
         U = np.ascontiguousarray(U.reshape(nh * nw, G, K // G, Cg))
     with clock("input_transform"):
-        # zeros at the bottom/right so the last tiles are whole
-        extra = (th * mh + Rh - 1 - (H + pad_lo[0] + pad_hi[0]),
-                 tw * mw + Rw - 1 - (W + pad_lo[1] + pad_hi[1]))
-        xp = np.pad(x, [(0, 0), (0, 0), (pad_lo[0], pad_hi[0] + extra[0]),
-                        (pad_lo[1], pad_hi[1] + extra[1])])
-        V = np.empty((nh * nw, C, N * th * tw), x.dtype)
-        _input_transform(xp, BTh, BTw, mh, mw, th, tw, V)
+        # One workspace for the padded input, the tiles, V, M and the output tiles: a
+        # single large allocation per call (the allocator keeps it for the next call,
+        # where separate temporaries were returned to the OS and page-faulted back).
+        Hp, Wp = th * mh + Rh - 1, tw * mw + Rw - 1   # whole tiles at the bottom/right
+        T, Tm = nh * nw, mh * mw
+        sizes = [N * C * Hp * Wp, T * C * tiles, T * C * tiles, T * K * tiles, Tm * K * tiles]
+        ws = np.empty(sum(sizes), x.dtype)
+        xp, d, V, Mt, Y = (ws[a:a + n] for a, n in zip(np.cumsum([0] + sizes[:-1]), sizes))
+        xp = xp.reshape(N, C, Hp, Wp)
+        xp.fill(0)
+        xp[:, :, pad_lo[0]:pad_lo[0] + H, pad_lo[1]:pad_lo[1] + W] = x
+        sn, sc, sh, sw = xp.strides
+        d = d.reshape(T, C * tiles)
+        d.reshape(nh, nw, C, N, th, tw)[...] = as_strided(
+            xp, (nh, nw, C, N, th, tw), (sh, sw, sc, sn, mh * sh, mw * sw), writeable=False)
+        np.matmul(np.kron(BTh, BTw), d, out=V.reshape(T, C * tiles))
     with clock("multiply"):
-        Mt = np.matmul(U, V.reshape(nh * nw, G, Cg, N * th * tw)).reshape(nh * nw, K, -1)
+        Mt = Mt.reshape(T, K * tiles)                                  # (T, K * tiles)
+        np.matmul(U, V.reshape(T, G, Cg, tiles), out=Mt.reshape(T, G, K // G, tiles))
     with clock("output_transform"):
+        Y = Y.reshape(Tm, K * tiles)
+        np.matmul(np.kron(ATh, ATw), Mt, out=Y)
+        Y = Y.reshape(mh, mw, K, N, th, tw).transpose(3, 2, 4, 0, 5, 1)  # (N, K, th, mh, tw, mw)
+        bias = (b if b is not None else np.zeros(K, x.dtype)).reshape(1, K, 1, 1, 1, 1)
         y = empty((N, K, P, Q), x.dtype)
-        bias = b if b is not None else np.zeros(K, x.dtype)
-        _output_transform(Mt, ATh, ATw, th, tw, bias, y)
+        if P == th * mh and Q == tw * mw:
+            np.add(Y, bias, out=y.reshape(N, K, th, mh, tw, mw))
+        else:
+            np.add(Y.reshape(N, K, th * mh, tw * mw)[:, :, :P, :Q], bias[..., 0, 0], out=y)
     return y
 
 
