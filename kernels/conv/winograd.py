@@ -15,7 +15,8 @@ conv1d runs through the same code as a 2D convolution of height 1 with a 1 x 3 k
 GEMMs with Kronecker products, vec(B^T d B) = (B^T (x) B^T) vec(d) (row-major vec), over
 all tiles at once: V = (B^T (x) B^T) (n^2, n^2) @ tiles (n^2, C * tiles), and likewise
 Y = (A^T (x) A^T) @ M.  That spends more multiplications than the separable form but
-runs them in BLAS instead of short scalar loops.
+runs them in BLAS instead of short scalar loops; small parallel Numba loops only gather
+the overlapping tiles and scatter the output tiles (plus bias) into place.
 
 Supported: 3-tap (1D) or 3x3 (2D) kernels, stride 1, dilation 1, any padding, any
 groups.  Strided or dilated kernels, and other kernel sizes, are declared unsupported.
@@ -28,7 +29,7 @@ gradient is computed by im2col (patch matrix and one GEMM), not Winograd.
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
+from numba import njit, prange
 
 from kernels._arrays import empty
 from kernels._registry import Algorithm
@@ -37,6 +38,38 @@ from kernels.conv.im2col import columns, pad
 from kernels.conv.winograd_transforms import matrices
 
 R = 3  # kernel taps per dimension
+
+
+@njit(parallel=True, cache=True)
+def _gather_tiles(xp, mh, mw, d):
+    """d[i, j, c, n, ty, tx] = xp[n, c, ty*mh + i, tx*mw + j]: every (overlapping) tile."""
+    nh, nw, C, N, th, tw = d.shape
+    for task in prange(C * N):
+        c = task // N
+        n = task % N
+        for i in range(nh):
+            for j in range(nw):
+                for ty in range(th):
+                    for tx in range(tw):
+                        d[i, j, c, n, ty, tx] = xp[n, c, ty * mh + i, tx * mw + j]
+
+
+@njit(parallel=True, cache=True)
+def _scatter_tiles(Y, bias, y):
+    """y[n, k, ty*mh + i, tx*mw + j] = Y[i, j, k, n, ty, tx] + bias[k], cropped to (P, Q)."""
+    mh, mw = Y.shape[0], Y.shape[1]
+    N, K, P, Q = y.shape
+    th, tw = Y.shape[4], Y.shape[5]
+    for task in prange(N * K):
+        n = task // K
+        k = task % K
+        for ty in range(th):
+            for i in range(min(mh, P - ty * mh)):
+                row = ty * mh + i
+                for j in range(mw):
+                    full = (Q - j + mw - 1) // mw  # tiles whose column j is inside Q
+                    for tx in range(full):
+                        y[n, k, row, tx * mw + j] = Y[i, j, k, n, ty, tx] + bias[k]
 
 
 def _transforms(m, taps, dtype):
@@ -75,10 +108,8 @@ def winograd_conv(x, w, b, pad_lo, pad_hi, G, m, clock):
         xp = xp.reshape(N, C, Hp, Wp)
         xp.fill(0)
         xp[:, :, pad_lo[0]:pad_lo[0] + H, pad_lo[1]:pad_lo[1] + W] = x
-        sn, sc, sh, sw = xp.strides
+        _gather_tiles(xp, mh, mw, d.reshape(nh, nw, C, N, th, tw))
         d = d.reshape(T, C * tiles)
-        d.reshape(nh, nw, C, N, th, tw)[...] = as_strided(
-            xp, (nh, nw, C, N, th, tw), (sh, sw, sc, sn, mh * sh, mw * sw), writeable=False)
         np.matmul(np.kron(BTh, BTw), d, out=V.reshape(T, C * tiles))
     with clock("multiply"):
         Mt = Mt.reshape(T, K * tiles)                                  # (T, K * tiles)
@@ -86,13 +117,9 @@ def winograd_conv(x, w, b, pad_lo, pad_hi, G, m, clock):
     with clock("output_transform"):
         Y = Y.reshape(Tm, K * tiles)
         np.matmul(np.kron(ATh, ATw), Mt, out=Y)
-        Y = Y.reshape(mh, mw, K, N, th, tw).transpose(3, 2, 4, 0, 5, 1)  # (N, K, th, mh, tw, mw)
-        bias = (b if b is not None else np.zeros(K, x.dtype)).reshape(1, K, 1, 1, 1, 1)
+        bias = b if b is not None else np.zeros(K, x.dtype)
         y = empty((N, K, P, Q), x.dtype)
-        if P == th * mh and Q == tw * mw:
-            np.add(Y, bias, out=y.reshape(N, K, th, mh, tw, mw))
-        else:
-            np.add(Y.reshape(N, K, th * mh, tw * mw)[:, :, :P, :Q], bias[..., 0, 0], out=y)
+        _scatter_tiles(Y.reshape(mh, mw, K, N, th, tw), bias, y)
     return y
 
 
