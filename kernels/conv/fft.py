@@ -106,7 +106,8 @@ def fft_lengths(Sp, R, G, B, C, K, itemsize) -> tuple:
     O = [s - r + 1 for s, r in zip(Sp, R)]
     full = [sfft.next_fast_len(s, real=True) for s in Sp]
     options = list(product(*(_candidates(r, f) for r, f in zip(R, full))))
-    fits = [L for L in options if _spectrum_bytes(G * (B * C + B * K), L, itemsize) <= MEMORY_BUDGET]
+    fits = [L for L in options  # the kernel's spectra and those of one tile
+            if _spectrum_bytes(G * (K * C + B * C + B * K), L, itemsize) <= MEMORY_BUDGET]
     if not fits:
         return min(options, key=prod)
     return min(fits, key=lambda L: fft_cost(L, R, O, G, B, C, K))
@@ -146,7 +147,8 @@ def correlate(x, w, pad_lo, pad_hi, clock, lengths=None):
 
     n_tiles = prod(nt)
     per_tile = _spectrum_bytes(G * (B * C + B * K), L, itemsize)
-    chunk = max(1, min(n_tiles, MEMORY_BUDGET // max(per_tile, 1)))
+    room = MEMORY_BUDGET - _spectrum_bytes(G * K * C, L, itemsize)
+    chunk = max(1, min(n_tiles, room // per_tile))
     Yt = np.empty((*To, G, K, B, n_tiles), x.dtype)
     valid = tuple(slice(r - 1, l) for r, l in zip(R, L))
     for start in range(0, n_tiles, chunk):
@@ -180,10 +182,6 @@ def dilate(w, dilation):
     wd = np.zeros((*w.shape[:2], *Rd), w.dtype)
     wd[(slice(None), slice(None), *(slice(None, None, d) for d in dilation))] = w
     return wd
-
-
-def _spatial(p, fn):
-    return (slice(None), slice(None), *(fn(i) for i in range(p.nd)))
 
 
 @fft.forward
@@ -256,7 +254,7 @@ def grad_weight(gyu, x, p, Rd, clock):
     xg = xp.reshape(p.N, p.G, p.Cg, *p.padded).transpose(1, 2, 0, *range(3, 3 + p.nd))
     gk = gyu.transpose(1, 2, 0, *range(3, 3 + p.nd))                  # (G, K/G, N, *full)
     O = gk.shape[3:]
-    blocks = _blocks(O, Rd, p.N * p.G * (p.Cg + p.Kg), p.dtype.itemsize)
+    blocks = _blocks(O, Rd, p.G * (p.N * p.Cg + p.N * p.Kg + p.Cg * p.Kg), p.dtype.itemsize)
     gwd = np.zeros((p.G, p.Cg, p.Kg, *Rd), p.dtype)
     for start in product(*(range(0, o, t) for o, t in zip(O, blocks))):
         part = tuple(slice(s, min(s + t, o)) for s, t, o in zip(start, blocks, O))
