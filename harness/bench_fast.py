@@ -146,8 +146,13 @@ def main(argv=None):
     ap.add_argument("--out", default=None, help="folder for the sweep's CSV and PNG")
     ap.add_argument("--skip-sweep", action="store_true")
     args = ap.parse_args(argv)
-    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
-          f"torch {torch.__version__} ({torch.get_num_threads()} threads), numpy {np.__version__}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus, load {load:.1f}, "
+          f"torch {torch.__version__} ({torch.get_num_threads()} threads), numpy {np.__version__}, "
+          f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
+    if load > (os.cpu_count() or 1):
+        print("warning: the machine is busy (load above the core count); BLAS threads stall "
+              "on small batched GEMMs and the timings below are not meaningful")
     fft_vs_torch(args.repeats)
     winograd_vs_im2col(args.repeats)
     if not args.skip_sweep:
