@@ -8,7 +8,12 @@ cases("conv1d",
       Case("full", ((2, 3, 7), (2, 3, 3), None), dict(padding="full", dilation=2)),
       Case("groups3", ((2, 6, 9), (9, 2, 3), (9,)), dict(groups=3, padding="valid")),
       Case("stride-gt-kernel", ((1, 3, 16), (2, 3, 2), None), dict(stride=5)),
-      Case("wav-layer", ((2, 16, 64), (32, 16, 5), (32,)), dict(stride=2, padding=2)))
+      Case("wav-layer", ((2, 16, 64), (32, 16, 5), (32,)), dict(stride=2, padding=2)),
+      # 3-tap cases for Winograd F(m, 3): lengths that no tile size divides, padding > 2
+      Case("3tap-same-odd", ((2, 5, 17), (3, 5, 3), (3,)), dict(padding="same")),
+      Case("3tap-pad3", ((1, 2, 9), (2, 2, 3), None), dict(padding=3)),
+      # a long kernel for FFT
+      Case("long-kernel", ((1, 3, 40), (2, 3, 15), (2,)), dict(padding=7)))
 
 cases("conv2d",
       Case("3x3-pad1", ((2, 3, 7, 8), (4, 3, 3, 3), (4,)), dict(padding=1)),
@@ -22,13 +27,22 @@ cases("conv2d",
       Case("stride-gt-kernel", ((1, 3, 11, 11), (2, 3, 2, 2), (2,)), dict(stride=4)),
       Case("kernel-equals-input", ((1, 1, 5, 5), (1, 1, 5, 5), (1,)), dict(padding="valid")),
       Case("resnet-stride2", ((2, 16, 14, 14), (32, 16, 3, 3), (32,)), dict(stride=2, padding=1)),
-      Case("alexnet-conv1-small", ((1, 3, 35, 35), (8, 3, 11, 11), (8,)), dict(stride=4, padding=2)))
+      Case("alexnet-conv1-small", ((1, 3, 35, 35), (8, 3, 11, 11), (8,)), dict(stride=4, padding=2)),
+      # 3x3 stride 1 for Winograd: sizes that 2, 4 and 6 do not divide, padding 0, 2 (full), 3
+      Case("3x3-odd-valid", ((1, 5, 13, 11), (4, 5, 3, 3), (4,))),
+      Case("3x3-full-rect", ((2, 3, 5, 9), (2, 3, 3, 3), None), dict(padding="full")),
+      Case("3x3-pad3-groups", ((1, 4, 7, 6), (6, 2, 3, 3), (6,)), dict(padding=3, groups=2)),
+      # large kernels for FFT (the kernel sizes where it beats direct methods)
+      Case("9x7-kernel", ((1, 3, 20, 18), (4, 3, 9, 7), (4,)), dict(padding=(4, 3))),
+      Case("large-kernel-strided-dilated", ((1, 2, 23, 21), (3, 2, 5, 5), None),
+           dict(stride=2, dilation=(2, 3), padding=1)))
 
 cases("conv3d",
       Case("3x3x3-pad1", ((1, 2, 5, 6, 5), (3, 2, 3, 3, 3), (3,)), dict(padding=1)),
       Case("stride-dil-groups", ((2, 4, 7, 7, 7), (4, 2, 2, 3, 3), None),
            dict(stride=(1, 2, 2), dilation=(2, 1, 1), groups=2)),
-      Case("same-even", ((1, 2, 4, 5, 6), (2, 2, 2, 3, 2), (2,)), dict(padding="same")))
+      Case("same-even", ((1, 2, 4, 5, 6), (2, 2, 2, 3, 2), (2,)), dict(padding="same")),
+      Case("5x5x5-for-fft", ((1, 2, 8, 9, 7), (2, 2, 5, 5, 5), (2,)), dict(padding=2)))
 
 cases("pointwise_conv2d",
       Case("bottleneck", ((2, 6, 5, 5), (4, 6, 1, 1), (4,))),

@@ -1,0 +1,276 @@
+"""Convolution by real FFTs (convolution theorem), forward and both gradients.
+
+Every pass is one grouped *valid cross-correlation* (``correlate``):
+
+    Y[g, b, k] = sum_c  X[g, b, c]  (star)  W[g, k, c]      (star: valid cross-correlation)
+
+computed as  irfftn( sum_c rfftn(X[g, b, c]) * conj(rfftn(W[g, k, c])) ).  With an FFT
+length L >= len(X) per dimension the circular wrap-around only touches outputs beyond
+the valid ones, so nothing but a crop is needed (overlap-save with a single tile).  The
+channel sum is one batched complex matrix product per frequency f:
+(F, G, K, C) @ (F, G, C, B) -> (F, G, K, B).
+
+* forward:     X = padded input, W = weight with zeros inserted between taps (dilation);
+               the stride keeps every stride-th output of the full-resolution result.
+* grad_input:  a full correlation of grad_out (zeros inserted for the stride) with the
+               flipped, channel-transposed kernel (the transposed convolution), cropped
+               to the unpadded input.
+* grad_weight: a correlation of the padded input with grad_out, summed over the batch
+               (the batch plays the channels' role), then every dilation-th tap kept.
+* grad_bias:   a sum.
+
+Tiles (overlap-save): the output is cut into tiles of L - R + 1 values per dimension,
+each computed from an input tile of FFT length L.  ``fft_lengths`` picks L from the
+kernel and input sizes with a small cost model (kernel FFTs + tile FFTs + the channel
+GEMM; L = the whole padded input means a single tile), among lengths whose spectra fit
+``MEMORY_BUDGET`` bytes, and the tiles are transformed in chunks that fit it too, so
+memory stays bounded for any input.  The weight gradient's "kernel" is grad_out itself
+(as large as the input); that pass is bounded by summing partial correlations over
+blocks of grad_out instead.
+"""
+from __future__ import annotations
+
+import time
+from itertools import product
+
+import numpy as np
+import scipy.fft as sfft
+from numpy.lib.stride_tricks import as_strided
+
+from kernels._arrays import empty
+from kernels._params import prod
+from kernels._registry import Algorithm
+
+fft = Algorithm("fft", ops=("conv1d", "conv2d", "conv3d"),
+                doc="real FFTs (scipy.fft, next_fast_len), channel sum as a batched complex "
+                    "GEMM per frequency, overlap-save tiles for large inputs; stride by "
+                    "subsampling, dilation by a dilated kernel; backward by FFT as well")
+
+MEMORY_BUDGET = 256 * 2 ** 20  # bytes of spectra held at once before tiling
+FFT_WEIGHT = 12.0              # cost of one n log n unit of FFT relative to one GEMM flop
+TILE_FACTOR = 4                # weight-gradient blocks: FFT length ~ TILE_FACTOR * kernel,
+TILE_MIN = 32                  # but at least TILE_MIN
+PHASES = ("input_transform", "kernel_transform", "multiply", "output_transform")
+
+
+class _Clock:
+    """Adds the seconds spent in each ``with clock("phase"):`` block to a dict."""
+
+    def __init__(self, phases: dict):
+        self.phases = phases
+
+    def __call__(self, name):
+        self._name = name
+        return self
+
+    def __enter__(self):
+        self._t = time.perf_counter()
+
+    def __exit__(self, *exc):
+        self.phases[self._name] = self.phases.get(self._name, 0.0) + time.perf_counter() - self._t
+
+
+def _spectrum_bytes(n_signals: int, lengths, itemsize: int) -> int:
+    return 2 * n_signals * _n_freq(lengths) * 2 * itemsize  # complex; x2 for a working copy
+
+
+def _n_freq(lengths) -> int:
+    return prod(lengths[:-1]) * (lengths[-1] // 2 + 1)
+
+
+def _candidates(r: int, full: int, most: int = 12) -> list:
+    """Fast FFT lengths from r + 1 up to ``full``, at most ``most`` of them (geometric)."""
+    lengths = sorted({sfft.next_fast_len(v, real=True) for v in range(r + 1, full + 1)} | {full})
+    lengths = [v for v in lengths if v <= full]
+    if len(lengths) > most:
+        idx = np.unique(np.geomspace(1, len(lengths), most).round().astype(int) - 1)
+        lengths = [lengths[i] for i in idx] + [full]
+    return sorted(set(lengths))
+
+
+def fft_cost(L, R, O, G, B, C, K) -> float:
+    """Model of the work with FFT length L: real FFTs (n log n, weighted by FFT_WEIGHT to
+    account for their lower efficiency than a GEMM) of the kernel, of every input tile and
+    of every output tile, plus 8 flops per complex multiply-add of the channel product."""
+    n = prod(L)
+    tiles = prod(-(-o // (l - r + 1)) for o, l, r in zip(O, L, R))
+    ffts = G * (K * C + B * C * tiles + B * K * tiles)
+    return FFT_WEIGHT * n * np.log2(max(n, 2)) * ffts + 8 * _n_freq(L) * G * K * C * B * tiles
+
+
+def fft_lengths(Sp, R, G, B, C, K, itemsize) -> tuple:
+    """The FFT (tile) length per dimension: the cheapest by ``fft_cost`` among fast lengths
+    between kernel + 1 and the whole padded signal whose one-tile spectra fit
+    ``MEMORY_BUDGET`` (the shortest if none does).  L >= Sp means a single tile; for a
+    batch of one, the kernel's FFTs dominate and shorter tiles are cheaper."""
+    O = [s - r + 1 for s, r in zip(Sp, R)]
+    full = [sfft.next_fast_len(s, real=True) for s in Sp]
+    options = list(product(*(_candidates(r, f) for r, f in zip(R, full))))
+    fits = [L for L in options  # the kernel's spectra and those of one tile
+            if _spectrum_bytes(G * (K * C + B * C + B * K), L, itemsize) <= MEMORY_BUDGET]
+    if not fits:
+        return min(options, key=prod)
+    return min(fits, key=lambda L: fft_cost(L, R, O, G, B, C, K))
+
+
+def correlate(x, w, pad_lo, pad_hi, clock, lengths=None):
+    """Grouped valid cross-correlation of x (G, B, C, *S) zero-padded by pad_lo/pad_hi
+    with w (G, K, C, *R): returns (G, B, K, *(S + pad_lo + pad_hi - R + 1)).
+
+    It is computed as a convolution with the flipped kernel (so no conjugate is needed):
+    the valid outputs of a tile of length L sit at R - 1 .. L - 1.  The FFTs run over the
+    leading axes of arrays laid out (*spatial, G, C, batch), so that their spectra are
+    already (F, G, C, batch) for the batched GEMM, with no transposed copy of a spectrum.
+    """
+    G, B, C, *S = x.shape
+    K, R = w.shape[1], tuple(w.shape[3:])
+    nd = len(R)
+    Sp = [s + lo + hi for s, lo, hi in zip(S, pad_lo, pad_hi)]
+    O = [s - r + 1 for s, r in zip(Sp, R)]
+    itemsize = np.dtype(x.dtype).itemsize
+    L = tuple(lengths or fft_lengths(Sp, R, G, B, C, K, itemsize))
+    To = [l - r + 1 for l, r in zip(L, R)]          # outputs per tile (overlap-save)
+    nt = [-(-o // t) for o, t in zip(O, To)]        # tiles per dimension
+    axes = tuple(range(nd))
+    F = _n_freq(L)
+
+    with clock("kernel_transform"):
+        wt = np.moveaxis(w[(Ellipsis, *(slice(None, None, -1),) * nd)], (0, 1, 2), (nd, nd + 1, nd + 2))
+        Wf = sfft.rfftn(np.ascontiguousarray(wt), s=L, axes=axes, workers=-1).reshape(F, G, K, C)
+
+    with clock("input_transform"):
+        extra = [n * t + r - 1 - s for n, t, r, s in zip(nt, To, R, Sp)]
+        xp = np.pad(x, [(0, 0)] * 3 + [(lo, hi + e) for lo, hi, e in zip(pad_lo, pad_hi, extra)])
+        sg, sb, sc, *ss = xp.strides
+        tiles = as_strided(xp, (*L, G, C, B, *nt), (*ss, sg, sc, sb, *(s * t for s, t in zip(ss, To))),
+                           writeable=False)                            # (*L, G, C, B, *tiles)
+
+    n_tiles = prod(nt)
+    per_tile = _spectrum_bytes(G * (B * C + B * K), L, itemsize)
+    room = MEMORY_BUDGET - _spectrum_bytes(G * K * C, L, itemsize)
+    chunk = max(1, min(n_tiles, room // per_tile))
+    Yt = np.empty((*To, G, K, B, n_tiles), x.dtype)
+    valid = tuple(slice(r - 1, l) for r, l in zip(R, L))
+    for start in range(0, n_tiles, chunk):
+        ids = np.unravel_index(np.arange(start, min(start + chunk, n_tiles)), nt)
+        cs = len(ids[0])
+        with clock("input_transform"):
+            Xf = sfft.rfftn(tiles[(slice(None),) * (nd + 3) + ids], axes=axes, workers=-1)
+        with clock("multiply"):
+            Yf = np.matmul(Wf, Xf.reshape(F, G, C, B * cs))           # (F, G, K, B*tiles)
+        with clock("output_transform"):
+            y = sfft.irfftn(Yf.reshape(*_half(L), G, K, B, cs), s=L, axes=axes, workers=-1)
+            Yt[..., start:start + cs] = y[valid]
+
+    with clock("output_transform"):
+        Yt = Yt.reshape(*To, G, K, B, *nt)
+        order = [nd, nd + 2, nd + 1] + [a for i in range(nd) for a in (nd + 3 + i, i)]
+        Yt = Yt.transpose(order).reshape(G, B, K, *(n * t for n, t in zip(nt, To)))
+        return Yt[(Ellipsis, *(slice(0, o) for o in O))]
+
+
+def _half(L):
+    return (*L[:-1], L[-1] // 2 + 1)
+
+
+def dilate(w, dilation):
+    """The kernel with dilation-1 zeros between taps: a dilated conv is a plain one with it."""
+    if all(d == 1 for d in dilation):
+        return w
+    nd = len(dilation)
+    Rd = [d * (r - 1) + 1 for r, d in zip(w.shape[2:], dilation)]
+    wd = np.zeros((*w.shape[:2], *Rd), w.dtype)
+    wd[(slice(None), slice(None), *(slice(None, None, d) for d in dilation))] = w
+    return wd
+
+
+@fft.forward
+def forward(x, w, b, p):
+    fft.phases = phases = dict.fromkeys(PHASES, 0.0)
+    clock = _Clock(phases)
+    with clock("kernel_transform"):
+        wd = dilate(w, p.dilation).reshape(p.G, p.Kg, p.Cg, *_kernel_d(p))
+    xg = x.reshape(p.N, p.G, p.Cg, *p.size).swapaxes(0, 1)             # (G, N, C/G, *size)
+    yf = correlate(xg, wd, p.pad_lo, p.pad_hi, clock)                  # (G, N, K/G, *full)
+    with clock("output_transform"):
+        y = empty(p.out_shape, p.dtype)
+        strided = yf[(slice(None),) * 3 + tuple(slice(None, None, s) for s in p.stride)]
+        y.reshape(p.N, p.G, p.Kg, *p.out)[...] = strided.swapaxes(0, 1)
+        if b is not None:
+            y += b.reshape((1, p.K) + (1,) * p.nd)
+    return y
+
+
+def _kernel_d(p):
+    return tuple(d * (r - 1) + 1 for r, d in zip(p.kernel, p.dilation))
+
+
+def _full_out(p):
+    """Output length at stride 1 (every position the dilated kernel fits in)."""
+    return tuple(s - r + 1 for s, r in zip(p.padded, _kernel_d(p)))
+
+
+def upsample(gy, p):
+    """grad_out at full resolution: stride-1 zeros between its values (and at the end)."""
+    if all(s == 1 for s in p.stride):
+        return gy
+    up = np.zeros((p.N, p.K, *_full_out(p)), gy.dtype)
+    up[(slice(None), slice(None), *(slice(None, None, s) for s in p.stride))] = gy
+    return up
+
+
+@fft.backward
+def backward(gy, x, w, b, p):
+    fft.phases = phases = dict.fromkeys(PHASES, 0.0)
+    clock = _Clock(phases)
+    Rd = _kernel_d(p)
+    gyu = upsample(gy, p).reshape(p.N, p.G, p.Kg, *_full_out(p))
+    gx = grad_input(gyu, w, p, Rd, clock)
+    gw = grad_weight(gyu, x, p, Rd, clock)
+    gb = gy.sum(axis=(0, *range(2, gy.ndim))) if b is not None else None
+    return gx, gw, gb
+
+
+def grad_input(gyu, w, p, Rd, clock):
+    """Full correlation of grad_out with the flipped kernel, channels transposed per group."""
+    with clock("kernel_transform"):
+        wd = dilate(w, p.dilation).reshape(p.G, p.Kg, p.Cg, *Rd).swapaxes(1, 2)
+        wt = wd[(slice(None),) * 3 + (slice(None, None, -1),) * p.nd]   # (G, C/G, K/G, *Rd)
+    full = [r - 1 for r in Rd]
+    gxp = correlate(gyu.swapaxes(0, 1), wt, full, full, clock)         # (G, N, C/G, *padded)
+    with clock("output_transform"):
+        gx = empty(p.in_shape, p.dtype)
+        inner = tuple(slice(lo, lo + n) for lo, n in zip(p.pad_lo, p.size))
+        gx.reshape(p.N, p.G, p.Cg, *p.size)[...] = gxp[(slice(None),) * 3 + inner].swapaxes(0, 1)
+    return gx
+
+
+def grad_weight(gyu, x, p, Rd, clock):
+    """gw[k, c, r] = sum_n sum_o gy_up[n, k, o] x_pad[n, c, o + r]: the batch is the
+    contracted "channel" axis.  grad_out is the kernel here, as large as the input, so the
+    correlation is summed over blocks of grad_out that keep the spectra in the budget."""
+    with clock("input_transform"):
+        xp = np.pad(x, [(0, 0), (0, 0), *zip(p.pad_lo, p.pad_hi)])
+    xg = xp.reshape(p.N, p.G, p.Cg, *p.padded).transpose(1, 2, 0, *range(3, 3 + p.nd))
+    gk = gyu.transpose(1, 2, 0, *range(3, 3 + p.nd))                  # (G, K/G, N, *full)
+    O = gk.shape[3:]
+    blocks = _blocks(O, Rd, p.G * (p.N * p.Cg + p.N * p.Kg + p.Cg * p.Kg), p.dtype.itemsize)
+    gwd = np.zeros((p.G, p.Cg, p.Kg, *Rd), p.dtype)
+    for start in product(*(range(0, o, t) for o, t in zip(O, blocks))):
+        part = tuple(slice(s, min(s + t, o)) for s, t, o in zip(start, blocks, O))
+        window = tuple(slice(s.start, s.stop + r - 1) for s, r in zip(part, Rd))
+        gwd += correlate(xg[(slice(None),) * 3 + window], gk[(slice(None),) * 3 + part],
+                         (0,) * p.nd, (0,) * p.nd, clock)
+    with clock("output_transform"):
+        gw = empty(p.w_shape, p.dtype)
+        gw.reshape(p.G, p.Kg, p.Cg, *p.kernel)[...] = \
+            gwd.swapaxes(1, 2)[(slice(None),) * 3 + tuple(slice(None, None, d) for d in p.dilation)]
+    return gw
+
+
+def _blocks(O, Rd, n_signals, itemsize):
+    """Block of grad_out per dimension for the weight gradient (the whole of it if it fits)."""
+    if _spectrum_bytes(n_signals, [o + r - 1 for o, r in zip(O, Rd)], itemsize) <= MEMORY_BUDGET:
+        return tuple(O)
+    return tuple(max(1, min(o, sfft.next_fast_len(max(TILE_FACTOR * r, TILE_MIN, r), real=True) - r + 1))
+                 for o, r in zip(O, Rd))

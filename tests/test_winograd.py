@@ -1,0 +1,106 @@
+"""Winograd: the generated F(m, 3) is exact in rational arithmetic; supports is exact;
+phases are reported."""
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+import kernels
+from kernels.conv import winograd
+from kernels.conv.winograd_transforms import cook_toom, correlate_exact, matrices
+
+TILES = (2, 4, 6)
+WINOGRADS = ("winograd", "winograd_f2", "winograd_f4", "winograd_f6")
+
+
+@pytest.mark.parametrize("m", TILES)
+def test_bilinear_form_is_exactly_correlation(m):
+    """sum_k A^T[i,k] G[k,j] B^T[k,l] = [l == i + j] for every output i, tap j, input l:
+    the algorithm computes y_i = sum_j g_j d_{i+j} for all g and d, exactly."""
+    AT, G, BT = cook_toom(m, 3)
+    n = m + 2
+    for i in range(m):
+        for j in range(3):
+            for l in range(n):
+                got = sum(AT[i][k] * G[k][j] * BT[k][l] for k in range(n))
+                assert got == (1 if l == i + j else 0), (i, j, l, got)
+
+
+@pytest.mark.parametrize("m", TILES)
+def test_random_rationals_give_the_direct_correlation(m):
+    rng = np.random.default_rng(m)
+    for _ in range(20):
+        g = [Fraction(int(a), int(b)) for a, b in zip(rng.integers(-9, 10, 3), rng.integers(1, 7, 3))]
+        d = [Fraction(int(a), int(b)) for a, b in zip(rng.integers(-9, 10, m + 2), rng.integers(1, 7, m + 2))]
+        direct = [sum(g[j] * d[i + j] for j in range(3)) for i in range(m)]
+        assert correlate_exact(g, d, m, 3) == direct
+
+
+@pytest.mark.parametrize("m", TILES)
+def test_nested_2d_tile_is_exact(m):
+    """Y = A^T [(G g G^T) * (B^T d B)] A equals the 2D correlation of one tile, exactly."""
+    AT, G, BT = (np.array(a, dtype=object) for a in cook_toom(m, 3))
+    rng = np.random.default_rng(10 + m)
+    g = np.array([[Fraction(int(v), 3) for v in row] for row in rng.integers(-9, 10, (3, 3))], dtype=object)
+    d = np.array([[Fraction(int(v), 2) for v in row] for row in rng.integers(-9, 10, (m + 2, m + 2))],
+                 dtype=object)
+    y = AT.dot((G.dot(g).dot(G.T)) * (BT.dot(d).dot(BT.T))).dot(AT.T)
+    direct = np.array([[sum(g[r, s] * d[i + r, j + s] for r in range(3) for s in range(3))
+                        for j in range(m)] for i in range(m)], dtype=object)
+    assert (y == direct).all()
+
+
+def test_float_matrices_match_the_exact_ones():
+    for m in TILES:
+        for exact, f in zip(cook_toom(m, 3), matrices(m, 3)):
+            assert np.array_equal(f, np.array([[float(v) for v in row] for row in exact]))
+
+
+def test_bad_points_are_rejected():
+    with pytest.raises(ValueError, match="distinct"):
+        cook_toom(2, 3, (0, 1, 1))
+
+
+X, W = np.random.default_rng(0).standard_normal((1, 2, 9, 9)), np.random.default_rng(1).standard_normal((3, 2, 3, 3))
+
+
+@pytest.mark.parametrize("algo", WINOGRADS)
+@pytest.mark.parametrize("wshape,params,why", [
+    ((3, 2, 5, 5), {}, "3x3 kernel"),
+    ((3, 2, 3, 3), dict(stride=2), "stride"),
+    ((3, 2, 3, 3), dict(dilation=2), "dilation"),
+    ((3, 2, 1, 3), {}, "3x3 kernel"),
+])
+def test_unsupported_cases_say_no_and_raise(algo, wshape, params, why):
+    assert not kernels.conv2d.supports(algo, X.shape, wshape, **params)
+    w = np.random.default_rng(2).standard_normal(wshape)
+    with pytest.raises(ValueError, match=why):
+        kernels.conv2d(X, w, **params, algo=algo)
+    with pytest.raises(ValueError, match=why):
+        kernels.conv2d.backward(np.zeros(kernels.conv2d.output_shape(X.shape, wshape, **params)),
+                                X, w, **params, algo=algo)
+
+
+@pytest.mark.parametrize("algo", WINOGRADS)
+def test_supported_cases(algo):
+    for pad in (0, 1, 2, 3, "same", "full"):
+        assert kernels.conv2d.supports(algo, X.shape, W.shape, padding=pad)
+    assert kernels.conv1d.supports(algo, (1, 2, 9), (4, 1, 3), groups=2)
+    assert not kernels.conv1d.supports(algo, (1, 2, 9), (4, 2, 5))
+    assert algo not in kernels.conv3d.algos()
+
+
+@pytest.mark.parametrize("algo", [*WINOGRADS, "fft"])
+def test_phases_are_reported(algo):
+    op = kernels.conv2d
+    op(X, W, algo=algo, padding=1)
+    phases = op.registered()[algo].phases
+    for name in ("input_transform", "kernel_transform", "multiply", "output_transform"):
+        assert phases[name] >= 0.0
+    assert sum(phases.values()) > 0.0
+    op.backward(np.ones((1, 3, 9, 9)), X, W, algo=algo, padding=1)
+    assert sum(op.registered()[algo].phases.values()) > 0.0
+
+
+def test_default_is_f4():
+    assert "F(4x4,3x3)" in winograd.winograd.doc
