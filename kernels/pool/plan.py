@@ -122,12 +122,10 @@ def sliding(op, kind, nd, shape, dtype, kernel_size, stride, padding, dilation, 
         if p > k // 2:
             raise ValueError(f"{op}: padding must be at most half of kernel_size, got "
                              f"padding={padding!r} and kernel_size={kernel_size!r}")
-    for n, k, p, d in zip(size, kernel, pad, dil):
-        if n + 2 * p < d * (k - 1) + 1:
-            raise ValueError(f"{op}: the window (kernel_size={kernel_size!r}, dilation="
-                             f"{dilation!r}) is larger than the padded input {tuple(size)} "
-                             f"+ 2*padding {pad}")
     out = tuple(out_length(*a, ceil_mode) for a in zip(size, pad, kernel, dil, stride))
+    if min(out) < 1:  # torch's check; with ceil_mode a window may overhang the padded input
+        raise ValueError(f"{op}: the window (kernel_size={kernel_size!r}, dilation={dilation!r}) "
+                         f"is larger than the padded input {tuple(size)} + 2*padding {pad}")
     lo, cnt, div = [], [], []
     for n, k, p, d, s, o in zip(size, kernel, pad, dil, stride, out):
         first = [i * s - p for i in range(o)]
@@ -226,6 +224,11 @@ class AvgPoolOp(Op):
         if d is not None and d == 0:
             raise ValueError(f"{self.name}: divisor_override must not be zero")
         cip = _flag(self.name, "count_include_pad", params.pop("count_include_pad"))
+        if self.nd == 3 and len(shapes[0]) == 5:  # torch's avg_pool3d also checks the unpadded input
+            k = as_tuple(self.name, "kernel_size", params["kernel_size"], 3)
+            if any(n < kk for n, kk in zip(shapes[0][2:], k)):
+                raise ValueError(f"{self.name}: input {tuple(shapes[0])} is smaller than "
+                                 f"kernel_size {k} (torch requires it even with padding)")
         return sliding(self.name, "avg", self.nd, shapes[0], dtype, dilation=1,
                        count_include_pad=cip, **params)
 
