@@ -10,7 +10,7 @@ Each algorithm module provides, on 5-D arrays (N, C, D, H, W) and a PoolPlan,
 and this module builds every pooling op from them: max and adaptive max from ``max``;
 avg, sum (divisor 1), adaptive and global average from ``avg``; lp pooling as torch
 computes it, (sign(a) * relu(|a|) * prod(kernel)) ** (1/p) with a = avg(x ** p), whose
-elementwise power and root are NumPy in every algorithm; spatial pyramid pooling as one
+elementwise power and root are NumPy in every algorithm (p = +-inf: +-max(+-|x|)); spatial pyramid pooling as one
 adaptive pool per level.
 """
 from __future__ import annotations
@@ -70,6 +70,10 @@ def _window_forward(prims, x, p):
         y, idx = prims.max(x5, p, p.return_indices)
         y = y.reshape(p.out_shape)
         return (y, idx.reshape(p.out_shape)) if p.return_indices else y
+    if p.kind == "lp" and np.isinf(p.norm_type):
+        sgn = 1.0 if p.norm_type > 0 else -1.0  # torch: max_pool(|x|), or -max_pool(-|x|)
+        y, _ = prims.max(as5d(sgn * np.abs(x), p.nd), p, False)
+        return (sgn * y).reshape(p.out_shape)
     if p.kind == "lp":
         return _lp(prims.avg(as5d(_power(x, p.norm_type), p.nd), p), p)[1].reshape(p.out_shape)
     return prims.avg(x5, p).reshape(p.out_shape)
@@ -80,6 +84,10 @@ def _window_backward(prims, gy, x, p):
     if p.kind == "max":
         _, idx = prims.max(x5, p, True)
         return prims.max_backward(g5, idx, p).reshape(x.shape)
+    if p.kind == "lp" and np.isinf(p.norm_type):
+        # out = s * max(s * |x|) for s = +-1: the gradient at the maximum is sign(x)
+        _, idx = prims.max(as5d((1.0 if p.norm_type > 0 else -1.0) * np.abs(x), p.nd), p, True)
+        return prims.max_backward(g5, idx, p).reshape(x.shape) * np.sign(x)
     if p.kind == "lp":
         xp = _power(x, p.norm_type)
         a = prims.avg(as5d(xp, p.nd), p)

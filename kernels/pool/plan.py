@@ -259,8 +259,8 @@ class LpPoolOp(Op):
         p = params["norm_type"]
         if isinstance(p, bool) or not isinstance(p, numbers.Real):
             raise TypeError(f"{self.name}: norm_type must be a number, got {p!r}")
-        if p == 0 or not math.isfinite(p):
-            raise ValueError(f"{self.name}: norm_type must be finite and non-zero, got {p!r}")
+        if p == 0 or math.isnan(p):
+            raise ValueError(f"{self.name}: norm_type must be non-zero (inf allowed), got {p!r}")
         return sliding(self.name, "lp", self.nd, shapes[0], dtype, params["kernel_size"],
                        params["stride"], 0, 1, params["ceil_mode"], norm_type=p)
 
@@ -433,7 +433,8 @@ _LP_DOC = """{name}(input, norm_type, kernel_size, stride=None, ceil_mode=False,
 Power-average pooling as torch.nn.functional.{name} computes it:
 (sign(a) * relu(|a|) * prod(kernel_size)) ** (1 / norm_type) with
 a = avg_pool(input ** norm_type) (no padding, count_include_pad).  Negative window sums
-with fractional 1/norm_type give NaN, as in torch; the gradient needs a non-zero sum."""
+with fractional 1/norm_type give NaN, as in torch; the gradient needs a non-zero sum.
+norm_type=inf is max pooling of |input|, -inf minus max pooling of -|input| (torch's rule)."""
 
 _DIMS = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
 

@@ -70,7 +70,10 @@ cases("lp_pool2d",
       Case("p2-rect-ceil", ((1, 2, 9, 10),), dict(norm_type=2.0, kernel_size=(3, 2), stride=2,
                                                  ceil_mode=True)),
       Case("p3-positive", ((2, 2, 7, 7),), dict(norm_type=3, kernel_size=3, stride=2),
-           make=_positive((2, 2, 7, 7))))
+           make=_positive((2, 2, 7, 7))),
+      Case("p-inf-ceil", ((2, 2, 7, 8),), dict(norm_type=float("inf"), kernel_size=2, stride=2,
+                                              ceil_mode=True)),
+      Case("p-minus-inf", ((1, 2, 6, 6),), dict(norm_type=-float("inf"), kernel_size=3, stride=2)))
 
 cases("adaptive_avg_pool2d",
       Case("7x7-to-3x3", ((2, 3, 7, 7),), dict(output_size=3)),
