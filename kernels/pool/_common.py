@@ -23,9 +23,9 @@ from kernels._params import prod
 from kernels.pool.plan import PoolPlan, SPPPlan
 
 
-def as5d(a, nd):
-    """View (N, C, *spatial) as (N, C, D, H, W)."""
-    return a.reshape(a.shape[:2] + (1,) * (3 - nd) + a.shape[2:])
+def as5d(a, p, out=False):
+    """View an input (or, with out, an output-shaped array) of plan p as (N, C, D, H, W)."""
+    return a.reshape(p.N, p.C, *(p.out3 if out else p.size3))
 
 
 def divisor(p: PoolPlan) -> np.ndarray:
@@ -65,32 +65,32 @@ def backward(prims, gy, x, p):
 
 
 def _window_forward(prims, x, p):
-    x5 = as5d(x, p.nd)
+    x5 = as5d(x, p)
     if p.kind == "max":
         y, idx = prims.max(x5, p, p.return_indices)
         y = y.reshape(p.out_shape)
         return (y, idx.reshape(p.out_shape)) if p.return_indices else y
     if p.kind == "lp" and np.isinf(p.norm_type):
         sgn = 1.0 if p.norm_type > 0 else -1.0  # torch: max_pool(|x|), or -max_pool(-|x|)
-        y, _ = prims.max(as5d(sgn * np.abs(x), p.nd), p, False)
+        y, _ = prims.max(as5d(sgn * np.abs(x), p), p, False)
         return (sgn * y).reshape(p.out_shape)
     if p.kind == "lp":
-        return _lp(prims.avg(as5d(_power(x, p.norm_type), p.nd), p), p)[1].reshape(p.out_shape)
+        return _lp(prims.avg(as5d(_power(x, p.norm_type), p), p), p)[1].reshape(p.out_shape)
     return prims.avg(x5, p).reshape(p.out_shape)
 
 
 def _window_backward(prims, gy, x, p):
-    x5, g5 = as5d(x, p.nd), as5d(gy, p.nd)
+    x5, g5 = as5d(x, p), as5d(gy, p, out=True)
     if p.kind == "max":
         _, idx = prims.max(x5, p, True)
         return prims.max_backward(g5, idx, p).reshape(x.shape)
     if p.kind == "lp" and np.isinf(p.norm_type):
         # out = s * max(s * |x|) for s = +-1: the gradient at the maximum is sign(x)
-        _, idx = prims.max(as5d((1.0 if p.norm_type > 0 else -1.0) * np.abs(x), p.nd), p, True)
+        _, idx = prims.max(as5d((1.0 if p.norm_type > 0 else -1.0) * np.abs(x), p), p, True)
         return prims.max_backward(g5, idx, p).reshape(x.shape) * np.sign(x)
     if p.kind == "lp":
         xp = _power(x, p.norm_type)
-        a = prims.avg(as5d(xp, p.nd), p)
+        a = prims.avg(as5d(xp, p), p)
         m, r = _lp(a, p)
         with np.errstate(divide="ignore", invalid="ignore"):
             # d r / d a = (1/p) m^(1/p - 1) * prod(kernel); sign*relu(|a|) passes 1 where a != 0

@@ -57,14 +57,15 @@ class PoolPlan:
     return_indices: bool
     norm_type: float     # lp only (0.0 otherwise)
     dtype: np.dtype
+    batched: bool = True  # False: torch's unbatched input (C, *size), run as N = 1
 
     @property
     def in_shape(self) -> tuple:
-        return (self.N, self.C, *self.size)
+        return (self.N, self.C, *self.size)[0 if self.batched else 1:]
 
     @property
     def out_shape(self) -> tuple:
-        return (self.N, self.C, *self.out)
+        return (self.N, self.C, *self.out)[0 if self.batched else 1:]
 
     @property
     def size3(self) -> tuple:
@@ -100,18 +101,24 @@ def out_length(size, pad, k, d, s, ceil_mode) -> int:
     return n
 
 
-def check_input(op, shape, nd):
+def check_input(op, shape, nd, unbatched=False):
+    """The input's shape as (N, C, *size) and whether it had a batch dimension; torch's
+    pools also take an unbatched (C, *size)."""
     dims = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}[nd]
-    check_ndim(op, "input", shape, nd + 2, dims)
+    if unbatched:
+        dims += " or " + dims.replace("N, ", "")
+    check_ndim(op, "input", shape, (nd + 1, nd + 2) if unbatched else nd + 2, dims)
     if min(shape) < 1:
         raise ValueError(f"{op}: input must have no empty dimension, got {tuple(shape)}")
+    batched = len(shape) == nd + 2
+    return (tuple(shape) if batched else (1, *shape)), batched
 
 
 def sliding(op, kind, nd, shape, dtype, kernel_size, stride, padding, dilation, ceil_mode,
             count_include_pad=True, divisor_override=None, return_indices=False,
             norm_type=0.0) -> PoolPlan:
     """The plan of a sliding-window pool (torch's checks, in torch's order)."""
-    check_input(op, shape, nd)
+    shape, batched = check_input(op, shape, nd, unbatched=True)
     N, C, *size = shape
     kernel = as_tuple(op, "kernel_size", kernel_size, nd)
     stride = _stride(op, stride, kernel, nd)
@@ -148,12 +155,12 @@ def sliding(op, kind, nd, shape, dtype, kernel_size, stride, padding, dilation, 
                     ((0,),) * unit + tuple(lo), ((1,),) * unit + tuple(cnt),
                     (1,) * unit + dil, ((1,),) * unit + tuple(div), prod(kernel),
                     (1,) * unit + kernel, (1,) * unit + stride, (0,) * unit + pad,
-                    _flag(op, "return_indices", return_indices), float(norm_type), dtype)
+                    _flag(op, "return_indices", return_indices), float(norm_type), dtype, batched)
 
 
 def adaptive(op, kind, shape, dtype, output_size, return_indices=False) -> PoolPlan:
     """Adaptive pooling (2D): bin o of out covers [floor(o*n/out), ceil((o+1)*n/out))."""
-    check_input(op, shape, 2)
+    shape, batched = check_input(op, shape, 2, unbatched=True)
     N, C, *size = shape
     out = adaptive_size(op, output_size, size)
     lo = tuple(tuple(o * n // m for o in range(m)) for n, m in zip(size, out))
@@ -161,7 +168,8 @@ def adaptive(op, kind, shape, dtype, output_size, return_indices=False) -> PoolP
     cnt = tuple(tuple(h - l for l, h in zip(ls, hs)) for ls, hs in zip(lo, hi))
     div = cnt if kind == "avg" else tuple((1,) * m for m in out)
     return PoolPlan(kind, 2, N, C, tuple(size), out, ((0,),) + lo, ((1,),) + cnt, (1, 1, 1),
-                    ((1,),) + div, 0, None, None, None, _flag(op, "return_indices", return_indices), 0.0, dtype)
+                    ((1,),) + div, 0, None, None, None,
+                    _flag(op, "return_indices", return_indices), 0.0, dtype, batched)
 
 
 def adaptive_size(op, output_size, size) -> tuple:
@@ -224,9 +232,9 @@ class AvgPoolOp(Op):
         if d is not None and d == 0:
             raise ValueError(f"{self.name}: divisor_override must not be zero")
         cip = _flag(self.name, "count_include_pad", params.pop("count_include_pad"))
-        if self.nd == 3 and len(shapes[0]) == 5:  # torch's avg_pool3d also checks the unpadded input
+        if self.nd == 3 and len(shapes[0]) in (4, 5):  # torch's avg_pool3d checks the unpadded input
             k = as_tuple(self.name, "kernel_size", params["kernel_size"], 3)
-            if any(n < kk for n, kk in zip(shapes[0][2:], k)):
+            if any(n < kk for n, kk in zip(shapes[0][-3:], k)):
                 raise ValueError(f"{self.name}: input {tuple(shapes[0])} is smaller than "
                                  f"kernel_size {k} (torch requires it even with padding)")
         return sliding(self.name, "avg", self.nd, shapes[0], dtype, dilation=1,

@@ -24,6 +24,7 @@ cases("max_pool2d",
       Case("ceil-drops-last", ((1, 2, 7, 7),), dict(kernel_size=2, stride=2, ceil_mode=True,
                                                    return_indices=True)),
       Case("whole-input", ((2, 3, 5, 5),), dict(kernel_size=5, return_indices=True)),
+      Case("unbatched-idx", ((3, 7, 6),), dict(kernel_size=3, stride=2, padding=1, return_indices=True)),
       Case("ties", ((1, 2, 6, 6),), dict(kernel_size=3, stride=1, return_indices=True),
            make=lambda rng: [np.round(rng.standard_normal((1, 2, 6, 6)))]))
 
@@ -36,7 +37,8 @@ cases("avg_pool1d",
       Case("k3s2", ((2, 3, 11),), dict(kernel_size=3, stride=2)),
       Case("pad-exclude-ceil", ((2, 2, 10),), dict(kernel_size=4, stride=3, padding=2, ceil_mode=True,
                                                   count_include_pad=False)),
-      Case("pad-include-ceil", ((1, 2, 10),), dict(kernel_size=4, stride=3, padding=2, ceil_mode=True)))
+      Case("pad-include-ceil", ((1, 2, 10),), dict(kernel_size=4, stride=3, padding=2, ceil_mode=True)),
+      Case("unbatched", ((3, 9),), dict(kernel_size=2, stride=1, padding=1, count_include_pad=False)))
 
 cases("avg_pool2d",
       Case("2x2", ((2, 3, 6, 8),), dict(kernel_size=2)),
@@ -50,6 +52,7 @@ cases("avg_pool2d",
 
 cases("avg_pool3d",
       Case("k2", ((1, 2, 4, 6, 6),), dict(kernel_size=2)),
+      Case("unbatched", ((2, 4, 5, 6),), dict(kernel_size=(2, 3, 3), stride=(2, 1, 2), padding=1)),
       Case("pad-exclude-ceil", ((2, 2, 5, 7, 6),), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True,
                                                        count_include_pad=False)),
       Case("override", ((1, 2, 4, 5, 5),), dict(kernel_size=(2, 3, 3), stride=(1, 2, 2), padding=(0, 1, 1),
@@ -79,7 +82,8 @@ cases("adaptive_avg_pool2d",
       Case("7x7-to-3x3", ((2, 3, 7, 7),), dict(output_size=3)),
       Case("uneven-rect", ((1, 2, 10, 7),), dict(output_size=(4, 5))),
       Case("none-entry", ((2, 2, 6, 9),), dict(output_size=(None, 4))),
-      Case("upsample-bins", ((1, 2, 3, 4),), dict(output_size=(5, 6))))
+      Case("upsample-bins", ((1, 2, 3, 4),), dict(output_size=(5, 6))),
+      Case("unbatched", ((3, 7, 5),), dict(output_size=(3, 2))))
 
 cases("adaptive_max_pool2d",
       Case("7x7-to-3x3-idx", ((2, 3, 7, 7),), dict(output_size=3, return_indices=True)),
