@@ -3,15 +3,18 @@
 Every pool runs on 5-D arrays (N, C, D, H, W) (1D/2D pools add unit dimensions), parallel
 over the N*C planes, so no two threads ever write the same element (forward or backward).
 
-- ``_max_rows``: sliding-window max (the hot path: max_pool2d 3x3/2 of a ResNet stem).
-  For one output row it walks the valid kernel rows and, per kernel column, sweeps the
-  whole output row: ``y[ow] = max(y[ow], x[row, ow*stride + offset])`` over the range of
-  ow whose tap lies inside the input, a branch-free strided loop LLVM vectorises.  With
-  indices it keeps the first strictly greater value per output (torch's scan order).
-- ``_window_max`` / ``_window_sum``: any separable windows (adaptive pools, the levels of a
-  pyramid, and average/sum/lp pooling), one output element at a time, taps from the plan.
-- ``_max_backward``: the gradient goes to the recorded index; ``_sum_backward``: every tap
-  receives grad / divisor.  ``_unpool`` / ``_unpool_backward``: scatter and gather by index.
+- ``_window_max``: window maxima.  For sliding windows (the hot path: max_pool2d 3x3/2 of
+  a ResNet stem) one output row at a time: walk the valid kernel rows and, per kernel
+  column, sweep the whole output row, ``y[ow] = max(y[ow], x[row, ow*stride + offset])``
+  over the ow whose tap lies inside the input, a branch-free strided loop LLVM vectorises.
+  With indices it keeps the first strictly greater value per output (torch's scan order).
+  Adaptive windows (and pyramid levels) take each output's own taps along W.
+- ``_window_sum``: average/sum/lp window sums over any separable windows, one output at a
+  time, taps from the plan; with ``backward`` it scatters grad / divisor to every tap.
+- ``_by_index``: scatter-add by index (max pooling's backward), scatter (max_unpool2d) and
+  gather (its backward).
+
+Three kernels (each compiled per dtype) serve every pooling op: compile time counts in CI.
 
 Window ops only compare and add, so no fastmath flags are needed.
 """
@@ -29,7 +32,13 @@ numba_unpool = Algorithm("numba", ops=("max_unpool2d",), doc="scatter/gather, Nu
 
 
 @njit(parallel=True, cache=True)
-def _max_rows(x, y, idx, lo0, cnt0, lo1, cnt1, lo2, step, kw, sw, pw, want_idx):
+def _window_max(x, y, idx, lo0, cnt0, lo1, cnt1, lo2, cnt2, step, kw, sw, pw, want_idx):
+    """Window maxima (and their flat indices when want_idx), parallel over planes.
+
+    kw > 0 (sliding windows: kw, sw, pw the kernel width, stride and padding along W):
+    each kernel column sweeps the output row.  kw == 0 (adaptive windows): each output
+    reads its own taps lo2[ow] + t*step.  Either way each output visits its taps in scan
+    order and keeps the first strictly greater value, as torch does."""
     N, C, D, H, W = x.shape
     OD, OH, OW = y.shape[2], y.shape[3], y.shape[4]
     sd, sh, dw = step
@@ -49,6 +58,15 @@ def _max_rows(x, y, idx, lo0, cnt0, lo1, cnt1, lo2, step, kw, sw, pw, want_idx):
                         ih = lo1[oh] + th * sh
                         xrow = x[n, c, id_, ih]
                         base = (id_ * H + ih) * W
+                        if kw == 0:
+                            for ow in range(OW):
+                                for tw in range(cnt2[ow]):
+                                    iw = lo2[ow] + tw * dw
+                                    if xrow[iw] > yrow[ow]:
+                                        yrow[ow] = xrow[iw]
+                                        if want_idx:
+                                            irow[ow] = base + iw
+                            continue
                         for tw in range(kw):
                             off = tw * dw - pw
                             ow0 = 0 if off >= 0 else (sw - 1 - off) // sw
@@ -59,95 +77,59 @@ def _max_rows(x, y, idx, lo0, cnt0, lo1, cnt1, lo2, step, kw, sw, pw, want_idx):
                                     if v > yrow[ow]:
                                         yrow[ow] = v
                                         irow[ow] = base + ow * sw + off
-                            else:
+                            else:  # branch-free: LLVM vectorises the strided max
                                 for ow in range(ow0, ow1):
                                     yrow[ow] = max(yrow[ow], xrow[ow * sw + off])
 
 
 @njit(parallel=True, cache=True)
-def _window_max(x, y, idx, lo0, cnt0, lo1, cnt1, lo2, cnt2, step, want_idx):
-    N, C, D, H, W = x.shape
-    OD, OH, OW = y.shape[2], y.shape[3], y.shape[4]
-    sd, sh, sw = step
-    for plane in prange(N * C):
-        n, c = plane // C, plane % C
-        for od in range(OD):
-            for oh in range(OH):
-                for ow in range(OW):
-                    best = -np.inf
-                    where = (lo0[od] * H + lo1[oh]) * W + lo2[ow]
-                    for td in range(cnt0[od]):
-                        id_ = lo0[od] + td * sd
-                        for th in range(cnt1[oh]):
-                            ih = lo1[oh] + th * sh
-                            for tw in range(cnt2[ow]):
-                                iw = lo2[ow] + tw * sw
-                                v = x[n, c, id_, ih, iw]
-                                if v > best:
-                                    best = v
-                                    where = (id_ * H + ih) * W + iw
-                    y[n, c, od, oh, ow] = best
-                    if want_idx:
-                        idx[n, c, od, oh, ow] = where
-
-
-@njit(parallel=True, cache=True)
-def _window_sum(x, y, lo0, cnt0, lo1, cnt1, lo2, cnt2, step, div):
+def _window_sum(x, y, lo0, cnt0, lo1, cnt1, lo2, cnt2, step, div, backward):
+    """Forward: y = window sum of x / div.  Backward (x, y the input and output gradients):
+    x = sum over the windows containing each element of y / div.  Parallel over planes."""
     N, C = x.shape[0], x.shape[1]
     OD, OH, OW = y.shape[2], y.shape[3], y.shape[4]
     sd, sh, sw = step
     for plane in prange(N * C):
         n, c = plane // C, plane % C
+        if backward:
+            x[n, c] = 0.0
         for od in range(OD):
             for oh in range(OH):
                 for ow in range(OW):
                     acc = 0.0
+                    g = y[n, c, od, oh, ow] / div[od, oh, ow] if backward else 0.0
                     for td in range(cnt0[od]):
                         id_ = lo0[od] + td * sd
                         for th in range(cnt1[oh]):
                             ih = lo1[oh] + th * sh
                             for tw in range(cnt2[ow]):
-                                acc += x[n, c, id_, ih, lo2[ow] + tw * sw]
-                    y[n, c, od, oh, ow] = acc / div[od, oh, ow]
+                                if backward:
+                                    x[n, c, id_, ih, lo2[ow] + tw * sw] += g
+                                else:
+                                    acc += x[n, c, id_, ih, lo2[ow] + tw * sw]
+                    if not backward:
+                        y[n, c, od, oh, ow] = acc / div[od, oh, ow]
+
+
+SCATTER_ADD, SCATTER, GATHER = 0, 1, 2
 
 
 @njit(parallel=True, cache=True)
-def _sum_backward(g, gx, lo0, cnt0, lo1, cnt1, lo2, cnt2, step, div):
-    N, C = gx.shape[0], gx.shape[1]
-    OD, OH, OW = g.shape[2], g.shape[3], g.shape[4]
-    sd, sh, sw = step
-    for plane in prange(N * C):
-        n, c = plane // C, plane % C
-        gx[n, c] = 0.0
-        for od in range(OD):
-            for oh in range(OH):
-                for ow in range(OW):
-                    v = g[n, c, od, oh, ow] / div[od, oh, ow]
-                    for td in range(cnt0[od]):
-                        id_ = lo0[od] + td * sd
-                        for th in range(cnt1[oh]):
-                            ih = lo1[oh] + th * sh
-                            for tw in range(cnt2[ow]):
-                                gx[n, c, id_, ih, lo2[ow] + tw * sw] += v
-
-
-@njit(parallel=True, cache=True)
-def _max_backward(g, idx, gx):
-    """g, idx: (planes, outputs); gx: (planes, inputs).  Also max_unpool2d's forward."""
-    P, L = g.shape
-    for plane in prange(P):
-        gx[plane] = 0.0
-        for o in range(L):
-            gx[plane, idx[plane, o]] += g[plane, o]
-
-
-@njit(parallel=True, cache=True)
-def _gather(g, idx, gx):
-    """gx[plane, i] = g[plane, idx[plane, i]]: max_unpool2d's backward."""
+def _by_index(a, idx, b, mode):
+    """a, idx: (planes, L); b: (planes, M).  Per plane, SCATTER_ADD: b = 0, b[idx] += a (max
+    pooling's backward); SCATTER: b = 0, b[idx] = a (max_unpool2d); GATHER: a = b[idx]
+    (max_unpool2d's backward)."""
     P, L = idx.shape
     for plane in prange(P):
+        if mode != GATHER:
+            b[plane] = 0.0
         for i in range(L):
-            gx[plane, i] = g[plane, idx[plane, i]]
+            if mode == SCATTER_ADD:
+                b[plane, idx[plane, i]] += a[plane, i]
+            elif mode == SCATTER:
+                b[plane, idx[plane, i]] = a[plane, i]
+            else:
+                a[plane, i] = b[plane, idx[plane, i]]
 
 
 def _windows(p):
@@ -159,33 +141,29 @@ def _windows(p):
 
 def avg(x5, p):
     y = empty((p.N, p.C, *p.out3), p.dtype)
-    _window_sum(x5, y, *_windows(p), _common.divisor(p))
+    _window_sum(x5, y, *_windows(p), _common.divisor(p), False)
     return y
 
 
 def avg_backward(g5, p):
     gx = empty((p.N, p.C, *p.size3), p.dtype)
-    _sum_backward(g5, gx, *_windows(p), _common.divisor(p))
+    _window_sum(gx, g5, *_windows(p), _common.divisor(p), True)
     return gx
 
 
 def max_(x5, p, want_idx):
     y = empty((p.N, p.C, *p.out3), p.dtype)
-    # without indices the kernels get an empty stand-in they never write
+    # without indices the kernel gets an empty stand-in it never writes
     idx = empty(y.shape, np.int64) if want_idx else np.empty(y.shape[:4] + (0,), np.int64)
-    lo0, cnt0, lo1, cnt1, lo2, cnt2, step = _windows(p)
-    if p.kernel is None:
-        _window_max(x5, y, idx, lo0, cnt0, lo1, cnt1, lo2, cnt2, step, want_idx)
-    else:
-        _max_rows(x5, y, idx, lo0, cnt0, lo1, cnt1, lo2, step,
-                  p.kernel[2], p.stride[2], p.pad[2], want_idx)
+    sliding = (p.kernel[2], p.stride[2], p.pad[2]) if p.kernel is not None else (0, 1, 0)
+    _window_max(x5, y, idx, *_windows(p), *sliding, want_idx)
     return y, (idx if want_idx else None)
 
 
 def max_backward(g5, idx5, p):
     NC = p.N * p.C
     gx = empty((NC, prod(p.size3)), p.dtype)
-    _max_backward(g5.reshape(NC, -1), idx5.reshape(NC, -1), gx)
+    _by_index(g5.reshape(NC, -1), idx5.reshape(NC, -1), gx, SCATTER_ADD)
     return gx.reshape(p.N, p.C, *p.size3)
 
 
@@ -207,18 +185,9 @@ def unpool_forward(x, indices, p):
     validate_indices("max_unpool2d", indices, p)
     NC = p.N * p.C
     y = empty((NC, prod(p.out)), p.dtype)
-    # repeated indices carry equal values when they come from max_pool2d; sums would not
-    _unpool(x.reshape(NC, -1), indices.reshape(NC, -1), y)
+    # repeated indices carry equal values when they come from max_pool2d; the last one wins
+    _by_index(x.reshape(NC, -1), indices.reshape(NC, -1), y, SCATTER)
     return y.reshape(p.out_shape)
-
-
-@njit(parallel=True, cache=True)
-def _unpool(x, idx, y):
-    P, L = x.shape
-    for plane in prange(P):
-        y[plane] = 0.0
-        for i in range(L):
-            y[plane, idx[plane, i]] = x[plane, i]
 
 
 @numba_unpool.backward
@@ -226,5 +195,5 @@ def unpool_backward(gy, x, indices, p):
     validate_indices("max_unpool2d", indices, p)
     NC = p.N * p.C
     gx = empty((NC, prod(p.size)), p.dtype)
-    _gather(gy.reshape(NC, -1), indices.reshape(NC, -1), gx)
+    _by_index(gx, indices.reshape(NC, -1), gy.reshape(NC, -1), GATHER)
     return gx.reshape(x.shape), None

@@ -3,9 +3,8 @@
 ``_shuffle`` copies between the channel-packed layout (B, C*r*r, H, W) and the spatial one
 (B, C, H*r, W*r), parallel over (b, c); one kernel serves pixel_shuffle, pixel_unshuffle
 and both backwards (each is the other's inverse).  ``_interp`` computes each output row from
-its two source rows (nearest uses weights (1, 0)), parallel over all output rows;
-``_interp_backward`` scatters the gradient back, parallel over planes so that no two
-threads add into the same plane.
+its two source rows (nearest uses weights (1, 0)) or, backward, scatters the gradient
+back; parallel over planes, so no two threads add into the same plane.
 """
 import numpy as np
 from numba import njit, prange
@@ -35,39 +34,31 @@ def _shuffle(small, big, r, to_big):
 
 
 @njit(parallel=True, cache=True)
-def _interp(x, y, h0, h1, lh0, lh1, w0, w1, lw0, lw1):
+def _interp(x, y, h0, h1, lh0, lh1, w0, w1, lw0, lw1, backward):
+    """Forward: each output row from its two source rows.  Backward (x, y the input and
+    output gradients): the same taps, the gradient scattered back.  Parallel over planes."""
     N, C = x.shape[0], x.shape[1]
     OH, OW = y.shape[2], y.shape[3]
-    for task in prange(N * C * OH):
-        oh = task % OH
-        plane = task // OH
-        n, c = plane // C, plane % C
-        r0, r1 = x[n, c, h0[oh]], x[n, c, h1[oh]]
-        a, b = lh0[oh], lh1[oh]
-        yrow = y[n, c, oh]
-        for ow in range(OW):
-            i, j = w0[ow], w1[ow]
-            yrow[ow] = a * (lw0[ow] * r0[i] + lw1[ow] * r0[j]) + b * (lw0[ow] * r1[i] + lw1[ow] * r1[j])
-
-
-@njit(parallel=True, cache=True)
-def _interp_backward(gy, gx, h0, h1, lh0, lh1, w0, w1, lw0, lw1):
-    N, C = gx.shape[0], gx.shape[1]
-    OH, OW = gy.shape[2], gy.shape[3]
     for plane in prange(N * C):
         n, c = plane // C, plane % C
-        gx[n, c] = 0.0
+        if backward:
+            x[n, c] = 0.0
         for oh in range(OH):
-            g0, g1 = gx[n, c, h0[oh]], gx[n, c, h1[oh]]
+            r0, r1 = x[n, c, h0[oh]], x[n, c, h1[oh]]
             a, b = lh0[oh], lh1[oh]
-            grow = gy[n, c, oh]
-            for ow in range(OW):
-                i, j = w0[ow], w1[ow]
-                g = grow[ow]
-                g0[i] += a * lw0[ow] * g
-                g0[j] += a * lw1[ow] * g
-                g1[i] += b * lw0[ow] * g
-                g1[j] += b * lw1[ow] * g
+            yrow = y[n, c, oh]
+            if backward:
+                for ow in range(OW):
+                    i, j, g = w0[ow], w1[ow], yrow[ow]
+                    r0[i] += a * lw0[ow] * g
+                    r0[j] += a * lw1[ow] * g
+                    r1[i] += b * lw0[ow] * g
+                    r1[j] += b * lw1[ow] * g
+            else:
+                for ow in range(OW):
+                    i, j = w0[ow], w1[ow]
+                    yrow[ow] = (a * (lw0[ow] * r0[i] + lw1[ow] * r0[j])
+                                + b * (lw0[ow] * r1[i] + lw1[ow] * r1[j]))
 
 
 def _tables(p):
@@ -93,7 +84,7 @@ def forward(x, p):
     if isinstance(p, ShufflePlan):
         return _run_shuffle(x, p, p.up)
     y = empty(p.out_shape, p.dtype)
-    _interp(x, y, *_tables(p))
+    _interp(x, y, *_tables(p), False)
     return y
 
 
@@ -102,5 +93,5 @@ def backward(gy, x, p):
     if isinstance(p, ShufflePlan):
         return (_run_shuffle(gy, p, not p.up),)
     gx = empty(x.shape, p.dtype)
-    _interp_backward(gy, gx, *_tables(p))
+    _interp(gx, gy, *_tables(p), True)
     return (gx,)
