@@ -10,8 +10,8 @@ Each algorithm module provides, on 5-D arrays (N, C, D, H, W) and a PoolPlan,
 and this module builds every pooling op from them: max and adaptive max from ``max``;
 avg, sum (divisor 1), adaptive and global average from ``avg``; lp pooling as torch
 computes it, (sign(a) * relu(|a|) * prod(kernel)) ** (1/p) with a = avg(x ** p), whose
-elementwise power and root are NumPy in every algorithm (p = +-inf: +-max(+-|x|)); spatial pyramid pooling as one
-adaptive pool per level.
+elementwise power and root are NumPy in every algorithm (p = +-inf: +-max(+-|x|));
+spatial pyramid pooling as one adaptive pool per level.
 """
 from __future__ import annotations
 

@@ -13,7 +13,8 @@ from kernels._arrays import empty
 from kernels._registry import Algorithm
 from kernels.resample.plan import INTERP_OPS, SHUFFLE_OPS, ShufflePlan
 
-numba_cpu = Algorithm("numba", ops=SHUFFLE_OPS + INTERP_OPS, doc="parallel copy/interpolation loops, Numba JIT")
+numba_cpu = Algorithm("numba", ops=SHUFFLE_OPS + INTERP_OPS,
+                      doc="parallel copy/interpolation loops, Numba JIT")
 
 
 @njit(parallel=True, cache=True)
@@ -62,10 +63,10 @@ def _interp(x, y, h0, h1, lh0, lh1, w0, w1, lw0, lw1, backward):
 
 
 def _tables(p):
-    ints = [np.asarray(t, np.int64) for t in (p.i0[0], p.i1[0])]
-    h = ints + [np.asarray(t, p.dtype) for t in (p.l0[0], p.l1[0])]
-    w = [np.asarray(t, np.int64) for t in (p.i0[1], p.i1[1])] + [np.asarray(t, p.dtype) for t in (p.l0[1], p.l1[1])]
-    return (*h, *w)
+    """Source indices (int64) and weights (the input's dtype): rows, then columns."""
+    return tuple(a for k in range(2) for a in (
+        np.asarray(p.i0[k], np.int64), np.asarray(p.i1[k], np.int64),
+        np.asarray(p.l0[k], p.dtype), np.asarray(p.l1[k], p.dtype)))
 
 
 def _run_shuffle(src, p, to_big):

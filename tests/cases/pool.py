@@ -17,6 +17,7 @@ cases("max_pool1d",
 
 cases("max_pool2d",
       Case("resnet-3x3s2p1", ((2, 4, 12, 12),), dict(kernel_size=3, stride=2, padding=1)),
+      Case("resnet-stem-32x32", ((1, 8, 32, 32),), dict(kernel_size=3, stride=2, padding=1)),
       Case("2x2-indices", ((2, 3, 6, 8),), dict(kernel_size=2, return_indices=True)),
       Case("rect-ceil-idx", ((1, 3, 9, 10),), dict(kernel_size=(3, 2), stride=(2, 3), padding=(1, 1),
                                                   ceil_mode=True, return_indices=True)),
