@@ -197,7 +197,9 @@ class InterpolateOp(Op):
         check_ndim(op, "input", x, 4, "(N, C, H, W)")
         if min(x) < 1:
             raise ValueError(f"{op}: input must have no empty dimension, got {tuple(x)}")
-        if params["antialias"] is not False:
+        if not isinstance(params["antialias"], (bool, np.bool_)):
+            raise TypeError(f"{op}: antialias must be True or False, got {params['antialias']!r}")
+        if params["antialias"]:
             raise ValueError(f"{op}: antialias=True is not implemented")
         if mode == "nearest" and ac is not None:
             raise ValueError(f"{op}: align_corners can only be set with mode='bilinear'")
