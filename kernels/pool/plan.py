@@ -133,21 +133,11 @@ def sliding(op, kind, nd, shape, dtype, kernel_size, stride, padding, dilation, 
     if min(out) < 1:  # torch's check; with ceil_mode a window may overhang the padded input
         raise ValueError(f"{op}: the window (kernel_size={kernel_size!r}, dilation={dilation!r}) "
                          f"is larger than the padded input {tuple(size)} + 2*padding {pad}")
-    lo, cnt, div = [], [], []
-    for n, k, p, d, s, o in zip(size, kernel, pad, dil, stride, out):
-        first = [i * s - p for i in range(o)]
-        taps = [[f + t * d for t in range(k) if 0 <= f + t * d < n] for f in first]
-        if any(not t for t in taps):
-            raise ValueError(f"{op}: with dilation={dilation!r} and padding={padding!r} a "
-                             f"window lies entirely in the padding")
-        lo.append(tuple(t[0] for t in taps))
-        cnt.append(tuple(len(t) for t in taps))
-        if kind in ("avg", "lp") and count_include_pad:
-            div.append(tuple(min(f + k, n + p) - f for f in first))
-        elif kind == "avg":
-            div.append(cnt[-1])
-        else:
-            div.append((1,) * o)
+    axes = [_axis(op, kind, count_include_pad, *a) for a in zip(size, kernel, pad, dil, stride, out)]
+    if any(not all(c) for _, c, _ in axes):
+        raise ValueError(f"{op}: with dilation={dilation!r} and padding={padding!r} a "
+                         f"window lies entirely in the padding")
+    lo, cnt, div = (list(t) for t in zip(*axes))
     if divisor_override is not None:
         div = [(divisor_override,) * out[0]] + [(1,) * o for o in out[1:]]
     unit = 3 - nd
@@ -156,6 +146,20 @@ def sliding(op, kind, nd, shape, dtype, kernel_size, stride, padding, dilation, 
                     (1,) * unit + dil, ((1,),) * unit + tuple(div), prod(kernel),
                     (1,) * unit + kernel, (1,) * unit + stride, (0,) * unit + pad,
                     _flag(op, "return_indices", return_indices), float(norm_type), dtype, batched)
+
+
+def _axis(op, kind, count_include_pad, n, k, p, d, s, o):
+    """Along one dimension: the first in-input tap, the tap count and the divisor factor
+    of every output index."""
+    first = [i * s - p for i in range(o)]
+    taps = [[f + t * d for t in range(k) if 0 <= f + t * d < n] for f in first]
+    lo = tuple(t[0] if t else 0 for t in taps)
+    cnt = tuple(len(t) for t in taps)
+    if kind in ("avg", "lp") and count_include_pad:
+        div = tuple(min(f + k, n + p) - f for f in first)  # clipped to the padded input
+    else:
+        div = cnt if kind == "avg" else (1,) * o
+    return lo, cnt, div
 
 
 def adaptive(op, kind, shape, dtype, output_size, return_indices=False) -> PoolPlan:
