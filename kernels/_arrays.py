@@ -130,10 +130,10 @@ def check_grad(op: str, grad_out, shape: tuple, dtype, device: bool = False):
 
 
 def empty(shape, dtype) -> np.ndarray:
-    """Uninitialised output; NaN-filled while poisoning is on (tests)."""
+    """Uninitialised output; NaN-filled (-1 for integer arrays) while poisoning is on (tests)."""
     a = np.empty(shape, dtype)
     if _poison:
-        a.fill(np.nan)
+        a.fill(-1 if np.issubdtype(a.dtype, np.integer) else np.nan)
     return a
 
 

@@ -1,0 +1,199 @@
+"""Pooling in parallel Numba loops.
+
+Every pool runs on 5-D arrays (N, C, D, H, W) (1D/2D pools add unit dimensions), parallel
+over the N*C planes, so no two threads ever write the same element (forward or backward).
+
+- ``_window_max``: window maxima.  For sliding windows (the hot path: max_pool2d 3x3/2 of
+  a ResNet stem) one output row at a time: walk the valid kernel rows and, per kernel
+  column, sweep the whole output row, ``y[ow] = max(y[ow], x[row, ow*stride + offset])``
+  over the ow whose tap lies inside the input, a branch-free strided loop LLVM vectorises.
+  With indices it keeps the first strictly greater value per output (torch's scan order).
+  Adaptive windows (and pyramid levels) take each output's own taps along W.
+- ``_window_sum``: average/sum/lp window sums over any separable windows, one output at a
+  time, taps from the plan; with ``backward`` it scatters grad / divisor to every tap.
+- ``_by_index``: scatter-add by index (max pooling's backward), scatter (max_unpool2d) and
+  gather (its backward).
+
+Three kernels (each compiled per dtype) serve every pooling op: compile time counts in CI.
+
+Window ops only compare and add, so no fastmath flags are needed.
+"""
+import numpy as np
+from numba import njit, prange
+
+from kernels._arrays import empty
+from kernels._params import prod
+from kernels._registry import Algorithm
+from kernels.pool import _common
+from kernels.pool.plan import POOL_OPS, validate_indices
+
+numba_cpu = Algorithm("numba", ops=POOL_OPS, doc="parallel over planes, Numba JIT")
+numba_unpool = Algorithm("numba", ops=("max_unpool2d",), doc="scatter/gather, Numba JIT")
+
+
+@njit(parallel=True, cache=True)
+def _window_max(x, y, idx, lo0, cnt0, lo1, cnt1, lo2, cnt2, step, kw, sw, pw, want_idx):
+    """Window maxima (and their flat indices when want_idx), parallel over planes.
+
+    kw > 0 (sliding windows: kw, sw, pw the kernel width, stride and padding along W):
+    each kernel column sweeps the output row.  kw == 0 (adaptive windows): each output
+    reads its own taps lo2[ow] + t*step.  Either way each output visits its taps in scan
+    order and keeps the first strictly greater value, as torch does."""
+    N, C, D, H, W = x.shape
+    OD, OH, OW = y.shape[2], y.shape[3], y.shape[4]
+    sd, sh, dw = step
+    for plane in prange(N * C):
+        n, c = plane // C, plane % C
+        for od in range(OD):
+            for oh in range(OH):
+                yrow = y[n, c, od, oh]
+                irow = idx[n, c, od, oh]
+                yrow[:] = -np.inf
+                if want_idx:
+                    for ow in range(OW):
+                        irow[ow] = (lo0[od] * H + lo1[oh]) * W + lo2[ow]
+                for td in range(cnt0[od]):
+                    id_ = lo0[od] + td * sd
+                    for th in range(cnt1[oh]):
+                        ih = lo1[oh] + th * sh
+                        xrow = x[n, c, id_, ih]
+                        base = (id_ * H + ih) * W
+                        if kw == 0:
+                            for ow in range(OW):
+                                for tw in range(cnt2[ow]):
+                                    iw = lo2[ow] + tw * dw
+                                    if xrow[iw] > yrow[ow]:
+                                        yrow[ow] = xrow[iw]
+                                        if want_idx:
+                                            irow[ow] = base + iw
+                            continue
+                        for tw in range(kw):
+                            off = tw * dw - pw
+                            ow0 = 0 if off >= 0 else (sw - 1 - off) // sw
+                            ow1 = 0 if W - 1 - off < 0 else min(OW, (W - 1 - off) // sw + 1)
+                            if want_idx:
+                                for ow in range(ow0, ow1):
+                                    v = xrow[ow * sw + off]
+                                    if v > yrow[ow]:
+                                        yrow[ow] = v
+                                        irow[ow] = base + ow * sw + off
+                            else:  # branch-free: LLVM vectorises the strided max
+                                for ow in range(ow0, ow1):
+                                    yrow[ow] = max(yrow[ow], xrow[ow * sw + off])
+
+
+@njit(parallel=True, cache=True)
+def _window_sum(x, y, lo0, cnt0, lo1, cnt1, lo2, cnt2, step, div, backward):
+    """Forward: y = window sum of x / div.  Backward (x, y the input and output gradients):
+    x = sum over the windows containing each element of y / div.  Parallel over planes."""
+    N, C = x.shape[0], x.shape[1]
+    OD, OH, OW = y.shape[2], y.shape[3], y.shape[4]
+    sd, sh, sw = step
+    for plane in prange(N * C):
+        n, c = plane // C, plane % C
+        if backward:
+            x[n, c] = 0.0
+        for od in range(OD):
+            for oh in range(OH):
+                for ow in range(OW):
+                    acc = 0.0
+                    g = y[n, c, od, oh, ow] / div[od, oh, ow] if backward else 0.0
+                    for td in range(cnt0[od]):
+                        id_ = lo0[od] + td * sd
+                        for th in range(cnt1[oh]):
+                            ih = lo1[oh] + th * sh
+                            for tw in range(cnt2[ow]):
+                                if backward:
+                                    x[n, c, id_, ih, lo2[ow] + tw * sw] += g
+                                else:
+                                    acc += x[n, c, id_, ih, lo2[ow] + tw * sw]
+                    if not backward:
+                        y[n, c, od, oh, ow] = acc / div[od, oh, ow]
+
+
+SCATTER_ADD, SCATTER, GATHER = 0, 1, 2
+
+
+@njit(parallel=True, cache=True)
+def _by_index(a, idx, b, mode):
+    """a, idx: (planes, L); b: (planes, M).  Per plane, SCATTER_ADD: b = 0, b[idx] += a (max
+    pooling's backward); SCATTER: b = 0, b[idx] = a (max_unpool2d); GATHER: a = b[idx]
+    (max_unpool2d's backward)."""
+    P, L = idx.shape
+    for plane in prange(P):
+        if mode != GATHER:
+            b[plane] = 0.0
+        for i in range(L):
+            if mode == SCATTER_ADD:
+                b[plane, idx[plane, i]] += a[plane, i]
+            elif mode == SCATTER:
+                b[plane, idx[plane, i]] = a[plane, i]
+            else:
+                a[plane, i] = b[plane, idx[plane, i]]
+
+
+def _windows(p):
+    """lo/cnt per dimension as int64 arrays, and the dilation."""
+    lo = [np.asarray(t, np.int64) for t in p.lo]
+    cnt = [np.asarray(t, np.int64) for t in p.cnt]
+    return lo[0], cnt[0], lo[1], cnt[1], lo[2], cnt[2], p.step
+
+
+def avg(x5, p):
+    y = empty((p.N, p.C, *p.out3), p.dtype)
+    _window_sum(x5, y, *_windows(p), _common.divisor(p), False)
+    return y
+
+
+def avg_backward(g5, p):
+    gx = empty((p.N, p.C, *p.size3), p.dtype)
+    _window_sum(gx, g5, *_windows(p), _common.divisor(p), True)
+    return gx
+
+
+def max_(x5, p, want_idx):
+    y = empty((p.N, p.C, *p.out3), p.dtype)
+    # without indices the kernel gets an empty stand-in it never writes
+    idx = empty(y.shape, np.int64) if want_idx else np.empty(y.shape[:4] + (0,), np.int64)
+    sliding = (p.kernel[2], p.stride[2], p.pad[2]) if p.kernel is not None else (0, 1, 0)
+    _window_max(x5, y, idx, *_windows(p), *sliding, want_idx)
+    return y, (idx if want_idx else None)
+
+
+def max_backward(g5, idx5, p):
+    NC = p.N * p.C
+    gx = empty((NC, prod(p.size3)), p.dtype)
+    _by_index(g5.reshape(NC, -1), idx5.reshape(NC, -1), gx, SCATTER_ADD)
+    return gx.reshape(p.N, p.C, *p.size3)
+
+
+PRIMS = _common.primitives(avg, avg_backward, max_, max_backward)
+
+
+@numba_cpu.forward
+def forward(x, p):
+    return _common.forward(PRIMS, x, p)
+
+
+@numba_cpu.backward
+def backward(gy, x, p):
+    return _common.backward(PRIMS, gy, x, p)
+
+
+@numba_unpool.forward
+def unpool_forward(x, indices, p):
+    validate_indices("max_unpool2d", indices, p)
+    NC = p.N * p.C
+    y = empty((NC, prod(p.out)), p.dtype)
+    # repeated indices carry equal values when they come from max_pool2d; the last one wins
+    _by_index(x.reshape(NC, -1), indices.reshape(NC, -1), y, SCATTER)
+    return y.reshape(p.out_shape)
+
+
+@numba_unpool.backward
+def unpool_backward(gy, x, indices, p):
+    validate_indices("max_unpool2d", indices, p)
+    NC = p.N * p.C
+    gx = empty((NC, prod(p.size)), p.dtype)
+    _by_index(gx, indices.reshape(NC, -1), gy.reshape(NC, -1), GATHER)
+    return gx.reshape(x.shape), None

@@ -1,0 +1,282 @@
+"""Pooling and resampling ops: validation before any kernel runs, torch's shapes, indices
+and index rules, signatures, cost.  (Values and gradients: tests/test_registry.py.)"""
+import inspect
+import random
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import kernels
+
+rng = np.random.default_rng(0)
+
+
+def rand(*shape, dtype=np.float64):
+    return rng.standard_normal(shape).astype(dtype)
+
+
+X = rand(2, 3, 8, 8)
+IDX = np.zeros((2, 3, 4, 4), np.int64)
+
+# (op, good call, overrides, exception, words the message must contain)
+BAD = [
+    ("max_pool2d", dict(input=X, kernel_size=3), dict(kernel_size=0), ValueError, "kernel_size"),
+    ("max_pool2d", dict(input=X, kernel_size=3), dict(padding=2), ValueError, "padding"),
+    ("max_pool2d", dict(input=X, kernel_size=3), dict(padding=-1), ValueError, "padding"),
+    ("max_pool2d", dict(input=X, kernel_size=3), dict(stride=0), ValueError, "stride"),
+    ("max_pool2d", dict(input=X, kernel_size=3), dict(dilation=0), ValueError, "dilation"),
+    ("max_pool2d", dict(input=X, kernel_size=3), dict(kernel_size=9), ValueError, "larger than the padded"),
+    ("max_pool2d", dict(input=X, kernel_size=3), dict(dilation=4), ValueError, "larger than the padded"),
+    ("max_pool2d", dict(input=X, kernel_size=3), dict(kernel_size=(3, 3, 3)), ValueError, "kernel_size"),
+    ("max_pool2d", dict(input=X, kernel_size=3), dict(input=rand(2, 0, 8, 8)), ValueError, "input"),
+    ("max_pool2d", dict(input=X, kernel_size=3), dict(ceil_mode="yes"), TypeError, "ceil_mode"),
+    ("max_pool2d", dict(input=X, kernel_size=3), dict(return_indices=1), TypeError, "return_indices"),
+    ("max_pool2d", dict(input=X, kernel_size=3), dict(kernel_size=2.5), TypeError, "kernel_size"),
+    ("max_pool2d", dict(input=X), dict(), TypeError, "kernel_size"),
+    ("max_pool1d", dict(input=rand(1, 2, 2), kernel_size=2), dict(padding=1, dilation=3),
+     ValueError, "entirely in the padding"),
+    ("max_pool3d", dict(input=rand(1, 1, 4, 4, 4), kernel_size=2), dict(kernel_size=(2, 0, 2)),
+     ValueError, "kernel_size"),
+    ("avg_pool2d", dict(input=X, kernel_size=3), dict(divisor_override=0), ValueError, "divisor_override"),
+    ("avg_pool2d", dict(input=X, kernel_size=3), dict(divisor_override=1.5), TypeError, "divisor_override"),
+    ("avg_pool2d", dict(input=X, kernel_size=3), dict(count_include_pad=None), TypeError, "count_include_pad"),
+    ("avg_pool2d", dict(input=X, kernel_size=2), dict(padding=2), ValueError, "padding"),
+    ("avg_pool1d", dict(input=rand(1, 2, 6), kernel_size=2), dict(divisor_override=2), TypeError,
+     "divisor_override"),
+    ("sum_pool2d", dict(input=X, kernel_size=3), dict(kernel_size=0), ValueError, "kernel_size"),
+    ("lp_pool2d", dict(input=X, norm_type=2, kernel_size=2), dict(norm_type=0), ValueError, "norm_type"),
+    ("lp_pool2d", dict(input=X, norm_type=2, kernel_size=2), dict(norm_type=float("nan")), ValueError,
+     "norm_type"),
+    ("lp_pool2d", dict(input=X, norm_type=2, kernel_size=2), dict(norm_type="2"), TypeError, "norm_type"),
+    ("lp_pool1d", dict(input=rand(1, 2, 6), norm_type=2, kernel_size=2), dict(kernel_size=7), ValueError,
+     "larger than the padded"),
+    ("adaptive_avg_pool2d", dict(input=X, output_size=2), dict(output_size=0), ValueError, "output_size"),
+    ("adaptive_avg_pool2d", dict(input=X, output_size=2), dict(output_size=(1, 2, 3)), ValueError,
+     "output_size"),
+    ("adaptive_max_pool2d", dict(input=X, output_size=2), dict(output_size=2.5), TypeError, "output_size"),
+    ("global_avg_pool2d", dict(input=X), dict(input=rand(3, 8)), ValueError, "input"),
+    ("max_pool2d", dict(input=X, kernel_size=3), dict(input=rand(8, 8)), ValueError, "input"),
+    ("spatial_pyramid_pool2d", dict(input=X), dict(levels=()), TypeError, "levels"),
+    ("spatial_pyramid_pool2d", dict(input=X), dict(levels=(1, 0)), ValueError, "levels"),
+    ("spatial_pyramid_pool2d", dict(input=X), dict(mode="min"), ValueError, "mode"),
+    ("max_unpool2d", dict(input=X[:, :, :4, :4], indices=IDX, kernel_size=2),
+     dict(indices=np.zeros((2, 3, 4, 3), np.int64)), ValueError, "indices"),
+    ("max_unpool2d", dict(input=X[:, :, :4, :4], indices=IDX, kernel_size=2),
+     dict(indices=IDX + 64), ValueError, "indices"),
+    ("max_unpool2d", dict(input=X[:, :, :4, :4], indices=IDX, kernel_size=2),
+     dict(indices=IDX - 1), ValueError, "indices"),
+    ("max_unpool2d", dict(input=X[:, :, :4, :4], indices=IDX, kernel_size=2),
+     dict(indices=IDX.astype(np.float64)), TypeError, "indices"),
+    ("max_unpool2d", dict(input=X[:, :, :4, :4], indices=IDX, kernel_size=2),
+     dict(output_size=(10, 8)), ValueError, "output_size"),
+    ("max_unpool2d", dict(input=X[:, :, :4, :4], indices=IDX, kernel_size=2),
+     dict(output_size=(8,)), ValueError, "output_size"),
+    ("pixel_shuffle", dict(input=X, upscale_factor=1), dict(upscale_factor=2), ValueError, "upscale_factor"),
+    ("pixel_shuffle", dict(input=X, upscale_factor=1), dict(upscale_factor=0), ValueError, "upscale_factor"),
+    ("pixel_shuffle", dict(input=X, upscale_factor=1), dict(input=rand(4, 4)), ValueError, "input"),
+    ("pixel_unshuffle", dict(input=X, downscale_factor=2), dict(downscale_factor=3), ValueError,
+     "downscale_factor"),
+    ("interpolate", dict(input=X, scale_factor=2), dict(mode="bicubic"), ValueError, "mode"),
+    ("interpolate", dict(input=X, scale_factor=2), dict(size=4), ValueError, "size or scale_factor"),
+    ("interpolate", dict(input=X), dict(), ValueError, "size or scale_factor"),
+    ("interpolate", dict(input=X, scale_factor=2), dict(align_corners=True), ValueError, "align_corners"),
+    ("interpolate", dict(input=X, scale_factor=2), dict(scale_factor=0.0), ValueError, "scale_factor"),
+    ("interpolate", dict(input=X, scale_factor=2), dict(scale_factor=0.1), ValueError, "scale_factor"),
+    ("interpolate", dict(input=X, size=4), dict(size=(0, 3)), ValueError, "size"),
+    ("interpolate", dict(input=X, size=4), dict(size=(2, 3, 4)), ValueError, "size"),
+    ("interpolate", dict(input=X, size=4), dict(recompute_scale_factor=True), ValueError,
+     "recompute_scale_factor"),
+    ("interpolate", dict(input=X, scale_factor=2), dict(antialias=True), ValueError, "antialias"),
+    ("interpolate", dict(input=X, scale_factor=2), dict(input=rand(2, 3, 8)), ValueError, "input"),
+]
+
+
+def _bad_params():
+    for row, (op_name, good, bad, exc, words) in enumerate(BAD):
+        what = ",".join(f"{k}={v!r}" if not isinstance(v, np.ndarray) else f"{k}=array{v.shape}"
+                        for k, v in bad.items())
+        for algo in kernels.OPS[op_name].algos():
+            yield pytest.param(op_name, good, bad, exc, words, algo, id=f"{row}-{op_name}-{algo}-{what}")
+
+
+@pytest.mark.parametrize("op_name,good,bad,exc,words,algo", list(_bad_params()))
+def test_bad_input_is_named(op_name, good, bad, exc, words, algo):
+    with pytest.raises(exc, match=words.replace("(", r"\(")):
+        kernels.OPS[op_name](**(good | bad), algo=algo)
+
+
+def test_good_calls_of_the_bad_table_run():
+    """Each row's good call itself is valid, so the row tests the override alone."""
+    for op_name, good, bad, *_ in BAD:
+        if bad:  # rows with no override test an incomplete call
+            kernels.OPS[op_name](**good, algo="numpy")
+
+
+def _torch_shape(fn, shape, **kw):
+    try:
+        out = fn(torch.zeros(shape), **kw)
+    except RuntimeError:
+        return None
+    return tuple((out[0] if isinstance(out, tuple) else out).shape)
+
+
+def test_sliding_output_shapes_and_errors_match_torch():
+    """Random kernel/stride/padding/dilation/ceil_mode: our shape is torch's; where torch
+    refuses, we raise ValueError (never a crash or a silent shape)."""
+    r = random.Random(1)
+    fns = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
+    avg = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
+    checked = 0
+    for _ in range(1000):
+        nd = r.choice((1, 2, 3))
+        size = tuple(r.randint(1, 9) for _ in range(nd))
+        kw = dict(kernel_size=tuple(r.randint(1, 5) for _ in range(nd)),
+                  stride=tuple(r.randint(1, 4) for _ in range(nd)),
+                  padding=tuple(r.randint(0, 3) for _ in range(nd)),
+                  ceil_mode=r.random() < 0.5)
+        shape = (1, 2, *size)
+        for kind in ("max", "avg"):
+            call = dict(kw)
+            if kind == "max":
+                call["dilation"] = tuple(r.randint(1, 3) for _ in range(nd))
+            fn = (fns if kind == "max" else avg)[nd]
+            op = kernels.OPS[f"{kind}_pool{nd}d"]
+            want = _torch_shape(fn, shape, **call)
+            try:
+                got = op.output_shape(shape, **call)
+            except ValueError as e:
+                assert want is None or "entirely in the padding" in str(e), (shape, call, want, e)
+                continue
+            assert got == want, (kind, shape, call)
+            checked += 1
+    assert checked > 300
+
+
+@pytest.mark.parametrize("algo", ["numpy", "numba"])
+def test_indices_and_ties_equal_torch(algo):
+    """Integer-valued input (many ties): values and indices exactly as torch's float32."""
+    x = np.round(rand(2, 3, 9, 11, dtype=np.float32) * 1.5)
+    t = torch.from_numpy(x)
+    for kw in (dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=(2, 3), stride=1, dilation=(2, 1)),
+               dict(kernel_size=3, stride=2, ceil_mode=True, padding=1)):
+        y, i = kernels.max_pool2d(x, **kw, return_indices=True, algo=algo)
+        ty, ti = F.max_pool2d(t, **kw, return_indices=True)
+        np.testing.assert_array_equal(y, ty.numpy())
+        np.testing.assert_array_equal(i, ti.numpy())
+    y, i = kernels.adaptive_max_pool2d(x, (4, 3), return_indices=True, algo=algo)
+    ty, ti = F.adaptive_max_pool2d(t, (4, 3), return_indices=True)
+    np.testing.assert_array_equal(i, ti.numpy())
+    x3 = np.round(rand(1, 2, 5, 6, 7, dtype=np.float32))
+    y, i = kernels.max_pool3d(x3, 2, stride=(1, 2, 3), ceil_mode=True, return_indices=True, algo=algo)
+    ty, ti = F.max_pool3d(torch.from_numpy(x3), 2, stride=(1, 2, 3), ceil_mode=True, return_indices=True)
+    np.testing.assert_array_equal(i, ti.numpy())
+
+
+def test_numba_max_pool_on_the_benchmark_layer_shape():
+    """The ResNet stem pool (3x3, stride 2, padding 1) on a 112x112 plane equals torch exactly."""
+    x = rand(1, 4, 112, 112, dtype=np.float32)
+    np.testing.assert_array_equal(kernels.max_pool2d(x, 3, 2, 1, algo="numba"),
+                                  F.max_pool2d(torch.from_numpy(x), 3, 2, 1).numpy())
+
+
+def test_return_indices_gives_a_tuple_only_when_asked():
+    assert isinstance(kernels.max_pool2d(X, 2, algo="numpy"), np.ndarray)
+    y, i = kernels.max_pool2d(X, 2, return_indices=True, algo="numpy")
+    assert i.dtype == np.int64 and i.shape == y.shape == (2, 3, 4, 4)
+    gx, = kernels.max_pool2d.backward(rand(2, 3, 4, 4), X, 2, return_indices=True, algo="numpy")
+    assert gx.shape == X.shape
+
+
+def test_unpool_round_trip_keeps_the_maxima():
+    y, i = kernels.max_pool2d(X, 2, return_indices=True, algo="numba")
+    for algo in kernels.max_unpool2d.algos():
+        u = kernels.max_unpool2d(y, i, 2, algo=algo)
+        assert u.shape == X.shape
+        np.testing.assert_array_equal(u[u != 0], X[u != 0])
+        assert np.count_nonzero(u) == y.size
+
+
+def test_spp_layout_is_level_then_channel_then_bin():
+    x = rand(2, 3, 8, 8)
+    y = kernels.spatial_pyramid_pool2d(x, levels=(1, 2), mode="avg", algo="numpy")
+    assert y.shape == (2, 3 * (1 + 4))
+    np.testing.assert_allclose(y[:, :3], x.mean(axis=(2, 3)))
+    np.testing.assert_allclose(y[:, 3:].reshape(2, 3, 2, 2)[:, :, 1, 0], x[:, :, 4:, :4].mean(axis=(2, 3)))
+
+
+def test_interpolate_source_indices_match_torch():
+    """Random sizes and scales: the nearest source index and the bilinear output of every
+    row equal torch's float32 (integer-coded input makes the index visible)."""
+    r = random.Random(2)
+    for _ in range(150):
+        H, W = r.randint(1, 30), r.randint(1, 30)
+        kw = (dict(size=(r.randint(1, 60), r.randint(1, 60))) if r.random() < 0.5 else
+              dict(scale_factor=r.choice([0.5, 1.1, 1.7, 2.0, 2.3, 3.0, r.uniform(0.3, 4)]),
+                   recompute_scale_factor=r.choice([None, True, False])))
+        x = (np.arange(H)[:, None] * 100 + np.arange(W)[None, :]).astype(np.float32)[None, None]
+        try:
+            want = F.interpolate(torch.from_numpy(x), mode="nearest", **kw).numpy()
+        except RuntimeError:
+            with pytest.raises(ValueError):
+                kernels.interpolate(x, **kw, algo="numpy")
+            continue
+        np.testing.assert_array_equal(kernels.interpolate(x, **kw, algo="numpy"), want)
+        for ac in (False, True):
+            want = F.interpolate(torch.from_numpy(x), mode="bilinear", align_corners=ac, **kw).numpy()
+            got = kernels.interpolate(x, **kw, mode="bilinear", align_corners=ac, algo="numba")
+            np.testing.assert_allclose(got, want, rtol=0, atol=2e-3)
+
+
+SIGNATURES = {
+    "max_pool1d": "input kernel_size stride padding dilation ceil_mode return_indices",
+    "max_pool2d": "input kernel_size stride padding dilation ceil_mode return_indices",
+    "max_pool3d": "input kernel_size stride padding dilation ceil_mode return_indices",
+    "avg_pool1d": "input kernel_size stride padding ceil_mode count_include_pad",
+    "avg_pool2d": "input kernel_size stride padding ceil_mode count_include_pad divisor_override",
+    "avg_pool3d": "input kernel_size stride padding ceil_mode count_include_pad divisor_override",
+    "lp_pool1d": "input norm_type kernel_size stride ceil_mode",
+    "lp_pool2d": "input norm_type kernel_size stride ceil_mode",
+    "adaptive_avg_pool2d": "input output_size",
+    "adaptive_max_pool2d": "input output_size return_indices",
+    "max_unpool2d": "input indices kernel_size stride padding output_size",
+    "pixel_shuffle": "input upscale_factor",
+    "pixel_unshuffle": "input downscale_factor",
+    "interpolate": "input size scale_factor mode align_corners recompute_scale_factor antialias",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SIGNATURES))
+def test_signature_is_torchs(name):
+    assert list(inspect.signature(kernels.OPS[name]).parameters) == SIGNATURES[name].split()
+    torch_fn = getattr(F, name)
+    try:
+        theirs = list(inspect.signature(torch_fn).parameters)
+    except (TypeError, ValueError):
+        return
+    if theirs != ["args", "kwargs"]:
+        assert theirs == SIGNATURES[name].split()
+
+
+def test_cost_counts_window_reads():
+    c = kernels.max_pool2d.cost((1, 2, 4, 4), kernel_size=2)
+    assert c == {"params": 0, "macs": 2 * 16, "flops": 2 * 2 * 16, "bytes": 4 * (2 * 16 + 2 * 4)}
+    # padded taps are not read: 3x3/2 pad 1 on 4x4 sees 2 then 3 rows (and columns)
+    c = kernels.avg_pool2d.cost((1, 1, 4, 4), kernel_size=3, stride=2, padding=1, dtype=np.float64)
+    assert c["macs"] == (2 + 3) * (2 + 3) and c["bytes"] == 8 * (16 + 4)
+    c = kernels.max_pool2d.cost((1, 1, 4, 4), kernel_size=2, return_indices=True)
+    assert c["bytes"] == 4 * (16 + 4) + 8 * 4
+    assert kernels.spatial_pyramid_pool2d.cost((1, 2, 4, 4), levels=(1, 2))["macs"] == 2 * 16 * 2
+    assert kernels.interpolate.cost((1, 1, 2, 2), size=4, mode="bilinear")["macs"] == 16 * 4
+    assert kernels.pixel_shuffle.cost((1, 4, 2, 2), 2)["macs"] == 0
+
+
+def test_shapes_of_the_resampling_ops():
+    assert kernels.pixel_shuffle.output_shape((2, 3, 18, 4, 5), 3) == (2, 3, 2, 12, 15)
+    assert kernels.pixel_unshuffle.output_shape((2, 3, 12, 15), 3) == (2, 27, 4, 5)
+    assert kernels.interpolate.output_shape((1, 1, 5, 7), scale_factor=(1.5, 0.5)) == (1, 1, 7, 3)
+    assert kernels.global_avg_pool2d.output_shape((2, 5, 7, 3)) == (2, 5, 1, 1)
+    assert kernels.adaptive_avg_pool2d.output_shape((2, 5, 7, 3), (None, 2)) == (2, 5, 7, 2)
+    assert kernels.max_unpool2d.output_shape((1, 2, 3, 3), (1, 2, 3, 3), 2, output_size=(1, 2, 7, 6)) \
+        == (1, 2, 7, 6)
