@@ -47,6 +47,8 @@ REPEATS = 3            # timed runs per candidate after the warm-up
 BUDGET_S = 0.25        # a candidate stops repeating once its runs took this long
 SEED = 20261123
 VOLATILE = ("seed",)   # plan fields left out of the key (a new dropout seed is the same case)
+FAST_MAX = 4096        # entries of the in-memory shortcut before it is emptied
+PREFERENCE = ("numba", "winograd", "fft", "im2col", "numpy", "cuda", "naive")  # untimed order only
 
 timed_keys: list[str] = []        # keys timed in this process (tests read it)
 last_timings: dict[str, dict] = {}  # key -> {"times": {...}, "errors": {...}, "rejected": {...}}
@@ -119,11 +121,7 @@ def key_of(op, plan, direction: str) -> str:
 
 
 def _plain(v):
-    if isinstance(v, np.dtype):
-        return v.name
-    if isinstance(v, float):
-        return repr(v)
-    return repr(v)
+    return v.name if isinstance(v, np.dtype) else repr(v)
 
 
 # ---- the entry point ----------------------------------------------------------------------
@@ -145,6 +143,8 @@ def choose(op, plan, direction: str = "forward", shapes=None, params=None) -> st
         fast_key, hit = None, None
     if hit is not None and hit in fast:
         return hit
+    if shapes is None or params is None:
+        return _untimed(op, fast)
     key = key_of(op, plan, direction)
     with _lock:
         algo = _lookup(path, key, fast)
@@ -153,8 +153,19 @@ def choose(op, plan, direction: str = "forward", shapes=None, params=None) -> st
             _memory.setdefault(path, {})[key] = algo
             _store(path, key, algo)
         if fast_key is not None:
+            if len(_fast) > FAST_MAX:  # plans with a fresh seed per call would grow it forever
+                _fast.clear()
             _fast[fast_key] = algo
     return algo
+
+
+def _untimed(op, names) -> str:
+    """Without the input shapes and parameters there is nothing to time: the first of a fixed
+    order of expected speed, with a warning; nothing is cached."""
+    warnings.warn(f"convbench auto: {op.name} was resolved without its input shapes and "
+                  f"parameters, so nothing was timed; pass them to Op.resolve", stacklevel=3)
+    ranked = sorted(names, key=lambda n: PREFERENCE.index(n) if n in PREFERENCE else len(PREFERENCE))
+    return ranked[0]
 
 
 def _lookup(path: str, key: str, names) -> str | None:
@@ -275,8 +286,6 @@ def _tune(op, plan, direction, names, key, shapes, params) -> str:
 
 
 def _inputs(op, plan, shapes, params, rng):
-    if shapes is None or params is None:
-        raise ValueError(f"{op.name}: auto needs the input shapes and parameters to time a new case")
     made = op.make_inputs(tuple(shapes), dict(params), rng)
     return [None if a is None else (np.ascontiguousarray(a, plan.dtype)
                                     if np.issubdtype(np.asarray(a).dtype, np.floating)

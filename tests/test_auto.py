@@ -203,3 +203,29 @@ def test_second_process_reuses_the_choice(tmp_path):
 def test_session_does_not_write_to_the_home_cache():
     assert os.environ["CONVBENCH_CACHE_DIR"] != os.path.expanduser("~/.cache/convbench")
     assert "convbench-test-cache-" in os.environ["CONVBENCH_CACHE_DIR"]
+
+
+def test_resolve_without_shapes_warns_and_does_not_cache(cache):
+    x, w, b = conv_case(np.float64, hw=5)
+    plan = kernels.conv2d._plan_from_shapes((x.shape, w.shape, b.shape), np.float64, {})
+    with pytest.warns(UserWarning, match="nothing was timed"):
+        algo = kernels.conv2d.resolve("auto", plan, "forward")
+    assert algo.name in kernels.conv2d.algos()
+    assert not (cache / _auto.FILE_NAME).exists()
+
+
+def test_volatile_seed_is_not_part_of_the_key():
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Plan:
+        out_shape: tuple
+        dtype: np.dtype
+        p: float
+        seed: int
+
+    class FakeOp:
+        name = "dropout"
+    k1 = _auto.key_of(FakeOp, Plan((2, 3), np.dtype(np.float32), 0.5, 1), "forward")
+    k2 = _auto.key_of(FakeOp, Plan((2, 3), np.dtype(np.float32), 0.5, 2), "forward")
+    assert k1 == k2 and "seed" not in k1 and "p=0.5" in k1 and "dtype=float32" in k1
