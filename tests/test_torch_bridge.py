@@ -368,3 +368,72 @@ def test_network_trains_like_torch(algo, variant):
     np.testing.assert_allclose(got, expected, rtol=1e-8, atol=0)
     for (name, a), b in zip(ours.state_dict().items(), theirs.state_dict().values()):
         assert torch.allclose(a.double(), b.double(), rtol=1e-8, atol=1e-12), name
+
+
+# ---- the bridge's handling of state inputs and tuple outputs, on a test-only op -----------
+@pytest.fixture
+def stateful_op(monkeypatch):
+    """``_bridge_probe(input, running=None, momentum=0.5) -> (2 * input, argmax over the last
+    axis)``, updating ``running`` in place like batch norm's running mean; its backward
+    records the ``running`` it receives."""
+    from dataclasses import dataclass
+
+    from kernels._registry import ALGORITHMS, OPS, Algorithm, Input, Op
+
+    @dataclass(frozen=True)
+    class Plan:
+        out_shape: tuple
+        dtype: np.dtype
+        momentum: float
+
+    class Probe(Op):
+        inputs = (Input("input"), Input("running", optional=True, differentiable=False))
+        defaults = {"momentum": 0.5}
+
+        def plan(self, shapes, dtype, params):
+            return Plan(shapes[0], dtype, params["momentum"])
+
+    monkeypatch.setattr(kernels._registry, "OPS", dict(OPS))  # Op() registers in a copy...
+    op = Probe("_bridge_probe")
+    monkeypatch.setitem(OPS, "_bridge_probe", op)  # ...and the real table holds it for this test
+    algo = Algorithm("numpy", ops=())
+    monkeypatch.setitem(ALGORITHMS, "_bridge_probe", {"numpy": algo})
+    seen = []
+
+    @algo.forward
+    def forward(x, running, p):
+        if running is not None:
+            running *= 1 - p.momentum
+            running += p.momentum * x.mean(axis=0)
+        return 2 * x, x.argmax(axis=-1)
+
+    @algo.backward
+    def backward(gy, x, running, p):
+        seen.append(None if running is None else running.copy())
+        return 2 * gy, None
+
+    yield kt.bridge("_bridge_probe"), seen
+
+
+def test_state_is_updated_in_place_and_backward_sees_the_old_state(stateful_op):
+    x = torch.randn(4, 3, dtype=torch.float64, requires_grad=True)
+    running = torch.ones(3, dtype=torch.float64)
+    storage = running.data_ptr()
+    probe, seen = stateful_op
+    y, idx = probe(x, running, momentum=0.25, algo="numpy")
+    close(running, 0.75 + 0.25 * x.detach().mean(0))
+    assert running.data_ptr() == storage, "updated in the tensor's own memory"
+    assert idx.dtype == torch.int64 and not idx.requires_grad
+    assert torch.equal(idx, x.detach().argmax(-1))
+    (3 * y).sum().backward()
+    close(x.grad, torch.full_like(x, 6.0))
+    (state_seen,) = seen
+    np.testing.assert_array_equal(state_seen, np.ones(3))
+
+
+def test_state_in_a_non_contiguous_tensor_is_written_back(stateful_op):
+    x = torch.randn(4, 3, dtype=torch.float64)
+    running = torch.ones(3, 2, dtype=torch.float64)[:, 0]  # a strided view
+    probe, _ = stateful_op
+    probe(x, running, algo="numpy")
+    close(running, 0.5 + 0.5 * x.mean(0))

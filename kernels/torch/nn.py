@@ -22,6 +22,7 @@ op is not registered in ``kernels`` raises NotImplementedError when called.
 """
 from __future__ import annotations
 
+import inspect
 import math
 from collections import OrderedDict
 
@@ -60,11 +61,21 @@ class KernelsModule:
         return f"{base}, algo={self.algo!r}" if base else f"algo={self.algo!r}"
 
 
+def _with_algo(sig):
+    """torch's constructor signature plus the keyword ``algo="auto"`` (before any **kwargs)."""
+    params = [p for p in sig.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    extra = [p for p in sig.parameters.values() if p.kind is p.VAR_KEYWORD]
+    algo = inspect.Parameter("algo", inspect.Parameter.KEYWORD_ONLY, default="auto")
+    return sig.replace(parameters=[*params, algo, *extra])
+
+
 def drop_in(torch_cls, forward, doc: str):
     """A subclass of ``torch_cls`` whose constructor also takes ``algo`` and whose forward is ours."""
     def __init__(self, *args, algo: str = "auto", **kwargs):
         torch_cls.__init__(self, *args, **kwargs)
         self.algo = algo
+
+    __init__.__signature__ = _with_algo(inspect.signature(torch_cls.__init__))
 
     cls = type(torch_cls.__name__, (KernelsModule, torch_cls),
                {"__init__": __init__, "forward": forward, "__module__": __name__,
