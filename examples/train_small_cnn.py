@@ -148,8 +148,9 @@ def main(argv=None):
     for e in range(args.epochs):
         print(f"{e + 1:>5}  " + "  ".join(f"{r[0][e]:>22.6f} {r[1][e]:>8.2f}" for r in results.values()))
     for n, r in results.items():
-        print(f"{n}: test accuracy {r[2]:.3f}, mean time per epoch {np.mean(r[1]):.2f} s "
-              f"(the first epoch of kernels includes JIT compilation and auto's timing)")
+        print(f"{n}: test accuracy {r[2]:.3f}, mean time per epoch {np.mean(r[1]):.2f} s")
+    print("(the first epoch of kernels includes JIT compilation and auto's timing)")
+    return results
 
 
 if __name__ == "__main__":
