@@ -143,12 +143,12 @@ def choose(op, plan, direction: str = "forward", shapes=None, params=None) -> st
         fast_key, hit = None, None
     if hit is not None and hit in fast:
         return hit
-    if shapes is None or params is None:
-        return _untimed(op, fast)
     key = key_of(op, plan, direction)
     with _lock:
         algo = _lookup(path, key, fast)
         if algo is None:
+            if shapes is None or params is None:
+                return _untimed(op, fast)
             algo = _tune(op, plan, direction, fast, key, shapes, params)
             _memory.setdefault(path, {})[key] = algo
             _store(path, key, algo)
