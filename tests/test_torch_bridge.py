@@ -437,3 +437,16 @@ def test_state_in_a_non_contiguous_tensor_is_written_back(stateful_op):
     probe, _ = stateful_op
     probe(x, running, algo="numpy")
     close(running, 0.5 + 0.5 * x.mean(0))
+
+
+def test_outputs_own_their_memory():
+    from kernels.torch._function import _fresh
+    x = np.arange(6.0)
+    ro = x[::-1]
+    ro.flags.writeable = False
+    for a, inputs in ((x, [x]), (x[::-1], []), (ro, [])):
+        out = _fresh(a, inputs)
+        assert out.flags.writeable and not np.shares_memory(out, x)
+        torch.from_numpy(out)
+    y = np.ones(3)
+    assert _fresh(y, [x]) is y

@@ -39,9 +39,11 @@ def _is_state(spec) -> bool:
 
 
 def _fresh(a: np.ndarray, inputs) -> np.ndarray:
-    """``a`` itself, or a copy when it shares memory with an input (a tensor must own it)."""
-    if any(i is not None and np.may_share_memory(a, i) for i in inputs):
-        return a.copy()
+    """``a`` itself, or a copy where torch needs one: it shares memory with an input (the
+    result must own its memory), is read-only, or has negative strides."""
+    if not a.flags.writeable or any(s < 0 for s in a.strides) or \
+            any(i is not None and np.may_share_memory(a, i) for i in inputs):
+        return np.array(a, order="C", copy=True)
     return a
 
 
