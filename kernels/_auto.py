@@ -15,12 +15,14 @@ The choice is stored in memory and in ``$CONVBENCH_CACHE_DIR/auto.json`` (defaul
 library versions (numpy, numba, convbench), so a choice made on another machine or with
 other versions is not reused.  A later call, in this process or a new one, reads it back
 without timing.  A corrupt or unwritable cache is ignored with a warning; writes are atomic
-(temporary file + ``os.replace``) and merge with what other processes wrote meanwhile.
+(temporary file + ``os.replace``) and merge with what other processes wrote meanwhile, under
+an advisory lock (``auto.json.lock``) so that concurrent writers lose nothing.
 
 ``choose(op, plan, direction)`` is the entry point the ops call.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -225,24 +227,43 @@ def _store(path: str, key: str, algo: str) -> None:
               **last_timings.get(key, {})}
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        data = _read(path) or {"format": FORMAT, "contexts": {}}
-        entry = data["contexts"].setdefault(context(), {})
-        if not isinstance(entry, dict) or not isinstance(entry.get("choices"), dict):
-            entry = data["contexts"][context()] = {}
-        entry["machine"] = machine()
-        entry.setdefault("choices", {})[key] = record
-        fd, tmp = tempfile.mkstemp(prefix=".auto-", suffix=".json", dir=os.path.dirname(path))
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(data, f, indent=1, sort_keys=True)
-            os.replace(tmp, path)
-        except BaseException:
-            _remove(tmp)
-            raise
-        _mtimes[path] = os.stat(path).st_mtime_ns
+        with _locked(path):
+            data = _read(path) or {"format": FORMAT, "contexts": {}}
+            entry = data["contexts"].get(context())
+            if not isinstance(entry, dict) or not isinstance(entry.get("choices"), dict):
+                entry = data["contexts"][context()] = {"choices": {}}
+            entry["machine"] = machine()
+            entry["choices"][key] = record
+            fd, tmp = tempfile.mkstemp(prefix=".auto-", suffix=".json", dir=os.path.dirname(path))
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    json.dump(data, f, indent=1, sort_keys=True)
+                os.replace(tmp, path)
+            except BaseException:
+                _remove(tmp)
+                raise
+            _mtimes[path] = os.stat(path).st_mtime_ns
+        _memory.setdefault(path, {}).update(_choices(data))  # what other processes added
     except OSError as e:
         warnings.warn(f"convbench auto: cannot write the cache {path}: {e}; "
                       f"the choice is kept in memory only", stacklevel=4)
+
+
+@contextlib.contextmanager
+def _locked(path: str):
+    """Serialise read-merge-replace between processes (POSIX advisory lock on a side file);
+    without fcntl, concurrent writers may drop an entry, which is then simply timed again."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(path + ".lock", "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def _remove(path):

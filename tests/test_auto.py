@@ -161,7 +161,8 @@ def test_merge_keeps_other_writers_entries(cache):
     kernels.conv2d(x, w, b, padding=1)  # a new key: read, merge, replace
     choices = read_cache(cache)["contexts"][_auto.context()]["choices"]
     assert "other-process-key" in choices and len(choices) == 3
-    assert not [p for p in os.listdir(cache) if p != _auto.FILE_NAME], "no temporary file left"
+    left = set(os.listdir(cache)) - {_auto.FILE_NAME, _auto.FILE_NAME + ".lock"}
+    assert not left, f"no temporary file left: {left}"
 
 
 SCRIPT = textwrap.dedent("""
@@ -229,3 +230,21 @@ def test_volatile_seed_is_not_part_of_the_key():
     k1 = _auto.key_of(FakeOp, Plan((2, 3), np.dtype(np.float32), 0.5, 1), "forward")
     k2 = _auto.key_of(FakeOp, Plan((2, 3), np.dtype(np.float32), 0.5, 2), "forward")
     assert k1 == k2 and "seed" not in k1 and "p=0.5" in k1 and "dtype=float32" in k1
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    import numpy as np
+    import kernels
+    for hw in range(5, 5 + int(sys.argv[2])):
+        kernels.conv2d.choose((1, 2, hw, hw), (2, 2, 3, 3), dtype=np.float64, padding=int(sys.argv[1]))
+""")
+
+
+def test_concurrent_writers_lose_nothing(tmp_path):
+    env = dict(os.environ, CONVBENCH_CACHE_DIR=str(tmp_path), PYTHONPATH=REPO)
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(pad), "4"], env=env, cwd=REPO)
+             for pad in (0, 1)]
+    assert [p.wait(timeout=600) for p in procs] == [0, 0]
+    choices = read_cache(tmp_path)["contexts"][_auto.context()]["choices"]
+    assert len(choices) == 8
