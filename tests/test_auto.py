@@ -248,3 +248,38 @@ def test_concurrent_writers_lose_nothing(tmp_path):
     assert [p.wait(timeout=600) for p in procs] == [0, 0]
     choices = read_cache(tmp_path)["contexts"][_auto.context()]["choices"]
     assert len(choices) == 8
+
+
+def _every_op():
+    from tests.cases import load
+    from tests.helpers import SLOW_MACS
+    for op_name, cases in sorted(load().items()):
+        op = kernels.OPS[op_name]
+        for case in cases:
+            if op.supports("auto", *case.shapes, **case.params) and (
+                    any(not a.slow for a in op.registered().values())
+                    or op.cost(*case.shapes, **case.params)["macs"] <= SLOW_MACS):
+                for dt in (np.float32, np.float64):
+                    yield pytest.param(op_name, case, dt, id=f"{op_name}-{case.id}-{np.dtype(dt).name}")
+                break
+
+
+@pytest.mark.parametrize("op_name,case,dtype", list(_every_op()))
+def test_auto_agrees_with_torch_on_every_op(cache, op_name, case, dtype):
+    """The first case of every op, forward and every gradient, through algo='auto'."""
+    from tests.helpers import SEED, _compare, copies
+    op = kernels.OPS[op_name]
+    rng = np.random.default_rng(SEED)
+    arrays = case.arrays(rng, dtype, op)
+    tol = max(tolerance(a, dtype) for a in op.algos())
+    out = op(*copies(arrays), algo="auto", **case.params)
+    ref = reference.forward(op_name, *copies(arrays), **case.params)
+    _compare(f"{op_name}[auto] forward", out, ref, tol, dtype)
+    main = ref[0] if isinstance(ref, tuple) else ref
+    gy = rng.standard_normal(main.shape).astype(dtype)
+    grads = op.backward(gy, *copies(arrays), algo="auto", **case.params)
+    for spec, g, r in zip(op.inputs, grads, reference.grad(op_name, gy, *copies(arrays), **case.params)):
+        if r is None:
+            assert g is None
+        else:
+            _compare(f"{op_name}[auto] grad {spec.name}", g, r, tol, dtype)
