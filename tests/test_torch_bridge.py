@@ -164,6 +164,8 @@ MODULES = [  # (class name, constructor args, constructor kwargs, input shape)
     ("AvgPool1d", (3,), dict(stride=2), (2, 3, 9)),
     ("AvgPool2d", (3,), dict(stride=2, padding=1, count_include_pad=False), (2, 3, 7, 7)),
     ("AvgPool3d", (2,), dict(), (1, 2, 4, 4, 4)),
+    ("LPPool1d", (2, 3), dict(stride=2), (2, 3, 9)),
+    ("LPPool2d", (2, 3), dict(stride=2, ceil_mode=True), (2, 3, 6, 6)),
     ("AdaptiveAvgPool2d", ((3, 2),), dict(), (2, 3, 7, 6)),
     ("AdaptiveMaxPool2d", (3,), dict(), (2, 3, 7, 7)),
     ("BatchNorm1d", (3,), dict(), (4, 3)),
@@ -175,6 +177,8 @@ MODULES = [  # (class name, constructor args, constructor kwargs, input shape)
     ("LayerNorm", ((3, 3),), dict(), (2, 4, 3, 3)),
     ("InstanceNorm2d", (3,), dict(affine=True), (2, 3, 5, 5)),
     ("InstanceNorm2d", (3,), dict(track_running_stats=True), (2, 3, 5, 5)),
+    ("InstanceNorm1d", (3,), dict(affine=True), (2, 3, 6)),
+    ("InstanceNorm3d", (2,), dict(), (2, 2, 3, 3, 3)),
     ("LocalResponseNorm", (3,), dict(), (2, 5, 4, 4)),
     ("ReLU", (), dict(), (2, 3, 4, 4)),
     ("LeakyReLU", (0.2,), dict(), (2, 3, 4, 4)),
@@ -235,6 +239,21 @@ def test_max_pool_indices_are_int64_and_not_differentiable():
     xt = x.detach().clone().requires_grad_()
     torch.nn.functional.max_pool2d(xt, 2).sum().backward()
     close(x.grad, xt.grad)
+
+
+def test_max_unpool_module_inverts_max_pool():
+    m = knn.MaxUnpool2d(2)
+    assert isinstance(m, torch.nn.MaxUnpool2d) and list(m.state_dict()) == []
+    needs("max_unpool2d")
+    x = torch.randn(2, 3, 6, 6, dtype=torch.float64)
+    y, idx = torch.nn.functional.max_pool2d(x, 2, return_indices=True)
+    yo, yt = y.clone().requires_grad_(), y.clone().requires_grad_()
+    out, expected = m(yo, idx), torch.nn.MaxUnpool2d(2)(yt, idx)
+    close(out.detach(), expected.detach())
+    gy = torch.randn(out.shape, dtype=torch.float64)
+    out.backward(gy), expected.backward(gy)
+    close(yo.grad, yt.grad)
+    assert m(yo, idx, output_size=(7, 7)).shape == (2, 3, 7, 7)
 
 
 def test_batch_norm_updates_the_buffers_in_place():

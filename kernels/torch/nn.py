@@ -36,8 +36,9 @@ __all__ = [
     "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
     "DepthwiseSeparableConv2d", "DeformConv2d",
     "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
-    "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
-    "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "GroupNorm", "LayerNorm", "InstanceNorm2d",
+    "LPPool1d", "LPPool2d", "MaxUnpool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
+    "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "GroupNorm", "LayerNorm",
+    "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
     "LocalResponseNorm", "Dropout", "Dropout2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
     "PixelShuffle", "PixelUnshuffle", "Upsample",
 ]
@@ -222,12 +223,27 @@ def _adaptive_max_forward(self, input):
                                      return_indices=self.return_indices, algo=self.algo)
 
 
+def _lp_pool_forward(nd):
+    def forward(self, input):
+        return op(f"lp_pool{nd}d")(input, norm_type=self.norm_type, kernel_size=self.kernel_size,
+                                   stride=self.stride, ceil_mode=self.ceil_mode, algo=self.algo)
+    return forward
+
+
+def _max_unpool_forward(self, input, indices, output_size=None):
+    return op("max_unpool2d")(input, indices, kernel_size=self.kernel_size, stride=self.stride,
+                              padding=self.padding, output_size=output_size, algo=self.algo)
+
+
 MaxPool1d = drop_in(nn.MaxPool1d, _max_pool_forward(1), "max_pool1d")
 MaxPool2d = drop_in(nn.MaxPool2d, _max_pool_forward(2), "max_pool2d")
 MaxPool3d = drop_in(nn.MaxPool3d, _max_pool_forward(3), "max_pool3d")
 AvgPool1d = drop_in(nn.AvgPool1d, _avg_pool_forward(1), "avg_pool1d")
 AvgPool2d = drop_in(nn.AvgPool2d, _avg_pool_forward(2), "avg_pool2d")
 AvgPool3d = drop_in(nn.AvgPool3d, _avg_pool_forward(3), "avg_pool3d")
+LPPool1d = drop_in(nn.LPPool1d, _lp_pool_forward(1), "lp_pool1d")
+LPPool2d = drop_in(nn.LPPool2d, _lp_pool_forward(2), "lp_pool2d")
+MaxUnpool2d = drop_in(nn.MaxUnpool2d, _max_unpool_forward, "max_unpool2d")
 AdaptiveAvgPool2d = drop_in(nn.AdaptiveAvgPool2d, _adaptive_avg_forward, "adaptive_avg_pool2d")
 AdaptiveMaxPool2d = drop_in(nn.AdaptiveMaxPool2d, _adaptive_max_forward, "adaptive_max_pool2d")
 
@@ -303,7 +319,9 @@ def _lrn_forward(self, input):
 BatchNorm1d = drop_in(nn.BatchNorm1d, _batch_norm_forward, "batch_norm")
 BatchNorm2d = drop_in(nn.BatchNorm2d, _batch_norm_forward, "batch_norm")
 BatchNorm3d = drop_in(nn.BatchNorm3d, _batch_norm_forward, "batch_norm")
+InstanceNorm1d = drop_in(nn.InstanceNorm1d, _instance_norm_forward, "instance_norm")
 InstanceNorm2d = drop_in(nn.InstanceNorm2d, _instance_norm_forward, "instance_norm")
+InstanceNorm3d = drop_in(nn.InstanceNorm3d, _instance_norm_forward, "instance_norm")
 GroupNorm = drop_in(nn.GroupNorm, _group_norm_forward, "group_norm")
 LayerNorm = drop_in(nn.LayerNorm, _layer_norm_forward, "layer_norm")
 LocalResponseNorm = drop_in(nn.LocalResponseNorm, _lrn_forward, "local_response_norm")
@@ -340,7 +358,9 @@ OP_OF = {
     "AvgPool3d": "avg_pool3d", "AdaptiveAvgPool2d": "adaptive_avg_pool2d",
     "AdaptiveMaxPool2d": "adaptive_max_pool2d", "BatchNorm1d": "batch_norm",
     "BatchNorm2d": "batch_norm", "BatchNorm3d": "batch_norm", "GroupNorm": "group_norm",
-    "LayerNorm": "layer_norm", "InstanceNorm2d": "instance_norm",
+    "LayerNorm": "layer_norm", "InstanceNorm1d": "instance_norm", "InstanceNorm2d": "instance_norm",
+    "InstanceNorm3d": "instance_norm", "LPPool1d": "lp_pool1d", "LPPool2d": "lp_pool2d",
+    "MaxUnpool2d": "max_unpool2d",
     "LocalResponseNorm": "local_response_norm", "Dropout": "dropout", "Dropout2d": "dropout2d",
     "ReLU": "relu", "LeakyReLU": "leaky_relu", "Sigmoid": "sigmoid", "Tanh": "tanh",
     "PixelShuffle": "pixel_shuffle", "PixelUnshuffle": "pixel_unshuffle", "Upsample": "interpolate",
