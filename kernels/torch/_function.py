@@ -55,10 +55,11 @@ class OpFunction(torch.autograd.Function):
         op = kernels.OPS[op_name]
         arrays = [to_numpy(t, s.name, op_name) for t, s in zip(tensors, op.inputs)]
         state = [a.copy() if a is not None and _is_state(s) else None for a, s in zip(arrays, op.inputs)]
-        passed, write_back = _state_views(arrays, op.inputs)
+        passed = _contiguous_state(arrays, op.inputs)
         out = op(*passed, algo=algo, **params)
-        for i, a in write_back:
-            arrays[i][...] = passed[i]
+        for a, p in zip(arrays, passed):
+            if p is not a:  # a state copy: write the op's update back into the tensor
+                a[...] = p
         ctx.op_name, ctx.algo, ctx.params, ctx.state = op_name, algo, params, state
         ctx.save_for_backward(*[None if s is not None else t for s, t in zip(state, tensors)])
         outs = out if isinstance(out, tuple) else (out,)
@@ -80,15 +81,11 @@ class OpFunction(torch.autograd.Function):
         return (None, None, None, *out)
 
 
-def _state_views(arrays, inputs):
-    """State arrays the op cannot update in place (not C-contiguous) go as contiguous copies
-    and are written back after the op ran."""
-    passed, write_back = list(arrays), []
-    for i, (a, s) in enumerate(zip(arrays, inputs)):
-        if a is not None and _is_state(s) and not a.flags.c_contiguous:
-            passed[i] = np.ascontiguousarray(a)
-            write_back.append((i, a))
-    return passed, write_back
+def _contiguous_state(arrays, inputs):
+    """The arrays, with each state array the op could not update in place (not C-contiguous)
+    replaced by a contiguous copy, to be written back after the op ran."""
+    return [np.ascontiguousarray(a) if a is not None and _is_state(s) and not a.flags.c_contiguous
+            else a for a, s in zip(arrays, inputs)]
 
 
 def apply(op_name: str, tensors, params: dict, algo: str = "auto"):
