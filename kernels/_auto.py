@@ -4,7 +4,8 @@ The first call for a new *key* (op, input shapes, dtype, parameters of the plan,
 forward/backward, Numba threads) runs every algorithm that supports the case on random
 inputs from ``op.make_inputs``:
 
-1. ``slow`` algorithms (plain loops) are left out unless nothing else supports the case;
+1. ``slow`` algorithms (plain loops; CUDA under Numba's simulator) are left out unless
+   nothing else supports the case;
 2. each candidate runs once (this is also the warm-up: JIT compilation is not timed) and its
    output is compared with the most trusted candidate's, computed in float64 where the plan
    allows; a candidate whose error exceeds its row of ``kernels/tolerances.py`` is dropped;
@@ -134,7 +135,7 @@ def choose(op, plan, direction: str = "forward", shapes=None, params=None) -> st
     names = op.candidates(plan)
     if not names:
         raise ValueError(f"{op.name}: no algorithm supports this case")
-    fast = [n for n in names if not op.registered()[n].slow] or names
+    fast = [n for n in names if not _slow(op.registered()[n])] or names
     if len(fast) == 1:
         return fast[0]
     path = str(cache_file())
@@ -159,6 +160,15 @@ def choose(op, plan, direction: str = "forward", shapes=None, params=None) -> st
                 _fast.clear()
             _fast[fast_key] = algo
     return algo
+
+
+def _slow(algo) -> bool:
+    """Plain loops, and CUDA kernels under Numba's simulator (Python threads: correct, but
+    their timings mean nothing), are only used when nothing else supports the case."""
+    if algo.slow:
+        return True
+    from numba import config
+    return algo.name == "cuda" and bool(config.ENABLE_CUDASIM)
 
 
 def _untimed(op, names) -> str:

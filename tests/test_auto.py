@@ -283,3 +283,13 @@ def test_auto_agrees_with_torch_on_every_op(cache, op_name, case, dtype):
             assert g is None
         else:
             _compare(f"{op_name}[auto] grad {spec.name}", g, r, tol, dtype)
+
+
+def test_simulated_cuda_is_not_timed(monkeypatch):
+    from numba import config
+    cuda = Algorithm("cuda", ops=())
+    monkeypatch.setattr(config, "ENABLE_CUDASIM", 1)
+    assert _auto._slow(cuda)
+    monkeypatch.setattr(config, "ENABLE_CUDASIM", 0)
+    assert not _auto._slow(cuda)
+    assert _auto._slow(ALGORITHMS["conv2d"]["naive"])
