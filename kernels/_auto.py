@@ -246,6 +246,7 @@ def _store(path: str, key: str, algo: str) -> None:
             entry["choices"][key] = record
             fd, tmp = tempfile.mkstemp(prefix=".auto-", suffix=".json", dir=os.path.dirname(path))
             try:
+                os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the cache from other users' reads
                 with os.fdopen(fd, "w", encoding="utf-8") as f:
                     json.dump(data, f, indent=1, sort_keys=True)
                 os.replace(tmp, path)
