@@ -16,12 +16,15 @@ from kernels._registry import ALGORITHMS, OPS, Algorithm, Input, Op, ops
 __all__ = ["ops", "Op", "Algorithm", "Input", "OPS", "ALGORITHMS"]
 
 
-def _import_all():
-    for info in pkgutil.walk_packages(__path__, prefix=__name__ + "."):
+def _import_all(path=__path__, prefix=__name__ + "."):
+    # not pkgutil.walk_packages: it imports every package to recurse, kernels.torch included
+    for info in pkgutil.iter_modules(path, prefix=prefix):
         leaf = info.name.rsplit(".", 1)[-1]
-        if leaf.startswith("_") or info.name.startswith(__name__ + ".torch"):
+        if leaf.startswith("_") or info.name == __name__ + ".torch":
             continue
-        importlib.import_module(info.name)
+        module = importlib.import_module(info.name)
+        if info.ispkg:
+            _import_all(module.__path__, info.name + ".")
 
 
 _import_all()

@@ -115,6 +115,7 @@ class Op:
     inputs: tuple[Input, ...] = ()
     defaults: dict[str, Any] = {}
     order: tuple[str, ...] | None = None
+    writes: tuple[str, ...] = ()  # inputs the forward updates in place (running statistics)
 
     def __init__(self, name: str, doc: str = ""):
         self.name = self.__name__ = name
@@ -156,10 +157,16 @@ class Op:
 
     # ---- the public interface --------------------------------------------------------
     def __call__(self, *args, algo: str = "auto", **kwargs):
-        arrays, params = self._bind(args, kwargs)
-        arrays, dtype = _arrays.check_inputs(self.name, self.inputs, arrays, self._device(algo))
+        originals, params = self._bind(args, kwargs)
+        arrays, dtype = _arrays.check_inputs(self.name, self.inputs, originals, self._device(algo))
         plan = self.plan(_shapes(arrays), dtype, params)
-        return self.resolve(algo, plan, "forward").run_forward(arrays, plan)
+        out = self.resolve(algo, plan, "forward", _shapes(arrays), params).run_forward(arrays, plan)
+        # the checks hand algorithms contiguous copies of views and Fortran-ordered arrays:
+        # what an algorithm updated in place must reach the caller's array
+        for spec, orig, a in zip(self.inputs, originals, arrays):
+            if spec.name in self.writes and orig is not None and a is not orig:
+                orig[...] = a
+        return out
 
     def backward(self, grad_out, *args, algo: str = "auto", **kwargs):
         """Gradients of every array input, in order (None where absent or not differentiable)."""
@@ -168,7 +175,8 @@ class Op:
         arrays, dtype = _arrays.check_inputs(self.name, self.inputs, arrays, device)
         plan = self.plan(_shapes(arrays), dtype, params)
         grad_out = _arrays.check_grad(self.name, grad_out, plan.out_shape, dtype, device)
-        grads = self.resolve(algo, plan, "backward").run_backward(grad_out, arrays, plan)
+        chosen = self.resolve(algo, plan, "backward", _shapes(arrays), params)
+        grads = chosen.run_backward(grad_out, arrays, plan)
         return tuple(None if (a is None or not i.differentiable or i.index) else g
                      for a, i, g in zip(arrays, self.inputs, grads))
 
@@ -204,19 +212,22 @@ class Op:
         return self.cost_of(self._plan_from_shapes(shapes, dtype, params))
 
     def choose(self, *shapes, dtype=np.float32, direction: str = "forward", **params) -> str:
-        """The algorithm that ``algo="auto"`` uses for this case."""
+        """The algorithm that ``algo="auto"`` uses for this case (timed once, then cached)."""
         from kernels import _auto
-        return _auto.choose(self, self._plan_from_shapes(shapes, dtype, params), direction)
+        arrays, kw = self._bind(shapes, params)
+        return _auto.choose(self, self._plan_from_shapes(shapes, dtype, params), direction,
+                            tuple(None if s is None else tuple(int(d) for d in s) for s in arrays), kw)
 
     def candidates(self, plan) -> list[str]:
         return [n for n, a in ALGORITHMS.get(self.name, {}).items() if a.why_not(plan) is None]
 
-    def resolve(self, algo: str, plan, direction: str) -> Algorithm:
+    def resolve(self, algo: str, plan, direction: str, shapes=None, params=None) -> Algorithm:
+        """The algorithm to run; ``shapes`` and ``params`` let auto draw inputs to time."""
         if not isinstance(algo, str):
             raise TypeError(f"{self.name}: algo must be a string, got {type(algo).__name__}")
         if algo == "auto":
             from kernels import _auto
-            algo = _auto.choose(self, plan, direction)
+            algo = _auto.choose(self, plan, direction, shapes, params)
         registered = ALGORITHMS.get(self.name, {})
         if algo not in registered:
             raise ValueError(f"{self.name}: algo must be one of {['auto', *registered]}, "

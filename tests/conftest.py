@@ -1,5 +1,8 @@
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 
 # Numba's CUDA simulator must be on before numba.cuda is first imported, so that the
 # registry-wide tests cover the cuda algorithm on machines without a GPU.  On a GPU
@@ -11,6 +14,11 @@ import pytest  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+# algo="auto" caches its choices on disk: the test session (and every subprocess it starts)
+# uses a throwaway directory, never the user's ~/.cache/convbench.
+_CACHE = tempfile.mkdtemp(prefix="convbench-test-cache-")
+os.environ["CONVBENCH_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 @pytest.fixture(autouse=True)
 def _small_cuda_blocks(monkeypatch):

@@ -238,28 +238,7 @@ def pack(gx, gw, gb, p: NormPlan):
     return gx, gw, gb
 
 
-class _InPlaceOp(Op):
-    """An op that writes into some of its array arguments (running statistics, inplace=).
-
-    The checks of ``kernels._arrays`` hand algorithms contiguous arrays, which are copies
-    for views and Fortran-ordered arrays; after the algorithm ran, what it wrote is copied
-    back into the caller's arrays, so in-place updates reach them whatever their layout.
-    """
-
-    writes: tuple[str, ...] = ()
-
-    def __call__(self, *args, algo: str = "auto", **kwargs):
-        originals, params = self._bind(args, kwargs)
-        arrays, dtype = _arrays.check_inputs(self.name, self.inputs, originals)
-        plan = self.plan(tuple(None if a is None else a.shape for a in arrays), dtype, params)
-        out = self.resolve(algo, plan, "forward").run_forward(arrays, plan)
-        for spec, orig, a in zip(self.inputs, originals, arrays):
-            if spec.name in self.writes and orig is not None and a is not orig:
-                orig[...] = a
-        return out
-
-
-class BatchNormOp(_InPlaceOp):
+class BatchNormOp(Op):
     inputs = (Input("input"), Input("running_mean", optional=True, differentiable=False),
               Input("running_var", optional=True, differentiable=False),
               Input("weight", optional=True), Input("bias", optional=True))
@@ -279,7 +258,7 @@ class BatchNormOp(_InPlaceOp):
         return _with_positive_var(shapes, rng)
 
 
-class InstanceNormOp(_InPlaceOp):
+class InstanceNormOp(Op):
     inputs = BatchNormOp.inputs
     defaults = {"use_input_stats": True, "momentum": 0.1, "eps": 1e-5}
     writes = ("running_mean", "running_var")
