@@ -5,19 +5,28 @@ output channel k filters input channel k // m only (torch's grouping with groups
 """
 from __future__ import annotations
 
-from kernels._params import check_ndim
+from kernels._params import as_tuple, check_ndim
 from kernels._registry import Input, Op
-from kernels.conv.plan import conv_cost, conv_plan
+from kernels.conv.plan import conv_cost, conv_plan, resolve_padding
 
 
 def depthwise_plan(op, shapes, dtype, stride, padding, dilation, weight_name="weight"):
     x, w = shapes[:2]
     check_ndim(op, "input", x, 4, "(N, C, H, W)")
+    if min(x) < 1:
+        raise ValueError(f"{op}: input must have no empty dimension, got {tuple(x)}")
     check_ndim(op, weight_name, w, 4, "(C*m, 1, R, S)")
     C, (Cm, one) = x[1], w[:2]
-    if one != 1 or C < 1 or Cm < C or Cm % C:
+    if one != 1 or Cm < C or Cm % C:
         raise ValueError(f"{op}: {weight_name} must have shape (C*m, 1, R, S) with C = {C} input "
                          f"channels and a channel multiplier m >= 1, got {tuple(w)}")
+    if min(w) < 1:
+        raise ValueError(f"{op}: {weight_name} must have no empty dimension, got {tuple(w)}")
+    kernel, dil = w[2:], as_tuple(op, "dilation", dilation, 2)
+    lo, hi = resolve_padding(op, padding, kernel, dil, as_tuple(op, "stride", stride, 2))
+    if any(n + a + b < d * (k - 1) + 1 for n, a, b, d, k in zip(x[2:], lo, hi, dil, kernel)):
+        raise ValueError(f"{op}: {weight_name}'s kernel {tuple(kernel)} (dilation {dil}) is "
+                         f"larger than the padded input")
     return conv_plan(op, 2, (x, w, shapes[2]), dtype, stride, padding, dilation, C)
 
 
