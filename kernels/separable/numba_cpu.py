@@ -53,8 +53,12 @@ def _fused_forward(x, wd, wp, b, y, Q, rows, sh, sw, dh, dw, ph, pw):
                         wv = wd[j, 0, r, s]
                         off = s * dw - pw
                         q0, q1 = col_range(off, sw, W, Q)
-                        for q in range(q0, q1):
-                            mrow[base + q] += wv * xrow[q * sw + off]
+                        if sw == 1:  # a unit-stride loop LLVM vectorises without gathers
+                            for q in range(q0, q1):
+                                mrow[base + q] += wv * xrow[q + off]
+                        else:
+                            for q in range(q0, q1):
+                                mrow[base + q] += wv * xrow[q * sw + off]
         for k in range(K):
             yk = y[n, k]  # (P*Q,): rows p0..p1 are the contiguous range p0*Q .. p1*Q
             acc = yk[p0 * Q:p1 * Q]
