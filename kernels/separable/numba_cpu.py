@@ -17,7 +17,7 @@ from kernels._registry import Algorithm
 from kernels.conv import numba_cpu as conv_numba
 from kernels.conv.numba_cpu import FASTMATH
 from kernels.depthwise import numba_cpu as dw_numba
-from kernels.depthwise.numba_cpu import col_range, geometry
+from kernels.depthwise.numba_cpu import axpy, axpy_taps, col_range, geometry
 from kernels.separable.plan import SEPARABLE_OPS
 
 numba_cpu = Algorithm("numba", ops=SEPARABLE_OPS,
@@ -48,26 +48,15 @@ def _fused_forward(x, wd, wp, b, y, Q, rows, sh, sw, dh, dw, ph, pw):
                     h = p * sh + r * dh - ph
                     if h < 0 or h >= H:
                         continue
-                    xrow = x[n, c, h]
                     for s in range(S):
-                        wv = wd[j, 0, r, s]
                         off = s * dw - pw
                         q0, q1 = col_range(off, sw, W, Q)
-                        if sw == 1:  # a unit-stride loop LLVM vectorises without gathers
-                            for q in range(q0, q1):
-                                mrow[base + q] += wv * xrow[q + off]
-                        else:
-                            for q in range(q0, q1):
-                                mrow[base + q] += wv * xrow[q * sw + off]
+                        axpy_taps(mrow[base:base + Q], wd[j, 0, r, s], x[n, c, h], off, sw, q0, q1)
         for k in range(K):
-            yk = y[n, k]  # (P*Q,): rows p0..p1 are the contiguous range p0*Q .. p1*Q
-            acc = yk[p0 * Q:p1 * Q]
+            acc = y[n, k, p0 * Q:p1 * Q]  # rows p0..p1 of (P*Q,) are one contiguous range
             acc[:] = b[k]
             for j in range(M):
-                wv = wp[k, j]
-                mrow = mid[j]
-                for i in range(L):
-                    acc[i] += wv * mrow[i]
+                axpy(acc, wp[k, j], mid[j])
 
 
 def rows_per_task(N, P):

@@ -19,6 +19,7 @@ from kernels._arrays import empty
 from kernels._registry import Algorithm
 from kernels.conv.im2col import pad
 from kernels.conv.numba_cpu import FASTMATH
+from kernels.depthwise.numba_cpu import axpy, axpy_taps, dot, scatter_taps, taps
 from kernels.spatial_separable.plan import SPATIAL_OPS, used_columns
 
 numba_cpu = Algorithm("numba", ops=SPATIAL_OPS, doc="column pass then row pass, parallel Numba")
@@ -28,10 +29,7 @@ numba_cpu = Algorithm("numba", ops=SPATIAL_OPS, doc="column pass then row pass, 
 def _column_pass(t, xp, col, n, k, c, h0, dh):
     t[:] = 0.0
     for r in range(col.shape[2]):
-        cv = col[k, c, r]
-        xrow = xp[n, c, h0 + r * dh]
-        for i in range(t.shape[0]):
-            t[i] += cv * xrow[i]
+        axpy(t, col[k, c, r], xp[n, c, h0 + r * dh, :t.shape[0]])
 
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
@@ -46,22 +44,16 @@ def _forward(xp, col, row, b, y, Wu, sh, sw, dh, dw):
         for c in range(C):
             for p in range(P):
                 _column_pass(t, xp, col, n, k, c, p * sh, dh)
-                yrow = y[n, k, p]
                 for s in range(S):
-                    rv = row[k, c, s]
-                    for q in range(Q):
-                        yrow[q] += rv * t[q * sw + s * dw]
+                    axpy_taps(y[n, k, p], row[k, c, s], t, s * dw, sw, 0, Q)
 
 
 @njit(cache=True, inline="always")
 def _row_pass_transposed(gt, gy, row, n, k, c, p, sw, dw):
     """gt[i] = sum over (q, s) with q*sw + s*dw = i of row[k, c, s] * gy[n, k, p, q]."""
     gt[:] = 0.0
-    gyrow = gy[n, k, p]
     for s in range(row.shape[2]):
-        rv = row[k, c, s]
-        for q in range(gyrow.shape[0]):
-            gt[q * sw + s * dw] += rv * gyrow[q]
+        scatter_taps(gt, s * dw, sw, 0, gy.shape[3], row[k, c, s], gy[n, k, p])
 
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
@@ -77,10 +69,7 @@ def _grad_input(gy, col, row, gxp, Wu, sh, sw, dh, dw):
             for p in range(P):
                 _row_pass_transposed(gt, gy, row, n, k, c, p, sw, dw)
                 for r in range(R):
-                    cv = col[k, c, r]
-                    gxrow = gxp[n, c, p * sh + r * dh]
-                    for i in range(Wu):
-                        gxrow[i] += cv * gt[i]
+                    axpy(gxp[n, c, p * sh + r * dh, :Wu], col[k, c, r], gt)
 
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
@@ -97,15 +86,11 @@ def _grad_filters(gy, xp, col, row, gcol, grow, Wu, sh, sw, dh, dw):
         for n in range(N):
             for p in range(P):
                 _column_pass(t, xp, col, n, k, c, p * sh, dh)
-                gyrow = gy[n, k, p]
                 for s in range(S):
-                    for q in range(Q):
-                        acc_s[s] += gyrow[q] * t[q * sw + s * dw]
+                    acc_s[s] += dot(gy[n, k, p], taps(t, s * dw, sw, 0, Q))
                 _row_pass_transposed(gt, gy, row, n, k, c, p, sw, dw)
                 for r in range(R):
-                    xrow = xp[n, c, p * sh + r * dh]
-                    for i in range(Wu):
-                        acc_r[r] += gt[i] * xrow[i]
+                    acc_r[r] += dot(gt, xp[n, c, p * sh + r * dh, :Wu])
         gcol[k, c, :] = acc_r
         grow[k, c, :] = acc_s
 
