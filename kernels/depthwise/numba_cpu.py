@@ -1,9 +1,10 @@
 """Depthwise convolution in parallel Numba loops, written for speed on MobileNet layers.
 
-A depthwise layer does R*S MACs per output, so it is bound by memory, not arithmetic: the
-kernel reads the unpadded input once (no padded copy) and clips each kernel tap's range
-of output columns instead of testing bounds per element, so the innermost loop is a plain
-contiguous (stride 1) axpy along an output row that LLVM vectorises.
+A depthwise layer does only R*S MACs per output, so loop overhead and memory decide its
+speed.  The forward copies each padded channel, split by stride phase, into a small
+task-local buffer and runs every kernel tap as one long vectorised axpy over all output
+rows at once (see ``_forward``).  The backward kernels clip each tap's range of output columns instead of
+testing bounds per element, so their inner loops are plain axpys and dots too.
 
 Parallel work, with no two threads writing one element: the forward and the input
 gradient over (image, channel), the weight gradient over (output channel, kernel tap).
@@ -45,6 +46,13 @@ def dot(x, y):
     return acc
 
 
+@njit(cache=True, fastmath=FASTMATH, inline="always")
+def copy(dst, src):
+    """dst[:] = src as a plain loop (Numba's slice assignment costs far more per call)."""
+    for i in range(dst.shape[0]):
+        dst[i] = src[i]
+
+
 @njit(cache=True, inline="always")
 def taps(row, off, sw, q0, q1):
     """The view row[q*sw + off] for q in [q0, q1), q0 < q1 and q0*sw + off >= 0."""
@@ -71,26 +79,58 @@ def scatter_taps(row, off, sw, q0, q1, a, y):
             axpy(taps(row, off, sw, q0, q1), a, y[q0:q1])
 
 
+@njit(cache=True, inline="always")
+def _fill_planes(buf, xc, sh, sw, ph, pw, Hv, V):
+    """Split the zero-padded channel xc into sh*sw phase planes of Hv x V: plane (a, b)
+    holds padded element (sh*t + a, sw*u + b) at [t, u].  With stride 1 it is one plane:
+    the padded channel itself."""
+    H, W = xc.shape
+    buf[:] = 0.0
+    for a in range(sh):
+        for bb in range(sw):
+            u0 = max(0, (pw - bb + sw - 1) // sw)            # first u with sw*u + bb - pw >= 0
+            u1 = min(V, (W - 1 + pw - bb) // sw + 1)          # past the last one inside the input
+            if u1 <= u0:
+                continue
+            col0 = sw * u0 + bb - pw
+            for t in range(Hv):
+                h = sh * t + a - ph
+                if 0 <= h < H:
+                    row = buf[((a * sw + bb) * Hv + t) * V:((a * sw + bb) * Hv + t + 1) * V]
+                    if sw == 1:
+                        copy(row[u0:u1], xc[h, col0:col0 + u1 - u0])
+                    else:
+                        copy(row[u0:u1], xc[h, col0:col0 + sw * (u1 - u0 - 1) + 1:sw])
+
+
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
 def _forward(x, w, b, y, sh, sw, dh, dw, ph, pw):
+    """One (image, channel) per task.  The padded channel is split into stride phases
+    (``_fill_planes``), so that kernel tap (r, s) reads, for output (p, q), element
+    [p + r*dh // sh, q + s*dw // sw] of plane (r*dh % sh, s*dw % sw): with the output laid
+    out flat at the planes' row pitch V (j = p*V + q), each tap is ONE contiguous axpy over
+    every output row at once; the V - Q extra columns per row are discarded at the end."""
     N, C, H, W = x.shape
     K, _, R, S = w.shape
     P, Q = y.shape[2], y.shape[3]
     m = K // C
-    for task in prange(N * K):
-        n, k = task // K, task % K
-        c = k // m
-        for p in range(P):
-            yrow = y[n, k, p]
-            yrow[:] = b[k]
+    Hv = P + (R - 1) * dh // sh
+    V = Q + (S - 1) * dw // sw
+    L = (P - 1) * V + Q
+    for task in prange(N * C):
+        n, c = task // C, task % C
+        buf = np.empty(sh * sw * Hv * V, x.dtype)
+        _fill_planes(buf, x[n, c], sh, sw, ph, pw, Hv, V)
+        acc = np.empty(L, x.dtype)
+        for k in range(c * m, (c + 1) * m):
+            acc[:] = b[k]
             for r in range(R):
-                h = p * sh + r * dh - ph
-                if h < 0 or h >= H:
-                    continue
                 for s in range(S):
-                    off = s * dw - pw
-                    q0, q1 = col_range(off, sw, W, Q)
-                    axpy_taps(yrow, w[k, 0, r, s], x[n, c, h], off, sw, q0, q1)
+                    plane = (r * dh % sh) * sw + s * dw % sw
+                    start = (plane * Hv + r * dh // sh) * V + s * dw // sw
+                    axpy(acc, w[k, 0, r, s], buf[start:start + L])
+            for p in range(P):
+                copy(y[n, k, p], acc[p * V:p * V + Q])
 
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
