@@ -80,7 +80,7 @@ def scatter_taps(row, off, sw, q0, q1, a, y):
 
 
 @njit(cache=True, inline="always")
-def _fill_planes(buf, xc, sh, sw, ph, pw, Hv, V):
+def fill_planes(buf, xc, sh, sw, ph, pw, Hv, V):
     """Split the zero-padded channel xc into sh*sw phase planes of Hv x V: plane (a, b)
     holds padded element (sh*t + a, sw*u + b) at [t, u].  With stride 1 it is one plane:
     the padded channel itself."""
@@ -103,10 +103,22 @@ def _fill_planes(buf, xc, sh, sw, ph, pw, Hv, V):
                         copy(row[u0:u1], xc[h, col0:col0 + sw * (u1 - u0 - 1) + 1:sw])
 
 
+@njit(cache=True, fastmath=FASTMATH, inline="always")
+def planes_axpy(acc, wk, buf, sh, sw, dh, dw, Hv, V):
+    """acc += the depthwise taps wk (R, S) over phase planes made by fill_planes: tap (r, s)
+    of output j = p*V + q reads plane (r*dh % sh, s*dw % sw) at [p + r*dh // sh, q + s*dw // sw]."""
+    L = acc.shape[0]
+    for r in range(wk.shape[0]):
+        for s in range(wk.shape[1]):
+            plane = (r * dh % sh) * sw + s * dw % sw
+            start = (plane * Hv + r * dh // sh) * V + s * dw // sw
+            axpy(acc, wk[r, s], buf[start:start + L])
+
+
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
 def _forward(x, w, b, y, sh, sw, dh, dw, ph, pw):
     """One (image, channel) per task.  The padded channel is split into stride phases
-    (``_fill_planes``), so that kernel tap (r, s) reads, for output (p, q), element
+    (``fill_planes``), so that kernel tap (r, s) reads, for output (p, q), element
     [p + r*dh // sh, q + s*dw // sw] of plane (r*dh % sh, s*dw % sw): with the output laid
     out flat at the planes' row pitch V (j = p*V + q), each tap is ONE contiguous axpy over
     every output row at once; the V - Q extra columns per row are discarded at the end."""
@@ -120,15 +132,11 @@ def _forward(x, w, b, y, sh, sw, dh, dw, ph, pw):
     for task in prange(N * C):
         n, c = task // C, task % C
         buf = np.empty(sh * sw * Hv * V, x.dtype)
-        _fill_planes(buf, x[n, c], sh, sw, ph, pw, Hv, V)
+        fill_planes(buf, x[n, c], sh, sw, ph, pw, Hv, V)
         acc = np.empty(L, x.dtype)
         for k in range(c * m, (c + 1) * m):
             acc[:] = b[k]
-            for r in range(R):
-                for s in range(S):
-                    plane = (r * dh % sh) * sw + s * dw % sw
-                    start = (plane * Hv + r * dh // sh) * V + s * dw // sw
-                    axpy(acc, w[k, 0, r, s], buf[start:start + L])
+            planes_axpy(acc, w[k, 0], buf, sh, sw, dh, dw, Hv, V)
             for p in range(P):
                 copy(y[n, k, p], acc[p * V:p * V + Q])
 
