@@ -31,6 +31,10 @@ _import_all()
 globals().update(OPS)
 __all__ += sorted(OPS)
 
+from kernels.spatial_separable.factorize import factorize_separable  # noqa: E402  (not an op)
+
+__all__ += ["factorize_separable"]
+
 
 def __getattr__(name):
     if name == "torch":  # the bridge imports torch, so only on demand

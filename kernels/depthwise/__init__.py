@@ -1,0 +1,1 @@
+"""Depthwise convolution: one kernel per channel (times a channel multiplier)."""

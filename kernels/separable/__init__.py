@@ -1,0 +1,1 @@
+"""Depthwise-separable convolution: depthwise, then pointwise (1x1)."""

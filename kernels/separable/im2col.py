@@ -1,0 +1,21 @@
+"""Depthwise-separable convolution as the plain two-step composition: the depthwise
+im2col (one small GEMM per channel), its output written to memory, then the pointwise
+step as one (K, C*m) @ (C*m, P*Q) GEMM per image (a 1x1 patch matrix is the input
+itself).  The fused ``numba`` kernel is measured against this."""
+from kernels._registry import Algorithm
+from kernels.conv import im2col as conv_im2col
+from kernels.separable import compose
+from kernels.separable.plan import SEPARABLE_OPS
+
+im2col = Algorithm("im2col", ops=SEPARABLE_OPS,
+                   doc="composition: depthwise im2col, intermediate in memory, pointwise GEMM")
+
+
+@im2col.forward
+def forward(x, wd, wp, b, p):
+    return compose.forward(conv_im2col, x, wd, wp, b, p)
+
+
+@im2col.backward
+def backward(gy, x, wd, wp, b, p):
+    return compose.backward(conv_im2col, gy, x, wd, wp, b, p)

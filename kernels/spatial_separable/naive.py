@@ -1,0 +1,40 @@
+"""Spatially separable convolution as plain loops: conv2d's loops with the kernel tap
+weight[k, c, r, s] written out as col[k, c, r] * row[k, c, s]."""
+from itertools import product
+
+import numpy as np
+
+from kernels._arrays import empty
+from kernels._registry import Algorithm
+from kernels.conv.naive import _taps
+from kernels.spatial_separable.plan import SPATIAL_OPS
+
+naive = Algorithm("naive", ops=SPATIAL_OPS, slow=True, doc="plain loops; tiny shapes only")
+
+
+@naive.forward
+def forward(x, col, row, b, p):
+    y = empty(p.out_shape, p.dtype)
+    for n, k in product(range(p.N), range(p.K)):
+        for o in product(*map(range, p.out)):
+            acc = b[k] if b is not None else 0.0
+            for c in range(p.C):
+                for (r, s), i in _taps(p, o):
+                    acc += x[(n, c) + i] * col[k, c, r] * row[k, c, s]
+            y[(n, k) + o] = acc
+    return y
+
+
+@naive.backward
+def backward(gy, x, col, row, b, p):
+    gx, gcol, grow = np.zeros_like(x), np.zeros_like(col), np.zeros_like(row)
+    for n, k in product(range(p.N), range(p.K)):
+        for o in product(*map(range, p.out)):
+            g = gy[(n, k) + o]
+            for c in range(p.C):
+                for (r, s), i in _taps(p, o):
+                    gx[(n, c) + i] += g * col[k, c, r] * row[k, c, s]
+                    gcol[k, c, r] += g * x[(n, c) + i] * row[k, c, s]
+                    grow[k, c, s] += g * x[(n, c) + i] * col[k, c, r]
+    gb = gy.sum(axis=(0, 2, 3)) if b is not None else None
+    return gx, gcol, grow, gb

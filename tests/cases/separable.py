@@ -1,0 +1,13 @@
+"""separable_conv2d cases: MobileNet blocks (tiny) and every parameter edge."""
+from tests.cases import Case, cases
+
+cases("separable_conv2d",
+      Case("3x3-pad1", ((2, 3, 6, 7), (3, 1, 3, 3), (5, 3, 1, 1), (5,)), dict(padding=1)),
+      Case("mobilenet-stride2", ((2, 8, 9, 9), (8, 1, 3, 3), (16, 8, 1, 1), (16,)), dict(stride=2, padding=1)),
+      Case("multiplier2-same", ((1, 3, 7, 6), (6, 1, 3, 3), (4, 6, 1, 1), None), dict(padding="same")),
+      Case("dilated-rect", ((2, 2, 9, 8), (4, 1, 3, 2), (3, 4, 1, 1), (3,)),
+           dict(dilation=(2, 1), padding=(2, 0), stride=(1, 2))),
+      Case("full", ((1, 2, 4, 5), (2, 1, 2, 3), (3, 2, 1, 1), (3,)), dict(padding="full")),
+      Case("stride-gt-kernel", ((1, 3, 11, 10), (3, 1, 2, 2), (2, 3, 1, 1), None), dict(stride=3)),
+      Case("1x1-depthwise", ((2, 4, 3, 5), (4, 1, 1, 1), (6, 4, 1, 1), (6,))),
+      Case("taller-than-a-tile", ((1, 6, 21, 5), (6, 1, 3, 3), (7, 6, 1, 1), (7,)), dict(padding=1)))

@@ -1,0 +1,23 @@
+"""conv_transpose1d/2d/3d cases: the upsampling layers of decoders and every parameter edge."""
+from tests.cases import Case, cases
+
+cases("conv_transpose1d",
+      Case("basic", ((2, 3, 7), (3, 4, 3), (4,))),
+      Case("stride2-pad1-outpad1", ((2, 4, 6), (4, 3, 3), (3,)), dict(stride=2, padding=1, output_padding=1)),
+      Case("groups2-dil2", ((1, 4, 6), (4, 3, 3), None), dict(groups=2, dilation=2, padding=2)),
+      Case("outpad-by-dilation", ((1, 2, 5), (2, 3, 1), (3,)), dict(dilation=3, output_padding=2)),
+      Case("stride-gt-kernel", ((2, 3, 5), (3, 2, 2), None), dict(stride=3)))
+
+cases("conv_transpose2d",
+      Case("upsample2x", ((2, 4, 5, 5), (4, 3, 4, 4), (3,)), dict(stride=2, padding=1)),
+      Case("3x3-stride2-outpad", ((1, 3, 4, 5), (3, 2, 3, 3), (2,)), dict(stride=2, padding=1, output_padding=1)),
+      Case("rect-groups", ((2, 6, 4, 3), (6, 2, 2, 3), None), dict(stride=(2, 1), padding=(0, 1), groups=3)),
+      Case("dilated-outpad-gt-stride", ((1, 2, 4, 4), (2, 2, 3, 2), (2,)),
+           dict(dilation=(3, 2), output_padding=(2, 1), padding=(1, 0))),
+      Case("1x1", ((1, 5, 3, 4), (5, 3, 1, 1), (3,))),
+      Case("dcgan-layer", ((2, 16, 4, 4), (16, 8, 4, 4), (8,)), dict(stride=2, padding=1)))
+
+cases("conv_transpose3d",
+      Case("stride2", ((1, 2, 3, 3, 4), (2, 3, 2, 2, 2), (3,)), dict(stride=2)),
+      Case("mixed", ((2, 4, 3, 4, 3), (4, 1, 3, 2, 3), None),
+           dict(stride=(1, 2, 2), padding=(1, 0, 1), output_padding=(0, 1, 1), groups=2, dilation=(1, 1, 2))))
