@@ -195,7 +195,9 @@ def flip_transpose(w5, G):
     return np.ascontiguousarray(wt.reshape((G * Cg, K // G) + w5.shape[2:])[:, :, ::-1, ::-1, ::-1])
 
 
-def grad_input(gy5, w5, p):
+def grad_input(gy, w, p):
+    """grad_input (N, C, *size) of the convolution with plan p: the transposed convolution."""
+    gy5, w5 = as5d(gy, p.nd), as5d(w, p.nd)
     stride, dil = lift(p.stride, p.nd, 1), lift(p.dilation, p.nd, 1)
     kernel, out = lift(p.kernel, p.nd, 1), gy5.shape[2:]
     span = [d * (k - 1) for k, d in zip(kernel, dil)]
@@ -210,10 +212,19 @@ def grad_input(gy5, w5, p):
     gx = np.zeros((p.N, p.C) + tuple(size), p.dtype)
     # padded position i of the part is input position i - lo; positions past the part
     # were never read by the forward pass and keep a zero gradient
-    src = tuple(slice(l, min(l + n, m)) for l, n, m in zip(lo, size, part.shape[2:]))
+    src = tuple(slice(l, max(l, min(l + n, m))) for l, n, m in zip(lo, size, part.shape[2:]))
     dst = tuple(slice(0, s.stop - s.start) for s in src)
     gx[(slice(None), slice(None)) + dst] = part[(slice(None), slice(None)) + src]
-    return gx
+    return gx.reshape(p.in_shape)
+
+
+def grad_weight(gy, x, p):
+    """grad_weight (K, C/G, *kernel) of the convolution with plan p."""
+    gw = empty(p.w_shape, p.dtype)
+    xp = row_major(as5d(x, p.nd), lift(p.pad_lo, p.nd, 0), lift(p.pad_hi, p.nd, 0))
+    _grad_weight(xp, pack_grad_out(as5d(gy, p.nd), p.G), as5d(gw, p.nd),
+                 lift(p.stride, p.nd, 1), lift(p.dilation, p.nd, 1))
+    return gw
 
 
 @numba_cpu.forward
@@ -226,11 +237,5 @@ def forward(x, w, b, p):
 
 @numba_cpu.backward
 def backward(gy, x, w, b, p):
-    gy5, w5 = as5d(gy, p.nd), as5d(w, p.nd)
-    gx = grad_input(gy5, w5, p).reshape(x.shape)
-    gw = empty(w5.shape, p.dtype)
-    xp = row_major(as5d(x, p.nd), lift(p.pad_lo, p.nd, 0), lift(p.pad_hi, p.nd, 0))
-    _grad_weight(xp, pack_grad_out(gy5, p.G), gw,
-                 lift(p.stride, p.nd, 1), lift(p.dilation, p.nd, 1))
     gb = gy.sum(axis=(0, *range(2, gy.ndim))) if b is not None else None
-    return gx, gw.reshape(w.shape), gb
+    return grad_input(gy, w, p), grad_weight(gy, x, p), gb
