@@ -4,9 +4,10 @@ import math
 
 from kernels._arrays import empty
 from kernels._registry import Algorithm
-from kernels.activation.plan import ACTIVATIONS, DROPOUTS, DropoutPlan, keep_mask
+from kernels.activation.plan import ACTIVATIONS, DROPOUTS, keep_mask
 
-naive = Algorithm("naive", ops=ACTIVATIONS + DROPOUTS, slow=True, doc="plain loops; tiny shapes only")
+naive = Algorithm("naive", ops=ACTIVATIONS, slow=True, doc="plain loops; tiny shapes only")
+naive_dropout = Algorithm("naive", ops=DROPOUTS, slow=True, doc=naive.doc)
 
 
 def _sigmoid(v):
@@ -38,10 +39,18 @@ def _dropout(a, p):
     return out.reshape(a.shape)
 
 
+@naive_dropout.forward
+def dropout_forward(x, p):
+    return _dropout(x, p)
+
+
+@naive_dropout.backward
+def dropout_backward(gy, x, p):
+    return (_dropout(gy, p),)
+
+
 @naive.forward
 def forward(x, p):
-    if isinstance(p, DropoutPlan):
-        return _dropout(x, p)
     flat, y = x.reshape(-1), empty(x.size, x.dtype)
     for i in range(x.size):
         y[i] = _value(float(flat[i]), p)
@@ -50,8 +59,6 @@ def forward(x, p):
 
 @naive.backward
 def backward(gy, x, p):
-    if isinstance(p, DropoutPlan):
-        return (_dropout(gy, p),)
     xf, gf, gx = x.reshape(-1), gy.reshape(-1), empty(x.size, x.dtype)
     for i in range(x.size):
         gx[i] = gf[i] * _derivative(float(xf[i]), p)

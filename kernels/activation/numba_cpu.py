@@ -9,9 +9,10 @@ from numba import njit, prange
 
 from kernels._arrays import empty
 from kernels._registry import Algorithm
-from kernels.activation.plan import ACTIVATIONS, DROPOUTS, DropoutPlan, keep_mask
+from kernels.activation.plan import ACTIVATIONS, DROPOUTS, keep_mask
 
-numba_cpu = Algorithm("numba", ops=ACTIVATIONS + DROPOUTS, doc="parallel Numba loops")
+numba_cpu = Algorithm("numba", ops=ACTIVATIONS, doc="parallel Numba loops")
+numba_cpu_dropout = Algorithm("numba", ops=DROPOUTS, doc=numba_cpu.doc)
 
 KIND = {"relu": 0, "leaky_relu": 0, "sigmoid": 1, "tanh": 2}
 BLOCK = 4096  # elements per parallel task
@@ -64,9 +65,19 @@ def _dropout(a, p):
 
 @numba_cpu.forward
 def forward(x, p):
-    return _dropout(x, p) if isinstance(p, DropoutPlan) else _run_activation(x, None, p)
+    return _run_activation(x, None, p)
 
 
 @numba_cpu.backward
 def backward(gy, x, p):
-    return (_dropout(gy, p) if isinstance(p, DropoutPlan) else _run_activation(x, gy, p),)
+    return (_run_activation(x, gy, p),)
+
+
+@numba_cpu_dropout.forward
+def dropout_forward(x, p):
+    return _dropout(x, p)
+
+
+@numba_cpu_dropout.backward
+def dropout_backward(gy, x, p):
+    return (_dropout(gy, p),)

@@ -2,9 +2,10 @@
 import numpy as np
 
 from kernels._registry import Algorithm
-from kernels.activation.plan import ACTIVATIONS, DROPOUTS, DropoutPlan, keep_mask
+from kernels.activation.plan import ACTIVATIONS, DROPOUTS, keep_mask
 
-vectorised = Algorithm("numpy", ops=ACTIVATIONS + DROPOUTS, doc="vectorised NumPy")
+vectorised = Algorithm("numpy", ops=ACTIVATIONS, doc="vectorised NumPy")
+vectorised_dropout = Algorithm("numpy", ops=DROPOUTS, doc=vectorised.doc)
 
 
 def _sigmoid(x):
@@ -37,9 +38,19 @@ def _dropout(a, p):
 
 @vectorised.forward
 def forward(x, p):
-    return _dropout(x, p) if isinstance(p, DropoutPlan) else _activation(x, p)
+    return _activation(x, p)
 
 
 @vectorised.backward
 def backward(gy, x, p):
-    return (_dropout(gy, p) if isinstance(p, DropoutPlan) else _activation_grad(gy, x, p),)
+    return (_activation_grad(gy, x, p),)
+
+
+@vectorised_dropout.forward
+def dropout_forward(x, p):
+    return _dropout(x, p)
+
+
+@vectorised_dropout.backward
+def dropout_backward(gy, x, p):
+    return (_dropout(gy, p),)

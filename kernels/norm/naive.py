@@ -18,9 +18,11 @@ import numpy as np
 
 from kernels._arrays import empty
 from kernels._registry import Algorithm
-from kernels.norm.plan import NORM_OPS, LrnPlan, NormPlan, affine, pack, split, update_running
+from kernels.norm.plan import GROUP_NORMS, affine, pack, split, update_running
 
-naive = Algorithm("naive", ops=NORM_OPS, slow=True, doc="plain loops; tiny shapes only")
+naive = Algorithm("naive", ops=GROUP_NORMS, slow=True, doc="plain loops; tiny shapes only")
+naive_lrn = Algorithm("naive", ops=("local_response_norm",), slow=True, doc=naive.doc)
+naive_wn = Algorithm("naive", ops=("weight_norm",), slow=True, doc=naive.doc)
 
 
 def _members(p):
@@ -143,18 +145,30 @@ def _wn_backward(gw, v, g, p):
 @naive.forward
 def forward(*args):
     *arrays, p = args
-    if isinstance(p, NormPlan):
-        return _norm_forward(*split(arrays, p), p)
-    if isinstance(p, LrnPlan):
-        return _lrn_forward(*arrays, p)
-    return _wn_forward(*arrays, p)
+    return _norm_forward(*split(arrays, p), p)
 
 
 @naive.backward
 def backward(gy, *args):
     *arrays, p = args
-    if isinstance(p, NormPlan):
-        return _norm_backward(gy, *split(arrays, p), p)
-    if isinstance(p, LrnPlan):
-        return _lrn_backward(gy, *arrays, p)
-    return _wn_backward(gy, *arrays, p)
+    return _norm_backward(gy, *split(arrays, p), p)
+
+
+@naive_lrn.forward
+def lrn_forward(x, p):
+    return _lrn_forward(x, p)
+
+
+@naive_lrn.backward
+def lrn_backward(gy, x, p):
+    return _lrn_backward(gy, x, p)
+
+
+@naive_wn.forward
+def wn_forward(v, g, p):
+    return _wn_forward(v, g, p)
+
+
+@naive_wn.backward
+def wn_backward(gy, v, g, p):
+    return _wn_backward(gy, v, g, p)

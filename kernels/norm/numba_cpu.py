@@ -19,9 +19,11 @@ from numba import njit, prange
 
 from kernels._arrays import empty
 from kernels._registry import Algorithm
-from kernels.norm.plan import NORM_OPS, LrnPlan, NormPlan, affine, pack, split, update_running
+from kernels.norm.plan import GROUP_NORMS, affine, pack, split, update_running
 
-numba_cpu = Algorithm("numba", ops=NORM_OPS, doc="parallel Numba loops, one task per statistic")
+numba_cpu = Algorithm("numba", ops=GROUP_NORMS, doc="parallel Numba loops, one task per statistic")
+numba_cpu_lrn = Algorithm("numba", ops=("local_response_norm",), doc=numba_cpu.doc)
+numba_cpu_wn = Algorithm("numba", ops=("weight_norm",), doc=numba_cpu.doc)
 
 # 'contract' fuses a*b+c into FMAs, 'reassoc' lets LLVM vectorise the reductions; both are
 # within the numba rows of the tolerance table.
@@ -257,18 +259,30 @@ def _wn_run(v, g, gw, p):
 @numba_cpu.forward
 def forward(*args):
     *arrays, p = args
-    if isinstance(p, NormPlan):
-        return _norm_fwd(*split(arrays, p), p)
-    if isinstance(p, LrnPlan):
-        return _lrn_run(arrays[0], None, p)
-    return _wn_run(*arrays, None, p)
+    return _norm_fwd(*split(arrays, p), p)
 
 
 @numba_cpu.backward
 def backward(gy, *args):
     *arrays, p = args
-    if isinstance(p, NormPlan):
-        return _norm_bwd(gy, *split(arrays, p), p)
-    if isinstance(p, LrnPlan):
-        return (_lrn_run(arrays[0], gy, p),)
-    return _wn_run(*arrays, gy, p)
+    return _norm_bwd(gy, *split(arrays, p), p)
+
+
+@numba_cpu_lrn.forward
+def lrn_forward(x, p):
+    return _lrn_run(x, None, p)
+
+
+@numba_cpu_lrn.backward
+def lrn_backward(gy, x, p):
+    return (_lrn_run(x, gy, p),)
+
+
+@numba_cpu_wn.forward
+def wn_forward(v, g, p):
+    return _wn_run(v, g, None, p)
+
+
+@numba_cpu_wn.backward
+def wn_backward(gy, v, g, p):
+    return _wn_run(v, g, gy, p)

@@ -13,10 +13,12 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from kernels._registry import Algorithm
-from kernels.norm.plan import (NORM_OPS, LrnPlan, NormPlan, affine, given_stats, pack, split,
+from kernels.norm.plan import (GROUP_NORMS, affine, given_stats, pack, split,
                                update_running)
 
-vectorised = Algorithm("numpy", ops=NORM_OPS, doc="vectorised NumPy reductions")
+vectorised = Algorithm("numpy", ops=GROUP_NORMS, doc="vectorised NumPy reductions")
+vectorised_lrn = Algorithm("numpy", ops=("local_response_norm",), doc=vectorised.doc)
+vectorised_wn = Algorithm("numpy", ops=("weight_norm",), doc=vectorised.doc)
 
 
 def _stats(x4, rm, rv, p):
@@ -103,18 +105,30 @@ def _wn_backward(gw, v, g, p):
 @vectorised.forward
 def forward(*args):
     *arrays, p = args
-    if isinstance(p, NormPlan):
-        return _norm_forward(*split(arrays, p), p)
-    if isinstance(p, LrnPlan):
-        return _lrn_forward(*arrays, p)
-    return _wn_forward(*arrays, p)
+    return _norm_forward(*split(arrays, p), p)
 
 
 @vectorised.backward
 def backward(gy, *args):
     *arrays, p = args
-    if isinstance(p, NormPlan):
-        return _norm_backward(gy, *split(arrays, p), p)
-    if isinstance(p, LrnPlan):
-        return _lrn_backward(gy, *arrays, p)
-    return _wn_backward(gy, *arrays, p)
+    return _norm_backward(gy, *split(arrays, p), p)
+
+
+@vectorised_lrn.forward
+def lrn_forward(x, p):
+    return _lrn_forward(x, p)
+
+
+@vectorised_lrn.backward
+def lrn_backward(gy, x, p):
+    return _lrn_backward(gy, x, p)
+
+
+@vectorised_wn.forward
+def wn_forward(v, g, p):
+    return _wn_forward(v, g, p)
+
+
+@vectorised_wn.backward
+def wn_backward(gy, v, g, p):
+    return _wn_backward(gy, v, g, p)
