@@ -34,6 +34,11 @@ gpu = Algorithm("cuda", ops=OPS, available=_cuda.available, device=True,
 INCLUDE_PAD, EXCLUDE_PAD, OVERRIDE = 0, 1, 2  # how the average's divisor is counted
 
 
+@gpu.supports
+def supports(p):
+    return _cuda.simulator_limit(p.N * p.C * int(np.prod(p.size)))
+
+
 def _build(dt, tpb):
     @cuda.jit(device=True)
     def axis_divisor(o, n, k, s, p, mode):
