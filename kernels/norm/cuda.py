@@ -32,9 +32,17 @@ gpu = Algorithm("cuda", ops=GROUP_NORMS, available=_cuda.available, device=True,
                 doc="Numba CUDA: a block per statistic, shared-memory tree reductions")
 
 
-def block_threads() -> int:
+SIMULATOR_THREADS = 4  # under the simulator: still a two-level tree, fewer Python threads
+
+
+def _threads(tpb: int) -> int:
     """Threads of a reduction block: the largest power of two within TPB (the tree halves)."""
-    return 1 << (_cuda.TPB.bit_length() - 1)
+    nt = 1 << (tpb.bit_length() - 1)
+    return min(nt, SIMULATOR_THREADS) if _cuda.SIMULATED else nt
+
+
+def block_threads() -> int:
+    return _threads(_cuda.TPB)
 
 
 @gpu.supports
@@ -43,7 +51,7 @@ def supports(p):
 
 
 def _build(dt, tpb):
-    NT = 1 << (tpb.bit_length() - 1)  # as block_threads() for this TPB
+    NT = _threads(tpb)  # as block_threads() for this TPB
 
     @cuda.jit(device=True)
     def block_sum2(sh, u, v):
