@@ -250,7 +250,8 @@ class _InPlaceOp(Op):
 
     def __call__(self, *args, algo: str = "auto", **kwargs):
         originals, params = self._bind(args, kwargs)
-        arrays, dtype = _arrays.check_inputs(self.name, self.inputs, originals)
+        arrays, dtype = _arrays.check_inputs(self.name, self.inputs, originals,
+                                             self._device(algo))
         plan = self.plan(tuple(None if a is None else a.shape for a in arrays), dtype, params)
         out = self.resolve(algo, plan, "forward").run_forward(arrays, plan)
         for spec, orig, a in zip(self.inputs, originals, arrays):
