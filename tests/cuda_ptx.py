@@ -57,6 +57,17 @@ def norm(dt):
     ]
 
 
+def deform(dt):
+    from kernels.deform import cuda as m
+    columns, grad_input, grad_offset_mask = m.kernels(np.dtype(str(dt)))
+    a3, a4, t6 = arr(dt, 3), arr(dt, 4), types.UniTuple(i64, 6)
+    return [
+        (columns, (a4, a4, a4, b1, a3, i64, i64, i64, t6)),
+        (grad_input, (a3, a4, a4, b1, a4, i64, i64, i64, t6)),
+        (grad_offset_mask, (a3, a4, a4, a4, b1, a4, a4, i64, i64, t6)),
+    ]
+
+
 def common(dt):
     from kernels import _cuda
     channel_partial, rows_sum = _cuda.reductions(np.dtype(str(dt)))
@@ -68,7 +79,7 @@ def common(dt):
     ]
 
 
-SIGNATURES = [common, conv, pool, norm]
+SIGNATURES = [common, conv, pool, norm, deform]
 
 
 def main():

@@ -1,4 +1,4 @@
-"""The cuda algorithm's pooling and normalisation kernels: torch's answers in float64 with
+"""The cuda algorithm's pooling, normalisation and deformable-convolution kernels: torch's answers in float64 with
 several blocks per launch (and several reduction levels), running statistics as torch
 updates them, and device arrays in and out.
 
@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from numba import cuda
 
 import kernels
+import reference
 from kernels import _arrays, _cuda
 from kernels.norm import cuda as norm_cuda
 from kernels.tolerances import rel_err, tolerance
@@ -57,6 +58,9 @@ CASES = [
     ("batch_norm", Case("eval-2d", ((2, 3, 3, 4), C3, C3, C3, C3), dict(eps=1e-3))),
     ("group_norm", Case("2-groups", ((2, 4, 3, 3), (4,), (4,)), dict(num_groups=2))),
     ("layer_norm", Case("last-two", ((3, 4, 5), (4, 5), (4, 5)), dict(normalized_shape=(4, 5)))),
+    ("deform_conv2d", Case("groups2-offset-groups2-mask-strided",
+                           ((2, 4, 5, 5), (2, 2 * 2 * 9, 3, 3), (4, 2, 3, 3), (4,), (2, 2 * 9, 3, 3)),
+                           dict(stride=2, padding=1))),
 ]
 
 
@@ -134,3 +138,12 @@ def test_cuda_is_listed_where_it_runs():
     for op in ("max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d",
                "avg_pool3d", "batch_norm", "group_norm", "layer_norm", "instance_norm"):
         assert "cuda" in kernels.OPS[op].algos()
+
+
+def test_deform_device_arrays_in_give_device_arrays_out():
+    op = kernels.deform_conv2d
+    shapes = ((1, 2, 4, 4), (1, 2 * 4, 3, 3), (3, 2, 2, 2), (3,), None)
+    x, off, w, b, _ = op.make_inputs(shapes, {}, np.random.default_rng(4))
+    y = op(*(cuda.to_device(a) for a in (x, off, w, b)), algo="cuda")
+    assert _arrays.is_device(y)
+    assert rel_err(y.copy_to_host(), reference.forward("deform_conv2d", x, off, w, b, None)) < 1e-9
