@@ -1,6 +1,6 @@
-"""The cuda algorithm's pooling, normalisation and deformable-convolution kernels: torch's answers in float64 with
-several blocks per launch (and several reduction levels), running statistics as torch
-updates them, and device arrays in and out.
+"""The cuda algorithm's pooling, normalisation and deformable-convolution kernels: torch's
+answers in float64 with several blocks per launch (and several reduction levels),
+running statistics as torch updates them, and device arrays in and out.
 
 Runs under Numba's CUDA simulator (tests/conftest.py) unless CONVBENCH_REAL_GPU=1.
 """
