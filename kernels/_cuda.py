@@ -30,6 +30,17 @@ SHARED_BYTES = 48 * 1024  # shared memory a block may use without opting in
 SIMULATED = bool(config.ENABLE_CUDASIM)
 
 
+SIMULATOR_ELEMENTS = 4096  # the largest input the simulator is given (every thread is Python)
+
+
+def simulator_limit(elements: int):
+    """supports()'s reason to refuse an input too large for the simulator (None on a GPU)."""
+    if SIMULATED and elements > SIMULATOR_ELEMENTS:
+        return (f"{elements} input elements: the CUDA simulator runs every thread in Python, "
+                f"so it is given at most {SIMULATOR_ELEMENTS}")
+    return None
+
+
 @functools.cache
 def available() -> bool:
     return SIMULATED or cuda.is_available()

@@ -35,6 +35,39 @@ def conv(dt):
     ]
 
 
+def pool(dt):
+    from kernels.pool import cuda as m
+    max_forward, avg_forward, backward = m.kernels(np.dtype(str(dt)))
+    a5, idx5 = arr(dt, 5), arr(i64, 5)
+    return [
+        (max_forward, (a5, a5, idx5, t3, t3, t3, t3, b1)),
+        (avg_forward, (a5, a5, t3, t3, t3, i64, i64)),
+        (backward, (a5, idx5, a5, t3, t3, t3, t3, b1, i64, i64)),
+    ]
+
+
+def norm(dt):
+    from kernels.norm import cuda as m
+    forward, update_running, backward = m.kernels(np.dtype(str(dt)))
+    a1, a2, a4, f64 = arr(dt, 1), arr(dt, 2), arr(dt, 4), types.float64
+    return [
+        (forward, (a4, a1, a1, a1, a1, i64, f64, b1, b1, b1, a2, a2, a4)),
+        (update_running, (a1, a1, a2, a2, f64, i64)),
+        (backward, (a4, a4, a1, a1, a1, i64, f64, b1, b1, a4, a2, a2)),
+    ]
+
+
+def deform(dt):
+    from kernels.deform import cuda as m
+    columns, grad_input, grad_offset_mask = m.kernels(np.dtype(str(dt)))
+    a3, a4, t6 = arr(dt, 3), arr(dt, 4), types.UniTuple(i64, 6)
+    return [
+        (columns, (a4, a4, a4, b1, a3, i64, i64, i64, t6)),
+        (grad_input, (a3, a4, a4, b1, a4, i64, i64, i64, t6)),
+        (grad_offset_mask, (a3, a4, a4, a4, b1, a4, a4, i64, i64, t6)),
+    ]
+
+
 def common(dt):
     from kernels import _cuda
     channel_partial, rows_sum = _cuda.reductions(np.dtype(str(dt)))
@@ -46,7 +79,7 @@ def common(dt):
     ]
 
 
-SIGNATURES = [common, conv]
+SIGNATURES = [common, conv, pool, norm, deform]
 
 
 def main():
@@ -56,6 +89,12 @@ def main():
     except Exception as e:  # no CUDA toolkit here
         print(f"no NVVM: {e}")
         sys.exit(77)
+    # Device functions (cuda.jit(device=True)) are compiled for the current device's
+    # compute capability, which needs a driver; here they target CC like the kernels.
+    from types import SimpleNamespace
+
+    from numba.cuda import dispatcher
+    dispatcher.get_current_device = lambda: SimpleNamespace(compute_capability=CC)
     failed = 0
     for family in SIGNATURES:
         for dt in (types.float32, types.float64):

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kernels import _arrays
 from kernels._params import check_ndim, prod
 from kernels._registry import REQUIRED, Input, Op
 

@@ -1,0 +1,235 @@
+"""Max and average pooling in Numba CUDA kernels, forward and backward.
+
+Every pool runs on 5-D arrays (N, C, D, H, W) (1D/2D pools add unit dimensions, as in
+``numba_cpu``), one thread per output element forward and one per input element backward,
+so no two threads write the same element: no atomics, deterministic results.  Windows are
+computed from the plan's kernel, stride, padding and dilation; taps in the padding are
+skipped.
+
+- max forward: each thread scans its window in torch's order (d, h, w) and keeps the
+  first strictly greater value (or a NaN, as torch does); its flat index within the
+  (n, c) plane, d*H*W + h*W + w, is torch's index.
+- avg forward: the window sum divided by torch's divisor, computed per dimension in the
+  kernel: the window clipped to the padded input (count_include_pad), its count of real
+  elements (not count_include_pad), or divisor_override.
+- backward, in gather form: an input element (z, h, w) lies in the windows of the
+  outputs o with o*stride - pad + t*dilation = z for a tap t; its gradient sums, over
+  those outputs, grad_y / divisor (avg) or grad_y where that output's index is this
+  element (max, with the indices of a recomputed forward).
+"""
+import math
+
+import numpy as np
+from numba import cuda
+
+from kernels import _cuda
+from kernels._registry import Algorithm
+
+OPS = ("max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d")
+
+gpu = Algorithm("cuda", ops=OPS, available=_cuda.available, device=True,
+                slow=_cuda.SIMULATED,  # under the simulator every thread is Python
+                doc="Numba CUDA: a thread per output (forward) or input element (gather backward)")
+
+INCLUDE_PAD, EXCLUDE_PAD, OVERRIDE = 0, 1, 2  # how the average's divisor is counted
+
+
+@gpu.supports
+def supports(p):
+    return _cuda.simulator_limit(p.N * p.C * int(np.prod(p.size)))
+
+
+def _build(dt, tpb):
+    @cuda.jit(device=True)
+    def axis_divisor(o, n, k, s, p, mode):
+        """Divisor factor of output o along one dimension (dilation 1, as avg pools)."""
+        f = o * s - p
+        if mode == INCLUDE_PAD:
+            e = f + k
+            lim = n + p
+            return (e if e < lim else lim) - f
+        a = f if f > 0 else 0
+        e = f + k
+        e = e if e < n else n
+        return e - a
+
+    @cuda.jit
+    def max_forward(x, y, idx, ker, st, pad, dil, want_idx):
+        i = cuda.grid(1)
+        N, C, D, H, W = x.shape
+        OD, OH, OW = y.shape[2], y.shape[3], y.shape[4]
+        if i >= N * C * OD * OH * OW:
+            return
+        ow = i % OW
+        oh = (i // OW) % OH
+        od = (i // (OW * OH)) % OD
+        c = (i // (OW * OH * OD)) % C
+        n = i // (OW * OH * OD * C)
+        best = dt(-math.inf)
+        bi = -1
+        for td in range(ker[0]):
+            z = od * st[0] - pad[0] + td * dil[0]
+            if z < 0 or z >= D:
+                continue
+            for th in range(ker[1]):
+                h = oh * st[1] - pad[1] + th * dil[1]
+                if h < 0 or h >= H:
+                    continue
+                for tw in range(ker[2]):
+                    w = ow * st[2] - pad[2] + tw * dil[2]
+                    if w < 0 or w >= W:
+                        continue
+                    v = x[n, c, z, h, w]
+                    if bi < 0 or v > best or v != v:  # v != v: NaN wins, as in torch
+                        best = v
+                        bi = (z * H + h) * W + w
+                    if best != best:
+                        break
+        y[n, c, od, oh, ow] = best
+        if want_idx:
+            idx[n, c, od, oh, ow] = bi
+
+    @cuda.jit
+    def avg_forward(x, y, ker, st, pad, mode, override):
+        i = cuda.grid(1)
+        N, C, D, H, W = x.shape
+        OD, OH, OW = y.shape[2], y.shape[3], y.shape[4]
+        if i >= N * C * OD * OH * OW:
+            return
+        ow = i % OW
+        oh = (i // OW) % OH
+        od = (i // (OW * OH)) % OD
+        c = (i // (OW * OH * OD)) % C
+        n = i // (OW * OH * OD * C)
+        acc = dt(0)
+        for td in range(ker[0]):
+            z = od * st[0] - pad[0] + td
+            if z < 0 or z >= D:
+                continue
+            for th in range(ker[1]):
+                h = oh * st[1] - pad[1] + th
+                if h < 0 or h >= H:
+                    continue
+                for tw in range(ker[2]):
+                    w = ow * st[2] - pad[2] + tw
+                    if w >= 0 and w < W:
+                        acc += x[n, c, z, h, w]
+        if mode == OVERRIDE:
+            div = override
+        else:
+            div = (axis_divisor(od, D, ker[0], st[0], pad[0], mode)
+                   * axis_divisor(oh, H, ker[1], st[1], pad[1], mode)
+                   * axis_divisor(ow, W, ker[2], st[2], pad[2], mode))
+        y[n, c, od, oh, ow] = acc / dt(div)
+
+    @cuda.jit
+    def backward(gy, idx, gx, ker, st, pad, dil, is_max, mode, override):
+        """gx = the sum of the output gradients whose window holds each input element: all
+        of them divided by the divisor (avg), or those whose index is this element (max)."""
+        i = cuda.grid(1)
+        N, C, D, H, W = gx.shape
+        OD, OH, OW = gy.shape[2], gy.shape[3], gy.shape[4]
+        if i >= N * C * D * H * W:
+            return
+        w = i % W
+        h = (i // W) % H
+        z = (i // (W * H)) % D
+        c = (i // (W * H * D)) % C
+        n = i // (W * H * D * C)
+        me = (z * H + h) * W + w
+        acc = dt(0)
+        for td in range(ker[0]):
+            a = z + pad[0] - td * dil[0]
+            if a < 0 or a % st[0] != 0 or a // st[0] >= OD:
+                continue
+            od = a // st[0]
+            for th in range(ker[1]):
+                b = h + pad[1] - th * dil[1]
+                if b < 0 or b % st[1] != 0 or b // st[1] >= OH:
+                    continue
+                oh = b // st[1]
+                for tw in range(ker[2]):
+                    e = w + pad[2] - tw * dil[2]
+                    if e < 0 or e % st[2] != 0 or e // st[2] >= OW:
+                        continue
+                    ow = e // st[2]
+                    if is_max:
+                        if idx[n, c, od, oh, ow] == me:
+                            acc += gy[n, c, od, oh, ow]
+                    else:
+                        if mode == OVERRIDE:
+                            div = override
+                        else:
+                            div = (axis_divisor(od, D, ker[0], st[0], pad[0], mode)
+                                   * axis_divisor(oh, H, ker[1], st[1], pad[1], mode)
+                                   * axis_divisor(ow, W, ker[2], st[2], pad[2], mode))
+                        acc += gy[n, c, od, oh, ow] / dt(div)
+        gx[n, c, z, h, w] = acc
+
+    return max_forward, avg_forward, backward
+
+
+kernels = _cuda.kernel_factory(_build)
+
+
+def _as5d(a, p, out=False):
+    return a.reshape((p.N, p.C) + tuple(p.out3 if out else p.size3))
+
+
+def divisor_mode(p):
+    """(mode, override) of the average's divisor: the plan's per-dimension factors, named
+    by the rule that produced them (the plan keeps the factors, not the flags)."""
+    include = tuple(tuple(min(o * s - q + k, n + q) - (o * s - q) for o in range(m))
+                    for n, k, s, q, m in zip(p.size3, p.kernel, p.stride, p.pad, p.out3))
+    if tuple(p.div) == include:
+        return INCLUDE_PAD, 1
+    if tuple(p.div) == tuple(p.cnt):
+        return EXCLUDE_PAD, 1
+    if any(len(set(d)) != 1 for d in p.div):
+        raise ValueError(f"cuda: unrecognised pooling divisor {p.div}")
+    return OVERRIDE, int(np.prod([d[0] for d in p.div]))
+
+
+def _geometry(p):
+    return tuple(p.kernel), tuple(p.stride), tuple(p.pad), tuple(p.step)
+
+
+def _max(x5, p, want_idx):
+    y = _cuda.empty((p.N, p.C) + tuple(p.out3), p.dtype)
+    idx = (cuda.device_array(y.shape, np.int64) if want_idx
+           else cuda.device_array((1, 1, 1, 1, 1), np.int64))  # a stand-in never written
+    kernels(p.dtype)[0][_cuda.blocks(y.size), _cuda.TPB](x5, y, idx, *_geometry(p), want_idx)
+    return y, idx
+
+
+@gpu.forward
+def forward(x, p):
+    (x,), host = _cuda.device_arrays(x)
+    x5 = _as5d(x, p)
+    if p.kind == "max":
+        y, idx = _max(x5, p, p.return_indices)
+        y = _cuda.result(y.reshape(p.out_shape), host)
+        if p.return_indices:
+            return y, _cuda.result(idx.reshape(p.out_shape), host)
+        return y
+    y = _cuda.empty((p.N, p.C) + tuple(p.out3), p.dtype)
+    mode, override = divisor_mode(p)
+    ker, st, pad, _ = _geometry(p)
+    kernels(p.dtype)[1][_cuda.blocks(y.size), _cuda.TPB](x5, y, ker, st, pad, mode, override)
+    return _cuda.result(y.reshape(p.out_shape), host)
+
+
+@gpu.backward
+def backward(gy, x, p):
+    (gy, x), host = _cuda.device_arrays(gy, x)
+    x5, g5 = _as5d(x, p), _as5d(gy, p, out=True)
+    gx = _cuda.empty((p.N, p.C) + tuple(p.size3), p.dtype)
+    if p.kind == "max":
+        _, idx = _max(x5, p, True)
+        mode, override = INCLUDE_PAD, 1
+    else:
+        idx = cuda.device_array((1, 1, 1, 1, 1), np.int64)
+        mode, override = divisor_mode(p)
+    kernels(p.dtype)[2][_cuda.blocks(gx.size), _cuda.TPB](
+        g5, idx, gx, *_geometry(p), p.kind == "max", mode, override)
+    return (_cuda.result(gx.reshape(p.in_shape), host),)
