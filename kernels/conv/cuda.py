@@ -20,6 +20,10 @@ device, which the no-GPU PTX check in tests/test_cuda.py does not have.)
 - grad_weight: a correlation of the input with the output gradient, as a two-pass
   reduction: pass 1 sums chunks of the output rows per weight element, pass 2 adds the
   chunks (deterministic, no atomics).  grad_bias: the output gradient summed per channel.
+
+``conv``, ``grad_input``, ``grad_weight`` and ``grad_bias`` run these passes on device arrays
+for any ConvPlan: the transposed convolution (whose forward is ``grad_input`` with a bias)
+and the depthwise backward are built from them.
 """
 import math
 
