@@ -121,7 +121,8 @@ def test_device_arrays_in_give_device_arrays_out():
 
 
 @pytest.mark.parametrize("op_name,shapes,params", [
-    ("depthwise_conv2d", ((1, 2, 5, 4), (4, 1, 3, 3), (4,), (1, 4, 3, 2)), dict(stride=2, padding=1)),
+    ("depthwise_conv2d", ((1, 2, 5, 4), (4, 1, 3, 3), (4,), (1, 4, 3, 2)),
+     dict(stride=2, padding=1)),
     ("conv_transpose2d", ((1, 2, 3, 2), (2, 3, 2, 2), (3,), (1, 3, 6, 4)), dict(stride=2)),
 ])
 def test_device_arrays_depthwise_and_transposed(op_name, shapes, params):
