@@ -2,14 +2,16 @@
 
     CONVBENCH_REAL_GPU=1 PYTHONPATH=. python harness/bench_cuda.py [--batch 8] [--repeat 20]
 
-Layer shapes of ResNet-50 and MobileNetV2 (224x224 input), forward and backward, float32
+Layer shapes of ResNet-50 and MobileNetV2 (224x224 input) as conv2d, plus MobileNetV2's
+depthwise layers through depthwise_conv2d (suite ``mobilenetv2-depthwise``), forward and
+backward, always against torch's conv2d, float32
 (TF32 off for both cuDNN and matmul, so the comparison is FP32 against FP32) and float64.
 Arrays stay on the GPU (torch CUDA tensors passed straight to the kernels, no copies);
 each measurement is the median (and IQR) of ``--repeat`` runs after warm-up (the first
 call compiles), bracketed by device synchronisation.  Writes
 ``results/cuda/<device>.csv`` and ``results/cuda/<device>.json`` (machine, versions, the
 command).  Needs a CUDA GPU; under the simulator it refuses to run, except with
-``--smoke`` (two tiny layers, torch on the CPU, arrays copied to the simulated device),
+``--smoke`` (three tiny layers, torch on the CPU, arrays copied to the simulated device),
 which only checks that the script works (tests/test_cuda.py runs it).
 """
 from __future__ import annotations
@@ -54,8 +56,15 @@ MOBILENETV2 = [
     ("block17.project", 960, 7, 7, 320, 1, 1, 0, 1),
     ("conv-last", 320, 7, 7, 1280, 1, 1, 0, 1),
 ]
-SUITES = {"resnet50": RESNET50, "mobilenetv2": MOBILENETV2}
+# MobileNetV2's depthwise layers again, through depthwise_conv2d's own kernel (the suites
+# above run every layer as conv2d, depthwise ones with groups = C)
+MOBILENETV2_DEPTHWISE = [layer for layer in MOBILENETV2 if layer[8] > 1]
+SUITES = {"resnet50": RESNET50, "mobilenetv2": MOBILENETV2,
+          "mobilenetv2-depthwise": MOBILENETV2_DEPTHWISE}
+SUITE_OP = {"mobilenetv2-depthwise": "depthwise_conv2d",  # every other suite: conv2d
+            "smoke-depthwise": "depthwise_conv2d"}
 SMOKE = [("tiny-3x3", 2, 6, 6, 4, 3, 1, 1, 1), ("tiny-1x1", 4, 3, 3, 4, 1, 1, 0, 1)]
+SMOKE_DEPTHWISE = [("tiny-depthwise", 3, 5, 5, 3, 3, 2, 1, 3)]
 
 
 class Device:
@@ -101,7 +110,9 @@ def rel_err(out, ref) -> float:
     return float((out - ref).abs().max() / ref.abs().max().clamp_min(1e-300))
 
 
-def bench_layer(layer, N, dtype, repeat, dev, F, kernels, warmup=3):
+def bench_layer(layer, N, dtype, repeat, dev, F, kernels, warmup=3, op="conv2d"):
+    """Forward and backward rows of one layer: ``op`` (conv2d, or depthwise_conv2d for a
+    layer with groups = C) with algo="cuda" against torch's conv2d."""
     name, C, H, W, K, k, stride, padding, groups = layer
     torch = dev.torch
     tdt = getattr(torch, dtype)
@@ -116,12 +127,14 @@ def bench_layer(layer, N, dtype, repeat, dev, F, kernels, warmup=3):
     gy = randn(*y_ref.shape)
     macs = N * K * y_ref.shape[2] * y_ref.shape[3] * (C // groups) * k * k
     ox, ow_, ob, ogy = (dev.ours(t) for t in (x, w, b, gy))
+    ours_op = kernels.OPS[op]
+    ours_params = {a: v for a, v in params.items() if op == "conv2d" or a != "groups"}
 
     def ours_fwd():
-        return kernels.conv2d(ox, ow_, ob, algo="cuda", **params)
+        return ours_op(ox, ow_, ob, algo="cuda", **ours_params)
 
     def ours_bwd():
-        return kernels.conv2d.backward(ogy, ox, ow_, ob, algo="cuda", **params)
+        return ours_op.backward(ogy, ox, ow_, ob, algo="cuda", **ours_params)
 
     xr, wr, br = (t.detach().clone().requires_grad_() for t in (x, w, b))
     yr = F.conv2d(xr, wr, br, **params)
@@ -139,7 +152,7 @@ def bench_layer(layer, N, dtype, repeat, dev, F, kernels, warmup=3):
                                                ("backward", ours_bwd, torch_bwd, err_b, 2)):
         t_ours, iqr_ours = timed(ours, dev.sync_ours, repeat, warmup)
         t_torch, iqr_torch = timed(theirs, dev.sync_torch, repeat, warmup)
-        rows.append(dict(layer=name, dtype=dtype, direction=direction, N=N, C=C, H=H, W=W, K=K,
+        rows.append(dict(layer=name, op=op, dtype=dtype, direction=direction, N=N, C=C, H=H, W=W, K=K,
                          kernel=k, stride=stride, padding=padding, groups=groups,
                          cuda_median_s=t_ours, cuda_iqr_s=iqr_ours,
                          torch_median_s=t_torch, torch_iqr_s=iqr_torch,
@@ -157,7 +170,7 @@ def main(argv=None):
     ap.add_argument("--suite", nargs="+", default=list(SUITES), choices=list(SUITES))
     ap.add_argument("--out", default="results/cuda")
     ap.add_argument("--smoke", action="store_true",
-                    help="two tiny layers under the simulator: checks the script, times nothing")
+                    help="three tiny layers under the simulator: checks the script, times nothing")
     args = ap.parse_args(argv)
     simulated = os.environ.get("NUMBA_ENABLE_CUDASIM", "0") not in ("", "0")
     if simulated != args.smoke:
@@ -176,15 +189,17 @@ def main(argv=None):
     torch.backends.cudnn.benchmark = True          # cuDNN's best algorithm per shape
     dev = Device(torch, cuda, args.smoke)
     device = dev.name
-    suites = {"smoke": SMOKE} if args.smoke else {s: SUITES[s] for s in args.suite}
+    suites = ({"smoke": SMOKE, "smoke-depthwise": SMOKE_DEPTHWISE} if args.smoke
+              else {s: SUITES[s] for s in args.suite})
     warmup = 1 if args.smoke else 3
     rows = []
     for suite, layers in suites.items():
         for layer in layers:
             for dtype in args.dtype:
-                for r in bench_layer(layer, args.batch, dtype, args.repeat, dev, F, kernels, warmup):
+                for r in bench_layer(layer, args.batch, dtype, args.repeat, dev, F, kernels, warmup,
+                                     SUITE_OP.get(suite, "conv2d")):
                     rows.append(dict(suite=suite, device=device, **r))
-                    print(f"{suite:12s} {r['layer']:26s} {dtype:8s} {r['direction']:8s} "
+                    print(f"{suite:21s} {r['layer']:26s} {dtype:8s} {r['direction']:8s} "
                           f"cuda {r['cuda_median_s'] * 1e3:9.3f} ms  cuDNN {r['torch_median_s'] * 1e3:9.3f} ms"
                           f"  x{r['ratio_to_cudnn']:.2f}  err {r['rel_err']:.1e}", flush=True)
     out = Path(args.out)

@@ -27,7 +27,7 @@ def conv(dt):
     return [
         (forward, (arr(dt, 5), arr(dt, 5), arr(dt, 1), arr(dt, 5), t3, t3, t3, i64, b1,
                    i64, i64, i64, i64)),
-        (grad_input, (arr(dt, 5), arr(dt, 5), arr(dt, 5), t3, t3, t3, i64)),
+        (grad_input, (arr(dt, 5), arr(dt, 5), arr(dt, 1), arr(dt, 5), t3, t3, t3, i64, b1)),
         (grad_weight_partial, (arr(dt, 5), arr(dt, 5), arr(dt, 2), types.UniTuple(i64, 5),
                                t3, t3, t3, i64, i64)),
         (gemm, (arr(dt, 1), arr(dt, 1), arr(dt, 1), arr(dt, 1), b1, i64, i64, i64, i64, i64,
@@ -67,6 +67,13 @@ def deform(dt):
         (grad_offset_mask, (a3, a4, a4, a4, b1, a4, a4, i64, i64, t6)),
     ]
 
+def depthwise(dt):
+    from kernels.depthwise import cuda as m
+    forward, = m.kernels(np.dtype(str(dt)))
+    t2 = types.UniTuple(i64, 2)
+    return [(forward, (arr(dt, 4), arr(dt, 4), arr(dt, 1), arr(dt, 4), t2, t2, t2, b1,
+                       i64, i64, i64, i64))]
+
 
 def common(dt):
     from kernels import _cuda
@@ -79,7 +86,7 @@ def common(dt):
     ]
 
 
-SIGNATURES = [common, conv, pool, norm, deform]
+SIGNATURES = [common, conv, pool, norm, deform, depthwise]  # transposed: the conv's kernels
 
 
 def main():

@@ -39,6 +39,10 @@ CASES = [
     ("conv3d", Case("strided-padded", ((1, 2, 4, 5, 4), (2, 2, 2, 3, 2), (2,)),
                     dict(stride=(1, 2, 1), padding=1))),
     ("pointwise_conv2d", Case("bias", ((1, 4, 3, 5), (6, 4, 1, 1), (6,)))),
+    ("depthwise_conv2d", Case("multiplier2-stride2-padded", ((1, 2, 7, 6), (4, 1, 3, 3), (4,)),
+                              dict(stride=2, padding=1))),
+    ("conv_transpose2d", Case("stride2-outpad1-groups2", ((1, 4, 3, 4), (4, 2, 3, 3), (4,)),
+                              dict(stride=2, padding=1, output_padding=1, groups=2))),
 ]
 
 
@@ -69,8 +73,30 @@ def test_supports_is_honest_about_shared_memory():
     assert not kernels.pointwise_conv2d.supports("cuda", (70000, 2, 1, 1), (3, 2, 1, 1))
 
 
+def test_depthwise_tiles_span_several_blocks():
+    """The depthwise forward's tiles (8 threads per block) and its refusal of filters that
+    do not fit in shared memory."""
+    from kernels.depthwise import cuda as dw_cuda
+    p = kernels.depthwise_conv2d._plan_from_shapes(((1, 2, 7, 6), (4, 1, 3, 3), (4,)),
+                                                   np.float64, dict(stride=2, padding=1))
+    th, tw = dw_cuda.tile(p, _cuda.TPB)
+    assert th * tw <= _cuda.TPB and (p.out[0] > th or p.out[1] > tw)
+    big = ((1, 1, 8, 8), (1000, 1, 3, 3))  # m = 1000 filters of 3x3: 72 KB in float64
+    assert not kernels.depthwise_conv2d.supports("cuda", *big, dtype=np.float64)
+    assert kernels.depthwise_conv2d.supports("cuda", *big, dtype=np.float32)
+
+
+def test_transposed_1x1_with_cut_output_is_not_a_gemm():
+    """output_padding with dilation makes the transposed op's conv 1x1 but cut short of its
+    input: it must take the direct path, not the GEMM (which assumes out == size)."""
+    p = kernels.conv_transpose2d._plan_from_shapes(((1, 2, 3, 3), (2, 3, 1, 1), None),
+                                                   np.float64, dict(dilation=2, output_padding=1))
+    assert p.conv.out != p.conv.size and not conv_cuda.is_1x1(p.conv)
+
+
 def test_cuda_is_listed_where_it_runs():
-    for op in ("conv1d", "conv2d", "conv3d", "pointwise_conv2d"):
+    for op in ("conv1d", "conv2d", "conv3d", "pointwise_conv2d", "depthwise_conv2d",
+               "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"):
         assert "cuda" in kernels.OPS[op].algos()
 
 
@@ -92,6 +118,23 @@ def test_device_arrays_in_give_device_arrays_out():
     for g, r in zip(grads, reference.grad("conv2d", gy, x, w, b, **params)):
         assert _arrays.is_device(g) and not isinstance(g, np.ndarray)
         assert rel_err(g.copy_to_host(), r) < tol
+
+
+@pytest.mark.parametrize("op_name,shapes,params", [
+    ("depthwise_conv2d", ((1, 2, 5, 4), (4, 1, 3, 3), (4,), (1, 4, 3, 2)),
+     dict(stride=2, padding=1)),
+    ("conv_transpose2d", ((1, 2, 3, 2), (2, 3, 2, 2), (3,), (1, 3, 6, 4)), dict(stride=2)),
+])
+def test_device_arrays_depthwise_and_transposed(op_name, shapes, params):
+    x, w, b, gy = _arrays_f64(*shapes)
+    op = kernels.OPS[op_name]
+    dev = [cuda.to_device(a) for a in (x, w, b)]
+    y = op(*dev, algo="cuda", **params)
+    assert _arrays.is_device(y) and y.shape == gy.shape
+    assert rel_err(y.copy_to_host(), reference.forward(op_name, x, w, b, **params)) < 1e-9
+    grads = op.backward(cuda.to_device(gy), *dev, algo="cuda", **params)
+    for g, r in zip(grads, reference.grad(op_name, gy, x, w, b, **params)):
+        assert _arrays.is_device(g) and rel_err(g.copy_to_host(), r) < 1e-9
 
 
 def test_device_1x1_stays_on_device():
@@ -156,7 +199,7 @@ def test_kernels_compile_for_a_real_gpu():
 
 @pytest.mark.skipif(not _cuda.SIMULATED, reason="--smoke runs under the simulator")
 def test_gpu_benchmark_script_runs(tmp_path):
-    """harness/bench_cuda.py --smoke: the script's whole path on two tiny layers (its real
+    """harness/bench_cuda.py --smoke: the script's whole path on three tiny layers (its real
     runs need a GPU), writing a CSV of forward and backward rows that match torch."""
     import csv
 
@@ -167,6 +210,8 @@ def test_gpu_benchmark_script_runs(tmp_path):
         rows = list(csv.DictReader(f))
     assert [(r["layer"], r["direction"]) for r in rows] == [
         ("tiny-3x3", "forward"), ("tiny-3x3", "backward"),
-        ("tiny-1x1", "forward"), ("tiny-1x1", "backward")]
+        ("tiny-1x1", "forward"), ("tiny-1x1", "backward"),
+        ("tiny-depthwise", "forward"), ("tiny-depthwise", "backward")]
+    assert rows[-1]["op"] == "depthwise_conv2d"
     assert all(float(r["rel_err"]) < 1e-9 and float(r["cuda_median_s"]) > 0 for r in rows)
     assert (tmp_path / "simulator.json").exists()

@@ -20,6 +20,10 @@ device, which the no-GPU PTX check in tests/test_cuda.py does not have.)
 - grad_weight: a correlation of the input with the output gradient, as a two-pass
   reduction: pass 1 sums chunks of the output rows per weight element, pass 2 adds the
   chunks (deterministic, no atomics).  grad_bias: the output gradient summed per channel.
+
+``conv``, ``grad_input``, ``grad_weight`` and ``grad_bias`` run these passes on device arrays
+for any ConvPlan: the transposed convolution (whose forward is ``grad_input`` with a bias)
+and the depthwise backward are built from them.
 """
 import math
 
@@ -52,21 +56,38 @@ def _geometry(p):
 
 
 def is_1x1(p) -> bool:
+    """The GEMM case.  ``out == size`` too: a transposed convolution's plan (``p.conv``)
+    may cut the output short of the input (output_padding with dilation)."""
     return (all(k == 1 for k in p.kernel) and all(s == 1 for s in p.stride)
-            and not any(p.pad_lo) and not any(p.pad_hi) and p.G == 1)
+            and not any(p.pad_lo) and not any(p.pad_hi) and p.G == 1
+            and tuple(p.out) == tuple(p.size))
 
 
 def tile(p, tpb):
     """(TH, TW): the output tile of one block, within TPB threads and shared memory;
     None if even one output pixel's halo and filter slice do not fit."""
-    oh, ow = pad3(p.out, p.nd, 1)[1:]
     (_, sh, sw), (_, dh, dw), _ = _geometry(p)
     R, S = pad3(p.kernel, p.nd, 1)[1:]
-    kb = min(KB, p.Kg)
+    return fit_tile(pad3(p.out, p.nd, 1)[1:], (sh, sw), (dh, dw), (R, S),
+                    min(KB, p.Kg) * R * S, p.dtype.itemsize, tpb)
+
+
+def halo(th, tw, stride, dil, kernel):
+    """(XH, XW): the input a TH x TW output tile reads, with its halo."""
+    return ((th - 1) * stride[0] + (kernel[0] - 1) * dil[0] + 1,
+            (tw - 1) * stride[1] + (kernel[1] - 1) * dil[1] + 1)
+
+
+def fit_tile(out, stride, dil, kernel, filt, itemsize, tpb):
+    """The largest (TH, TW) output tile, at most ``tpb`` pixels, whose input tile with its
+    halo and ``filt`` filter elements fit in shared memory (None if one pixel's do not).
+    Shared by every direct kernel that stages a halo tile (conv, depthwise)."""
+    oh, ow = out
     tw = min(ow, tpb)
     th = min(oh, max(1, tpb // tw))
     while True:
-        if _shared_elems(th, tw, sh, sw, R, S, dh, dw, kb) * p.dtype.itemsize <= _cuda.SHARED_BYTES:
+        xh, xw = halo(th, tw, stride, dil, kernel)
+        if (xh * xw + filt) * itemsize <= _cuda.SHARED_BYTES:
             return th, tw
         if th == tw == 1:
             return None
@@ -74,12 +95,6 @@ def tile(p, tpb):
             th = (th + 1) // 2
         else:
             tw = (tw + 1) // 2
-
-
-def _shared_elems(th, tw, sh, sw, R, S, dh, dw, kb):
-    """Shared-memory elements of the direct forward: the input tile and kb filter slices."""
-    xh, xw = (th - 1) * sh + (R - 1) * dh + 1, (tw - 1) * sw + (S - 1) * dw + 1
-    return xh * xw + kb * R * S
 
 
 MAX_GRID_Z = 65535  # the 1x1 GEMM runs one grid layer per image
@@ -169,7 +184,9 @@ def _build(dt, tpb):
                 y[n, k0 + j, od, oh, ow] = v
 
     @cuda.jit
-    def grad_input(gy, w, gx, stride, dil, plo, G):
+    def grad_input(gy, w, b, gx, stride, dil, plo, G, has_bias):
+        """gx = the input gradient, plus b[ci] if has_bias (a transposed convolution's
+        forward is this kernel, with that op's bias)."""
         i = cuda.grid(1)
         N, C, D, H, W = gx.shape
         if i >= N * C * D * H * W:
@@ -205,6 +222,8 @@ def _build(dt, tpb):
                     ow = bw // sw
                     for k in range(g * Kg, (g + 1) * Kg):
                         acc += gy[n, k, od, oh, ow] * w[k, c, t, r, s]
+        if has_bias:
+            acc += b[ci]
         gx[n, ci, iz, ih, iw] = acc
 
     @cuda.jit
@@ -328,7 +347,7 @@ def _forward_direct(x, w, b, y, p):
     stride, dil, plo = _geometry(p)
     th, tw = tile(p, _cuda.TPB)
     R, S = w5.shape[3], w5.shape[4]
-    xh, xw = (th - 1) * stride[1] + (R - 1) * dil[1] + 1, (tw - 1) * stride[2] + (S - 1) * dil[2] + 1
+    xh, xw = halo(th, tw, stride[1:], dil[1:], (R, S))
     OD, OH, OW = y5.shape[2:]
     nblocks = p.N * OD * p.G * -(-p.Kg // KB) * -(-OH // th) * -(-OW // tw)
     shared = (xh * xw + min(KB, p.Kg) * R * S) * p.dtype.itemsize
@@ -338,42 +357,69 @@ def _forward_direct(x, w, b, y, p):
         x5, w5, b if has_bias else _cuda.flat(y), y5, stride, dil, plo, p.G, has_bias, th, tw, xh, xw)
 
 
-@gpu.forward
-def forward(x, w, b, p):
-    (x, w, b), host = _cuda.device_arrays(x, w, b)
+# ---- the three passes on device arrays: also the transposed convolution's passes and the
+# depthwise backward (kernels/transposed/cuda.py, kernels/depthwise/cuda.py) -----------------
+
+def conv(x, w, b, p):
+    """The convolution of plan p (+ bias b or None): a new device array."""
     y = _cuda.empty(p.out_shape, p.dtype)
     if is_1x1(p):
         L = int(np.prod(p.out))
         _gemm(w, x, y, b, p.K, L, p.C, p.N, (0, p.C, 1), (p.C * L, L, 1), (p.K * L, L, 1))
     else:
         _forward_direct(x, w, b, y, p)
-    return _cuda.result(y, host)
+    return y
+
+
+def grad_input(gy, w, p, b=None):
+    """The input gradient of plan p, plus b (C,) per input channel when given (the
+    transposed convolution's bias): a new device array."""
+    gx = _cuda.empty(p.in_shape, p.dtype)
+    if is_1x1(p):
+        L, C, K = int(np.prod(p.out)), p.C, p.K
+        _gemm(w, gy, gx, b, C, L, K, p.N, (0, 1, C), (K * L, L, 1), (C * L, L, 1))
+        return gx
+    stride, dil, plo = _geometry(p)
+    has_bias = b is not None
+    kernels(p.dtype)[1][_cuda.blocks(gx.size), _cuda.TPB](
+        as5d(gy, p.nd), as5d(w, p.nd), b if has_bias else _cuda.flat(gx), as5d(gx, p.nd),
+        stride, dil, plo, p.G, has_bias)
+    return gx
+
+
+def grad_weight(gy, x, p):
+    """The weight gradient of plan p: a new device array."""
+    gw = _cuda.empty(p.w_shape, p.dtype)
+    if is_1x1(p):
+        _gemm_grad_weight(gy, x, gw, p)
+        return gw
+    gy5, x5 = as5d(gy, p.nd), as5d(x, p.nd)
+    stride, dil, plo = _geometry(p)
+    OD, OH = gy5.shape[2], gy5.shape[3]
+    nw = int(np.prod(p.w_shape))
+    J, per = _cuda.chunks(p.N * OD * OH, nw)
+    part = cuda.device_array((J, nw), p.dtype)
+    kernels(p.dtype)[2][_cuda.blocks(J * nw), _cuda.TPB](
+        gy5, x5, part, (p.K, p.Cg) + pad3(p.kernel, p.nd, 1),
+        stride, dil, plo, p.G, per)
+    _cuda.sum_rows(part, _cuda.flat(gw))
+    return gw
+
+
+def grad_bias(gy, K):
+    """The bias gradient: gy (N, K, *spatial) summed per channel, a new device array."""
+    N = gy.shape[0]
+    return _cuda.channel_sums(gy.reshape(N, K, gy.size // (N * K)))
+
+
+@gpu.forward
+def forward(x, w, b, p):
+    (x, w, b), host = _cuda.device_arrays(x, w, b)
+    return _cuda.result(conv(x, w, b, p), host)
 
 
 @gpu.backward
 def backward(gy, x, w, b, p):
     (gy, x, w, b), host = _cuda.device_arrays(gy, x, w, b)
-    gx = _cuda.empty(p.in_shape, p.dtype)
-    gw = _cuda.empty(p.w_shape, p.dtype)
-    if is_1x1(p):
-        L, C, K = int(np.prod(p.out)), p.C, p.K
-        _gemm(w, gy, gx, None, C, L, K, p.N, (0, 1, C), (K * L, L, 1), (C * L, L, 1))
-        _gemm_grad_weight(gy, x, gw, p)
-    else:
-        _backward_direct(gy, x, w, gx, gw, p)
-    gb = _cuda.channel_sums(gy.reshape(p.N, p.K, int(np.prod(p.out)))) if b is not None else None
-    return tuple(_cuda.result(g, host) for g in (gx, gw, gb))
-
-
-def _backward_direct(gy, x, w, gx, gw, p):
-    gy5, x5, w5, gx5 = as5d(gy, p.nd), as5d(x, p.nd), as5d(w, p.nd), as5d(gx, p.nd)
-    stride, dil, plo = _geometry(p)
-    _, grad_input, grad_weight_partial, _ = kernels(p.dtype)
-    grad_input[_cuda.blocks(gx.size), _cuda.TPB](gy5, w5, gx5, stride, dil, plo, p.G)
-    OD, OH = gy5.shape[2], gy5.shape[3]
-    nw = int(np.prod(p.w_shape))
-    J, per = _cuda.chunks(p.N * OD * OH, nw)
-    part = cuda.device_array((J, nw), p.dtype)
-    grad_weight_partial[_cuda.blocks(J * nw), _cuda.TPB](gy5, x5, part, tuple(w5.shape), stride,
-                                                        dil, plo, p.G, per)
-    _cuda.sum_rows(part, _cuda.flat(gw))
+    gb = grad_bias(gy, p.K) if b is not None else None
+    return tuple(_cuda.result(g, host) for g in (grad_input(gy, w, p), grad_weight(gy, x, p), gb))

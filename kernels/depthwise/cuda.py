@@ -1,0 +1,119 @@
+"""Depthwise convolution in Numba CUDA kernels, forward and both gradients.
+
+Depthwise is conv2d with groups = C (its plan is a ConvPlan), so the backward reuses the
+conv family's CUDA passes (``kernels/conv/cuda.py``): grad_input in gather form (one
+thread per input element sums the m * R * S taps that reached it, no atomics) and
+grad_weight as the conv's deterministic two-pass reduction (chunks of output rows per
+weight element, then the chunks summed).
+
+Only the forward gets its own kernel: the conv's direct forward stages one input channel
+for KB output channels of its group, but a depthwise group has one input channel and
+m (often 1) output channels, so each staged tile fed one channel's few taps.  Here a block
+computes a TH x TW output tile of one (image, input channel) for all m output channels of
+that channel: it stages the input tile with its halo and the channel's m x R x S filters
+in shared memory once, then each thread computes its pixel for the m outputs.
+"""
+from numba import cuda
+
+from kernels import _cuda
+from kernels._registry import Algorithm
+from kernels.conv import cuda as conv
+from kernels.depthwise.plan import DEPTHWISE_OPS
+
+gpu = Algorithm("cuda", ops=DEPTHWISE_OPS, available=_cuda.available, device=True,
+                slow=_cuda.SIMULATED,  # under the simulator every thread is Python
+                doc="Numba CUDA: shared-memory tiled direct kernel; the conv's CUDA backward")
+
+
+def tile(p, tpb):
+    """(TH, TW) output tile per block, or None if one pixel's halo and the channel's
+    m x R x S filters do not fit in shared memory."""
+    R, S = p.kernel
+    return conv.fit_tile(p.out, p.stride, p.dilation, p.kernel, p.Kg * R * S,
+                         p.dtype.itemsize, tpb)
+
+
+@gpu.supports
+def supports(p):
+    if tile(p, 1) is None:
+        return "the channel's filters and one pixel's input halo do not fit in shared memory"
+    return conv.supports(p)  # the backward's conv passes (the GEMM's batch limit for 1x1)
+
+
+def _build(dt, tpb):
+    @cuda.jit
+    def forward(x, w, b, y, stride, dil, plo, has_bias, TH, TW, XH, XW):
+        N, C, H, W = x.shape
+        K, _, R, S = w.shape
+        OH, OW = y.shape[2], y.shape[3]
+        sh, sw = stride
+        dh, dw = dil
+        ph, pw = plo
+        m = K // C
+        ntw = (OW + TW - 1) // TW
+        nth = (OH + TH - 1) // TH
+        blk = cuda.blockIdx.x                  # (n, c, tile row, tile column)
+        bw = blk % ntw
+        bh = (blk // ntw) % nth
+        c = (blk // (ntw * nth)) % C
+        n = blk // (ntw * nth * C)
+        tid = cuda.threadIdx.x
+        nthreads = cuda.blockDim.x
+        ty, tx = tid // TW, tid % TW
+        oh, ow = bh * TH + ty, bw * TW + tx
+        ih0, iw0 = bh * TH * sh - ph, bw * TW * sw - pw   # top-left of the input tile
+        RS = R * S
+        NX = XH * XW
+        smem = cuda.shared.array(0, dt)       # [input tile XH*XW | filters m*R*S]
+        for e in range(tid, NX, nthreads):
+            ih, iw = ih0 + e // XW, iw0 + e % XW
+            v = dt(0)
+            if ih >= 0 and ih < H and iw >= 0 and iw < W:
+                v = x[n, c, ih, iw]
+            smem[e] = v
+        for e in range(tid, m * RS, nthreads):
+            rs = e % RS
+            smem[NX + e] = w[c * m + e // RS, 0, rs // S, rs % S]
+        cuda.syncthreads()
+        if ty < TH and oh < OH and ow < OW:
+            for j in range(m):
+                k = c * m + j
+                acc = dt(0)
+                for r in range(R):
+                    row = (ty * sh + r * dh) * XW + tx * sw
+                    for s in range(S):
+                        acc += smem[row + s * dw] * smem[NX + j * RS + r * S + s]
+                if has_bias:
+                    acc += b[k]
+                y[n, k, oh, ow] = acc
+
+    return forward,
+
+
+kernels = _cuda.kernel_factory(_build)
+
+
+@gpu.forward
+def forward(x, w, b, p):
+    (x, w, b), host = _cuda.device_arrays(x, w, b)
+    y = _cuda.empty(p.out_shape, p.dtype)
+    th, tw = tile(p, _cuda.TPB)
+    xh, xw = conv.halo(th, tw, p.stride, p.dilation, p.kernel)
+    R, S = p.kernel
+    P, Q = p.out
+    nblocks = p.N * p.C * -(-P // th) * -(-Q // tw)
+    shared = (xh * xw + p.Kg * R * S) * p.dtype.itemsize
+    threads = min(_cuda.TPB, -(-th * tw // 32) * 32)  # the tile's threads, whole warps
+    has_bias = b is not None
+    kernels(p.dtype)[0][nblocks, threads, 0, shared](
+        x, w, b if has_bias else _cuda.flat(y), y, p.stride, p.dilation, p.pad_lo, has_bias,
+        th, tw, xh, xw)
+    return _cuda.result(y, host)
+
+
+@gpu.backward
+def backward(gy, x, w, b, p):
+    (gy, x, w, b), host = _cuda.device_arrays(gy, x, w, b)
+    gb = conv.grad_bias(gy, p.K) if b is not None else None
+    grads = conv.grad_input(gy, w, p), conv.grad_weight(gy, x, p), gb
+    return tuple(_cuda.result(g, host) for g in grads)
