@@ -59,35 +59,39 @@ def _forward(xp, wb, bb, y, stride, dil):
     xf, wf = xp.ravel(), wb.ravel()
     taps = Cg * T * R * S
     ntile = (OW + OB - 1) // OB
+    OWp = ntile * OB if OW < OB else OW  # panel row length
     for task in prange(N * G * OD * OH):
         oh = task % OH
         od = (task // OH) % OD
         g = (task // (OH * OD)) % G
         n = task // (OH * OD * G)
-        panel = np.empty(taps * OB, xp.dtype)
+        # the panel: for every tap, the input values under the output row's pixels, as
+        # one contiguous row (a strided row copy); tiles then read OB-wide windows of it
+        panel = np.empty(taps * OWp, xp.dtype)
+        tap = 0
+        for c in range(Cg):
+            for t in range(T):
+                for r in range(R):
+                    xrow = ((((n * C + g * Cg + c) * Dp + od * sd + t * dd) * Hp
+                             + oh * sh + r * dh) * Wp)
+                    for s in range(S):
+                        src = xf[xrow + s * dw:xrow + s * dw + (OWp - 1) * sw + 1:sw]
+                        panel[tap * OWp:(tap + 1) * OWp] = src
+                        tap += 1
         accp = stack_empty(TILE, xp.dtype)
         acc = carray(accp, (OB, VW))
-        for tile in range(ntile):
-            # the last tile is shifted back to end at the row's edge (recomputing a few
-            # outputs) so no tile reads past the input; rows shorter than a tile are padded
-            ow0 = min(tile * OB, OW - OB) if OW >= OB else 0
-            i = 0
-            for c in range(Cg):  # pack the OB inputs of every tap, tap-major
-                for t in range(T):
-                    for r in range(R):
-                        xrow = ((((n * C + g * Cg + c) * Dp + od * sd + t * dd) * Hp
-                                 + oh * sh + r * dh) * Wp + ow0 * sw)
-                        for s in range(S):
-                            for j in range(OB):
-                                panel[i] = xf[xrow + s * dw + j * sw]
-                                i += 1
-            for kb in range(KB):
+        for kb in range(KB):
+            wblock = (g * KB + kb) * taps * VW
+            for tile in range(ntile):
+                # the last tile is shifted back to end at the row's edge (recomputing a
+                # few outputs) so no tile reads past the row; rows shorter than a tile
+                # are padded
+                ow0 = min(tile * OB, OW - OB) if OW >= OB else 0
                 for j in range(OB):
                     for v in range(VW):
                         acc[j, v] = bb[(g * KB + kb) * VW + v]
-                wblock = (g * KB + kb) * taps * VW
                 for tap in range(taps):
-                    fma_rows(accp, OB, panel, tap * OB, 1, wf, wblock + tap * VW, VW)
+                    fma_rows(accp, OB, panel, tap * OWp + ow0, 1, wf, wblock + tap * VW, VW)
                 for v in range(min(VW, Kg - kb * VW)):
                     for j in range(min(OB, OW)):
                         y[n, g * Kg + kb * VW + v, od, oh, ow0 + j] = acc[j, v]
