@@ -4,12 +4,13 @@ Every case runs as a 3D convolution of 5-D arrays (N, C, D, H, W): conv1d and co
 unit dimensions, which costs nothing and compiles one kernel per dtype.
 
 Forward, an implicit GEMM: weights are packed once into blocks of VW output channels,
-(G, K/G/VW, C/G*T*R*S, VW); for each tile of OB consecutive output pixels the OB inputs of
-every kernel tap are packed into a small panel, and every channel block sweeps it.  The
-micro-kernel accumulates an OB x VW tile over the taps in a stack array that LLVM keeps in
+(G, K/G/VW, C/G*T*R*S, VW).  For each output row, the input values under its pixels are
+packed for every kernel tap as one contiguous row (a strided copy: sequential reads), and
+every channel block sweeps that panel tile by tile.  The micro-kernel accumulates a tile
+of OB output pixels x VW channels over the taps in a stack array that LLVM keeps in
 registers: per tap, one vector load of VW weights, OB broadcasts and OB vector FMAs (for
 float32 on AVX2: 12 accumulator registers + 2 weight registers + 1 broadcast), emitted
-explicitly by ``kernels._numba_util.fma_rows``; both operands stream sequentially.
+explicitly by ``kernels._numba_util.fma_rows``.
 Parallel tasks are (image, group, output row): no two write the same element.
 
 Input gradient: the transposed convolution, i.e. a stride-1 convolution of the
