@@ -100,7 +100,7 @@ def _forward(xp, wb, bb, y, stride, dil):
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
 def _grad_weight(xp, gyb, gw, stride, dil):
-    N, Dp, Hp, C, Wp = xp.shape
+    N, C, Dp, Hp, Wp = xp.shape
     G, KB, _, OD, OH, OW, _ = gyb.shape
     K, Cg, T, R, S = gw.shape
     Kg = K // G
@@ -121,13 +121,13 @@ def _grad_weight(xp, gyb, gw, stride, dil):
             e = min(jb * OB + j, taps - 1)  # a repeated tap pads the last tile; not stored
             s, r = e % S, (e // S) % R
             t, c = (e // (S * R)) % T, e // (S * R * T)
-            offs[j] = ((t * dd * Hp + r * dh) * C + g * Cg + c) * Wp + s * dw
+            offs[j] = (((g * Cg + c) * Dp + t * dd) * Hp + r * dh) * Wp + s * dw
             for v in range(VW):
                 acc[j, v] = 0.0
         for n in range(N):
             for od in range(OD):
                 for oh in range(OH):
-                    xbase = ((n * Dp + od * sd) * Hp + oh * sh) * C * Wp
+                    xbase = ((n * C * Dp + od * sd) * Hp + oh * sh) * Wp
                     gbase = ((((g * KB + kb) * N + n) * OD + od) * OH + oh) * OW * VW
                     for ow in range(OW):
                         fma_rows_gather(accp, OB, xf, xbase + ow * sw, offp, gf, gbase + ow * VW, VW)
@@ -159,20 +159,6 @@ def pack_grad_out(gy5, G):
     gb = np.zeros((N, G, KB * VW) + gy5.shape[2:], gy5.dtype)
     gb[:, :, :Kg] = gy5.reshape((N, G, Kg) + gy5.shape[2:])
     return np.ascontiguousarray(gb.reshape((N, G, KB, VW) + gy5.shape[2:]).transpose(1, 2, 0, 4, 5, 6, 3))
-
-
-def row_major(x5, pad_lo, pad_hi):
-    """(N, C, D, H, W) -> zero-padded (N, D, H, C, W), in one copy.
-
-    With the channels of one input row next to each other, the rows a tile reads for all
-    channels are one contiguous slab instead of C rows a whole plane apart (which costs a
-    TLB miss per channel on large planes)."""
-    N, C = x5.shape[:2]
-    size = [s + lo + hi for s, lo, hi in zip(x5.shape[2:], pad_lo, pad_hi)]
-    xt = np.zeros((N, size[0], size[1], C, size[2]), x5.dtype)
-    inner = tuple(slice(lo, lo + s) for lo, s in zip(pad_lo, x5.shape[2:]))
-    xt[:, inner[0], inner[1], :, inner[2]] = x5.transpose(0, 2, 3, 1, 4)
-    return xt
 
 
 def conv5d(x5, w5, b, G, pad_lo, pad_hi, stride, dil, out):
@@ -226,7 +212,9 @@ def grad_input(gy, w, p):
 def grad_weight(gy, x, p):
     """grad_weight (K, C/G, *kernel) of the convolution with plan p."""
     gw = empty(p.w_shape, p.dtype)
-    xp = row_major(as5d(x, p.nd), lift(p.pad_lo, p.nd, 0), lift(p.pad_hi, p.nd, 0))
+    xp = as5d(x, p.nd)
+    if any(p.pad_lo) or any(p.pad_hi):
+        xp = np.pad(xp, [(0, 0), (0, 0)] + list(zip(lift(p.pad_lo, p.nd, 0), lift(p.pad_hi, p.nd, 0))))
     _grad_weight(xp, pack_grad_out(as5d(gy, p.nd), p.G), as5d(gw, p.nd),
                  lift(p.stride, p.nd, 1), lift(p.dilation, p.nd, 1))
     return gw
