@@ -13,15 +13,20 @@ float32 on AVX2: 12 accumulator registers + 2 weight registers + 1 broadcast), e
 explicitly by ``kernels._numba_util.fma_rows``.
 Parallel tasks are (image, group, output row): no two write the same element.
 
-Input gradient: the transposed convolution, i.e. a stride-1 convolution of the
-zero-upsampled grad_out with the spatially flipped kernel, input and output channels swapped
-within each group (Dumoulin & Visin 2016, "A guide to convolution arithmetic") -- computed
-by the forward kernel itself.
+Input gradient: the transposed convolution (Dumoulin & Visin 2016, "A guide to convolution
+arithmetic"): grad_out correlated with the spatially flipped kernel, input and output
+channels swapped within each group.  A strided one is split by the phase of the input
+position modulo the stride into stride-1 correlations with sub-kernels (the sub-pixel
+decomposition), so no multiply-add is spent on the zeros a zero-upsampled grad_out would
+hold -- each computed by the forward kernel itself.
 
 Weight gradient: a GEMM, grad_w (K, C*T*R*S) = grad_out (K, N*P*Q) @ patches^T, register
 blocked the same way: a tile of OB kernel taps x VW output channels reduces over every
 output pixel; grad_out is packed so VW channels of one pixel are contiguous.
 """
+import math
+from itertools import product
+
 import numpy as np
 from numba import carray, njit, prange
 
@@ -179,33 +184,55 @@ def conv5d(x5, w5, b, G, pad_lo, pad_hi, stride, dil, out):
     return y
 
 
-def flip_transpose(w5, G):
-    """(K, Cg, T, R, S) -> (C, Kg, T, R, S) flipped in space: the kernel of the input gradient."""
+def swap_groups(w5, G):
+    """(K, Cg, T, R, S) -> (C, Kg, T, R, S): input and output channels swapped per group."""
     K, Cg = w5.shape[:2]
     wt = w5.reshape((G, K // G, Cg) + w5.shape[2:]).swapaxes(1, 2)
-    return np.ascontiguousarray(wt.reshape((G * Cg, K // G) + w5.shape[2:])[:, :, ::-1, ::-1, ::-1])
+    return np.ascontiguousarray(wt.reshape((G * Cg, K // G) + w5.shape[2:]))
+
+
+def _phase(length, k, s, d, ph):
+    """One dimension of the input gradient's phase ph (input positions i = q*s + ph).
+
+    Position i gets grad_out[o] * w[r] for every tap with o*s + r*d = i, i.e. the taps r
+    with r*d = ph (mod s), at o = q - e_r, e_r = (r*d - ph) / s.  Those taps' e_r step by
+    d / gcd(d, s): a stride-1 correlation of grad_out, dilated by that step, with the
+    reversed sub-kernel, grad_out padded by max(e_r) in front.  Returns (taps reversed,
+    pad, dilation, number of positions q), or None if no tap reaches this phase.
+    """
+    taps = [r for r in range(k) if (r * d - ph) % s == 0]
+    count = -(-(length - ph) // s)
+    if not taps or count <= 0:
+        return None
+    step = d // math.gcd(d, s)
+    return taps[::-1], (taps[-1] * d - ph) // s, step, count
 
 
 def grad_input(gy, w, p):
-    """grad_input (N, C, *size) of the convolution with plan p: the transposed convolution."""
-    gy5, w5 = as5d(gy, p.nd), as5d(w, p.nd)
+    """grad_input (N, C, *size) of the convolution with plan p: the transposed convolution,
+    computed phase by phase (one stride-1 correlation per residue of the input position
+    modulo the stride, so no multiply by an inserted zero) through the forward kernel."""
+    gy5, wt = as5d(gy, p.nd), swap_groups(as5d(w, p.nd), p.G)
     stride, dil = lift(p.stride, p.nd, 1), lift(p.dilation, p.nd, 1)
     kernel, out = lift(p.kernel, p.nd, 1), gy5.shape[2:]
-    span = [d * (k - 1) for k, d in zip(kernel, dil)]
-    reach = [(o - 1) * s + 1 for o, s in zip(out, stride)]  # upsampled grad_out length
-    up = gy5
-    if any(s > 1 for s in stride):
-        up = np.zeros(gy5.shape[:2] + tuple(reach), gy5.dtype)
-        up[(slice(None), slice(None)) + tuple(slice(None, None, s) for s in stride)] = gy5
-    part = conv5d(up, flip_transpose(w5, p.G), None, p.G, span, span, (1, 1, 1), dil,
-                  [r + sp for r, sp in zip(reach, span)])
+    # input positions the forward pass read; those past them keep a zero gradient
+    reach = [(o - 1) * s + d * (k - 1) + 1 for o, s, d, k in zip(out, stride, dil, kernel)]
+    gxp = np.zeros((p.N, p.C) + tuple(reach), p.dtype)
+    for ph in product(*map(range, stride)):
+        dims = [_phase(*a) for a in zip(reach, kernel, stride, dil, ph)]
+        if None in dims:
+            continue
+        taps, pads, steps, counts = zip(*dims)
+        sub = wt[np.ix_(range(wt.shape[0]), range(wt.shape[1]), *taps)]
+        pad_hi = [max(0, q - 1 + (len(t) - 1) * st + 1 - o - lo)
+                  for q, t, st, o, lo in zip(counts, taps, steps, out, pads)]
+        part = conv5d(gy5, sub, None, p.G, pads, pad_hi, (1, 1, 1), steps, counts)
+        gxp[(slice(None), slice(None)) + tuple(slice(f, None, s) for f, s in zip(ph, stride))] = part
     lo, size = lift(p.pad_lo, p.nd, 0), lift(p.size, p.nd, 1)
     gx = np.zeros((p.N, p.C) + tuple(size), p.dtype)
-    # padded position i of the part is input position i - lo; positions past the part
-    # were never read by the forward pass and keep a zero gradient
-    src = tuple(slice(l, max(l, min(l + n, m))) for l, n, m in zip(lo, size, part.shape[2:]))
+    src = tuple(slice(l, max(l, min(l + n, m))) for l, n, m in zip(lo, size, reach))
     dst = tuple(slice(0, s.stop - s.start) for s in src)
-    gx[(slice(None), slice(None)) + dst] = part[(slice(None), slice(None)) + src]
+    gx[(slice(None), slice(None)) + dst] = gxp[(slice(None), slice(None)) + src]
     return gx.reshape(p.in_shape)
 
 
