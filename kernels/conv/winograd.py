@@ -28,6 +28,8 @@ gradient is computed by im2col (patch matrix and one GEMM), not Winograd.
 """
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from numba import njit, prange
 
@@ -38,38 +40,140 @@ from kernels.conv.im2col import columns, pad
 from kernels.conv.winograd_transforms import matrices
 
 R = 3  # kernel taps per dimension
+WORKSPACE_KEEP = 256 * 2 ** 20  # bytes of V and M kept between calls (per thread and dtype)
+_kept = threading.local()
 
 
-@njit(parallel=True, cache=True)
-def _gather_tiles(xp, mh, mw, d):
-    """d[i, j, c, n, ty, tx] = xp[n, c, ty*mh + i, tx*mw + j]: every (overlapping) tile."""
-    nh, nw, C, N, th, tw = d.shape
-    for task in prange(C * N):
-        c = task // N
-        n = task % N
-        for i in range(nh):
+def _workspace(n: int, dtype) -> np.ndarray:
+    """A flat scratch array of n elements for V and M.  Fresh large arrays are mapped
+    from the OS and page-faulted in on every call (about as costly as the transforms
+    here), so one buffer per thread and dtype is kept and reused, up to WORKSPACE_KEEP."""
+    dtype = np.dtype(dtype)
+    if n * dtype.itemsize > WORKSPACE_KEEP:
+        return np.empty(n, dtype)
+    bufs = _kept.__dict__.setdefault("bufs", {})
+    buf = bufs.get(dtype.str)
+    if buf is None or buf.size < n:
+        buf = bufs[dtype.str] = np.empty(n, dtype)
+    return buf[:n]
+
+
+@njit(cache=True, fastmath={"contract"})
+def _input_plane(xc, BTh, BTw, pad_top, pad_left, th, tw, poly, tmp, V, c, base):
+    """The input transform of one (image, channel) plane xc (H, W), written to
+    V[k*nw + l, c, base + ty*(tw+1) + tx] = (B^T d B)[k, l] of the tile d at (ty, tx).
+
+    Tiles overlap, so they are not gathered: the zero-padded plane is split once into
+    its mh*mw polyphase components poly[qh*mw + qw][gy*(tw+1) + gx] = xpad[gy*mh + qh,
+    gx*mw + qw].  Element (i, j) of every tile is then the same component shifted by
+    (i // mh, j // mw) grid steps, so each row of B^T d and of (B^T d) B is one long
+    contiguous loop over the whole tile grid (vectorised; zero entries of B^T skipped).
+    The grid has one spare column (tx = tw), computed and ignored: no short loops."""
+    H, W = xc.shape
+    nh, nw = BTh.shape[0], BTw.shape[0]
+    mh, mw = (1 if nh == 1 else nh - 2), nw - 2   # n = m + 2 for 3 taps
+    G1 = tw + 1
+    S = th * G1                                   # tile grid of the plane, spare column
+    poly[:] = 0
+    for r in range(H):
+        gy, qh = (r + pad_top) // mh, (r + pad_top) % mh
+        if gy > th:
+            break
+        xrow = xc[r]
+        for qw in range(mw):
+            comp = poly[qh * mw + qw, gy * G1:(gy + 1) * G1]
+            first = (qw - pad_left) % mw            # first column of this phase
+            gx = (first + pad_left) // mw
+            for col in range(first, min(W, (G1 - gx) * mw + first), mw):
+                comp[gx] = xrow[col]
+                gx += 1
+    for k in range(nh):
+        for j in range(nw):
+            acc = tmp[k * nw + j]
+            acc[:] = 0
+            for i in range(nh):
+                coef = BTh[k, i]
+                if coef != 0:
+                    src = poly[(i % mh) * mw + j % mw, (i // mh) * G1:]
+                    for s in range(S + 1):
+                        acc[s] += coef * src[s]
+    for k in range(nh):
+        for l in range(nw):
+            out = V[k * nw + l, c, base:base + S]
+            out[:] = 0
             for j in range(nw):
-                for ty in range(th):
-                    for tx in range(tw):
-                        d[i, j, c, n, ty, tx] = xp[n, c, ty * mh + i, tx * mw + j]
+                coef = BTw[l, j]
+                if coef != 0:
+                    src = tmp[k * nw + j, j // mw:]
+                    for s in range(S):
+                        out[s] += coef * src[s]
 
 
 @njit(parallel=True, cache=True)
-def _scatter_tiles(Y, bias, y):
-    """y[n, k, ty*mh + i, tx*mw + j] = Y[i, j, k, n, ty, tx] + bias[k], cropped to (P, Q)."""
-    mh, mw = Y.shape[0], Y.shape[1]
-    N, K, P, Q = y.shape
-    th, tw = Y.shape[4], Y.shape[5]
+def _input_transform(x, BTh, BTw, pad_top, pad_left, th, tw, V):
+    """V (T, C, N*th*(tw+1)): the transformed tiles of x zero-padded by pad_top/pad_left,
+    in the GEMM's layout (tiles of one plane on a grid with a spare column); one task
+    per plane."""
+    N, C = x.shape[0], x.shape[1]
+    nh, nw = BTh.shape[0], BTw.shape[0]
+    mh, mw = (1 if nh == 1 else nh - 2), nw - 2
+    S = th * (tw + 1)
+    for task in prange(C * N):
+        c, n = task // N, task % N
+        poly = np.empty((mh * mw, (th + 2) * (tw + 1)), x.dtype)
+        tmp = np.empty((nh * nw, S + 1), x.dtype)
+        _input_plane(x[n, c], BTh, BTw, pad_top, pad_left, th, tw, poly, tmp, V, c, n * S)
+
+
+@njit(cache=True, fastmath={"contract"})
+def _output_plane(M, k, base, ATh, ATw, bias, th, tw, tmp, Yt, yc):
+    """The output transform of one (image, output channel) plane: Yt = A^T M A + bias for
+    its tile grid (M[t, k, base + ty*(tw+1) + tx]), scattered into yc (P, Q), cropped."""
+    P, Q = yc.shape
+    mh, nh = ATh.shape
+    mw, nw = ATw.shape
+    S = th * (tw + 1)
+    for a in range(mh):
+        for j in range(nw):
+            acc = tmp[a * nw + j]
+            acc[:] = 0
+            for i in range(nh):
+                coef = ATh[a, i]
+                if coef != 0:
+                    src = M[i * nw + j, k, base:base + S]
+                    for s in range(S):
+                        acc[s] += coef * src[s]
+    for a in range(mh):
+        for b in range(mw):
+            out = Yt[a * mw + b]
+            out[:] = bias
+            for j in range(nw):
+                coef = ATw[b, j]
+                if coef != 0:
+                    src = tmp[a * nw + j]
+                    for s in range(S):
+                        out[s] += coef * src[s]
+    for ty in range(th):
+        for a in range(min(mh, P - ty * mh)):
+            yrow = yc[ty * mh + a]
+            for b in range(mw):
+                src = Yt[a * mw + b, ty * (tw + 1):]
+                for tx in range((Q - b + mw - 1) // mw):  # tiles whose column b is inside Q
+                    yrow[tx * mw + b] = src[tx]
+
+
+@njit(parallel=True, cache=True)
+def _output_transform(M, ATh, ATw, bias, th, tw, y):
+    """y (N, K, P, Q) = A^T M A + bias per tile, from M (T, K, N*th*(tw+1)) (tiles on the
+    input transform's grid, spare column ignored); one task per plane."""
+    N, K = y.shape[0], y.shape[1]
+    mh, nw, mw = ATh.shape[0], ATw.shape[1], ATw.shape[0]
+    S = th * (tw + 1)
     for task in prange(N * K):
-        n = task // K
-        k = task % K
-        for ty in range(th):
-            for i in range(min(mh, P - ty * mh)):
-                row = ty * mh + i
-                for j in range(mw):
-                    full = (Q - j + mw - 1) // mw  # tiles whose column j is inside Q
-                    for tx in range(full):
-                        y[n, k, row, tx * mw + j] = Y[i, j, k, n, ty, tx] + bias[k]
+        n, k = task // K, task % K
+        tmp = np.empty((mh * nw, S), y.dtype)
+        Yt = np.empty((mh * mw, S), y.dtype)
+        _output_plane(M, k, n * S, ATh, ATw, bias[k], th, tw, tmp, Yt, y[n, k])
 
 
 def _transforms(m, taps, dtype):
@@ -82,6 +186,7 @@ def _transforms(m, taps, dtype):
 def winograd_conv(x, w, b, pad_lo, pad_hi, G, m, clock):
     """Stride-1 grouped correlation of x (N, C, H, W) with w (K, C/G, 1 or 3, 3), padded by
     pad_lo/pad_hi (any amount), with F(m x m, 3 x 3) (or F(1 x m, 1 x 3) for height 1)."""
+    x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)
     N, C, H, W = x.shape
     K, Cg, Rh, Rw = w.shape
     mh, mw = (m if Rh == R else 1), m
@@ -94,32 +199,21 @@ def winograd_conv(x, w, b, pad_lo, pad_hi, G, m, clock):
     tiles = N * th * tw
 
     with clock("kernel_transform"):
-        U = np.einsum("ai,kcij,bj->abkc", Gh, w, Gw, optimize=True)
-        U = np.ascontiguousarray(U.reshape(nh * nw, G, K // G, Cg))
+        # U[(a, b), k, c] = (G g G^T)[a, b] = sum_ij Gh[a, i] Gw[b, j] g[k, c, i, j]
+        U = np.kron(Gh, Gw) @ w.reshape(K * Cg, Rh * Rw).T             # (T, K * C/G)
+        U = U.reshape(nh * nw, G, K // G, Cg)
     with clock("input_transform"):
-        # One workspace for the padded input, the tiles, V, M and the output tiles: a
-        # single large allocation per call (the allocator keeps it for the next call,
-        # where separate temporaries were returned to the OS and page-faulted back).
-        Hp, Wp = th * mh + Rh - 1, tw * mw + Rw - 1   # whole tiles at the bottom/right
-        T, Tm = nh * nw, mh * mw
-        sizes = [N * C * Hp * Wp, T * C * tiles, T * C * tiles, T * K * tiles, Tm * K * tiles]
-        ws = np.empty(sum(sizes), x.dtype)
-        xp, d, V, Mt, Y = (ws[a:a + n] for a, n in zip(np.cumsum([0] + sizes[:-1]), sizes))
-        xp = xp.reshape(N, C, Hp, Wp)
-        xp.fill(0)
-        xp[:, :, pad_lo[0]:pad_lo[0] + H, pad_lo[1]:pad_lo[1] + W] = x
-        _gather_tiles(xp, mh, mw, d.reshape(nh, nw, C, N, th, tw))
-        d = d.reshape(T, C * tiles)
-        np.matmul(np.kron(BTh, BTw), d, out=V.reshape(T, C * tiles))
+        tiles = N * th * (tw + 1)                                   # with the spare column
+        T = nh * nw
+        ws = _workspace(T * (C + K) * tiles, x.dtype)
+        V, M = ws[:T * C * tiles].reshape(T, C, tiles), ws[T * C * tiles:]
+        _input_transform(x, BTh, BTw, pad_lo[0], pad_lo[1], th, tw, V)
     with clock("multiply"):
-        Mt = Mt.reshape(T, K * tiles)                                  # (T, K * tiles)
-        np.matmul(U, V.reshape(T, G, Cg, tiles), out=Mt.reshape(T, G, K // G, tiles))
+        M = np.matmul(U, V.reshape(T, G, Cg, tiles), out=M.reshape(T, G, K // G, tiles))
     with clock("output_transform"):
-        Y = Y.reshape(Tm, K * tiles)
-        np.matmul(np.kron(ATh, ATw), Mt, out=Y)
         bias = b if b is not None else np.zeros(K, x.dtype)
         y = empty((N, K, P, Q), x.dtype)
-        _scatter_tiles(Y.reshape(mh, mw, K, N, th, tw), bias, y)
+        _output_transform(M.reshape(nh * nw, K, tiles), ATh, ATw, bias, th, tw, y)
     return y
 
 
