@@ -82,31 +82,45 @@ def _input_plane(xc, BTh, BTw, pad_top, pad_left, th, tw, poly, tmp, V, c, base)
         xrow = xc[r]
         for qw in range(mw):
             comp = poly[qh * mw + qw, gy * G1:(gy + 1) * G1]
-            first = (qw - pad_left) % mw            # first column of this phase
-            gx = (first + pad_left) // mw
-            for col in range(first, min(W, (G1 - gx) * mw + first), mw):
+            col0 = (qw - pad_left) % mw             # first column of this phase
+            gx = (col0 + pad_left) // mw
+            for col in range(col0, min(W, (G1 - gx) * mw + col0), mw):
                 comp[gx] = xrow[col]
                 gx += 1
     for k in range(nh):
         for j in range(nw):
             acc = tmp[k * nw + j]
-            acc[:] = 0
+            first = True                          # the first term assigns: no zeroing pass
             for i in range(nh):
                 coef = BTh[k, i]
                 if coef != 0:
                     src = poly[(i % mh) * mw + j % mw, (i // mh) * G1:]
-                    for s in range(S + 1):
-                        acc[s] += coef * src[s]
+                    if first:
+                        for s in range(S + 1):
+                            acc[s] = coef * src[s]
+                        first = False
+                    else:
+                        for s in range(S + 1):
+                            acc[s] += coef * src[s]
+            if first:
+                acc[:] = 0
     for k in range(nh):
         for l in range(nw):
             out = V[k * nw + l, c, base:base + S]
-            out[:] = 0
+            first = True                          # the first term assigns: no zeroing pass
             for j in range(nw):
                 coef = BTw[l, j]
                 if coef != 0:
                     src = tmp[k * nw + j, j // mw:]
-                    for s in range(S):
-                        out[s] += coef * src[s]
+                    if first:
+                        for s in range(S):
+                            out[s] = coef * src[s]
+                        first = False
+                    else:
+                        for s in range(S):
+                            out[s] += coef * src[s]
+            if first:
+                out[:] = 0
 
 
 @njit(parallel=True, cache=True)
@@ -136,23 +150,37 @@ def _output_plane(M, k, base, ATh, ATw, bias, th, tw, tmp, Yt, yc):
     for a in range(mh):
         for j in range(nw):
             acc = tmp[a * nw + j]
-            acc[:] = 0
+            first = True                          # the first term assigns: no zeroing pass
             for i in range(nh):
                 coef = ATh[a, i]
                 if coef != 0:
                     src = M[i * nw + j, k, base:base + S]
-                    for s in range(S):
-                        acc[s] += coef * src[s]
+                    if first:
+                        for s in range(S):
+                            acc[s] = coef * src[s]
+                        first = False
+                    else:
+                        for s in range(S):
+                            acc[s] += coef * src[s]
+            if first:
+                acc[:] = 0
     for a in range(mh):
         for b in range(mw):
             out = Yt[a * mw + b]
-            out[:] = bias
+            first = True                          # the first term assigns: no zeroing pass
             for j in range(nw):
                 coef = ATw[b, j]
                 if coef != 0:
                     src = tmp[a * nw + j]
-                    for s in range(S):
-                        out[s] += coef * src[s]
+                    if first:
+                        for s in range(S):
+                            out[s] = bias + coef * src[s]
+                        first = False
+                    else:
+                        for s in range(S):
+                            out[s] += coef * src[s]
+            if first:
+                out[:] = bias
     for ty in range(th):
         for a in range(min(mh, P - ty * mh)):
             yrow = yc[ty * mh + a]
