@@ -59,7 +59,7 @@ def _workspace(n: int, dtype) -> np.ndarray:
 
 
 @njit(cache=True, fastmath={"contract"})
-def _input_plane(xc, BTh, BTw, pad_top, pad_left, th, tw, poly, tmp, V, c, base):
+def _input_plane(xc, BTh, BTw, pad_top, pad_left, th, tw, poly, tmp, V, c, base, unroll):
     """The input transform of one (image, channel) plane xc (H, W), written to
     V[k*nw + l, c, base + ty*(tw+1) + tx] = (B^T d B)[k, l] of the tile d at (ty, tx).
 
@@ -68,25 +68,35 @@ def _input_plane(xc, BTh, BTw, pad_top, pad_left, th, tw, poly, tmp, V, c, base)
     gx*mw + qw].  Element (i, j) of every tile is then the same component shifted by
     (i // mh, j // mw) grid steps, so each row of B^T d and of (B^T d) B is one long
     contiguous loop over the whole tile grid (vectorised; zero entries of B^T skipped).
-    The grid has one spare column (tx = tw), computed and ignored: no short loops."""
+    The grid has one spare column (tx = tw), computed and ignored: no short loops.
+    ``unroll`` is a tuple of mw zeros: its length is a compile-time constant (one compiled
+    variant per tile width), so the per-phase copy loops are unrolled."""
     H, W = xc.shape
-    nh, nw = BTh.shape[0], BTw.shape[0]
-    mh, mw = (1 if nh == 1 else nh - 2), nw - 2   # n = m + 2 for 3 taps
+    nh = BTh.shape[0]
+    mw, nw = len(unroll), len(unroll) + 2         # n = m + 2 for 3 taps
+    mh = 1 if nh == 1 else nh - 2
     G1 = tw + 1
     S = th * G1                                   # tile grid of the plane, spare column
     poly[:] = 0
+    g_lo = min(G1, (pad_left + mw - 1) // mw)       # grid columns whose mw phases all lie
+    g_hi = max(g_lo, min(G1, (W - mw + pad_left) // mw + 1))  # inside the image
     for r in range(H):
         gy, qh = (r + pad_top) // mh, (r + pad_top) % mh
         if gy > th:
             break
         xrow = xc[r]
-        for qw in range(mw):
-            comp = poly[qh * mw + qw, gy * G1:(gy + 1) * G1]
-            col0 = (qw - pad_left) % mw             # first column of this phase
-            gx = (col0 + pad_left) // mw
-            for col in range(col0, min(W, (G1 - gx) * mw + col0), mw):
-                comp[gx] = xrow[col]
-                gx += 1
+        comp = poly[qh * mw:(qh + 1) * mw, gy * G1:(gy + 1) * G1]
+        for gx in range(g_lo, g_hi):
+            col = gx * mw - pad_left
+            for qw in range(len(unroll)):           # a compile-time count: unrolled
+                comp[qw, gx] = xrow[col + qw]
+        for gx in range(G1):                        # the border columns, checked
+            if g_lo <= gx < g_hi:
+                continue
+            for qw in range(mw):
+                col = gx * mw + qw - pad_left
+                if 0 <= col < W:
+                    comp[qw, gx] = xrow[col]
     for k in range(nh):
         for j in range(nw):
             acc = tmp[k * nw + j]
@@ -124,7 +134,7 @@ def _input_plane(xc, BTh, BTw, pad_top, pad_left, th, tw, poly, tmp, V, c, base)
 
 
 @njit(parallel=True, cache=True)
-def _input_transform(x, BTh, BTw, pad_top, pad_left, th, tw, V):
+def _input_transform(x, BTh, BTw, pad_top, pad_left, th, tw, V, unroll):
     """V (T, C, N*th*(tw+1)): the transformed tiles of x zero-padded by pad_top/pad_left,
     in the GEMM's layout (tiles of one plane on a grid with a spare column); one task
     per plane."""
@@ -136,13 +146,15 @@ def _input_transform(x, BTh, BTw, pad_top, pad_left, th, tw, V):
         c, n = task // N, task % N
         poly = np.empty((mh * mw, (th + 2) * (tw + 1)), x.dtype)
         tmp = np.empty((nh * nw, S + 1), x.dtype)
-        _input_plane(x[n, c], BTh, BTw, pad_top, pad_left, th, tw, poly, tmp, V, c, n * S)
+        _input_plane(x[n, c], BTh, BTw, pad_top, pad_left, th, tw, poly, tmp, V, c, n * S,
+                     unroll)
 
 
 @njit(cache=True, fastmath={"contract"})
-def _output_plane(M, k, base, ATh, ATw, bias, th, tw, tmp, Yt, yc):
+def _output_plane(M, k, base, ATh, ATw, bias, th, tw, tmp, Yt, yc, unroll):
     """The output transform of one (image, output channel) plane: Yt = A^T M A + bias for
-    its tile grid (M[t, k, base + ty*(tw+1) + tx]), scattered into yc (P, Q), cropped."""
+    its tile grid (M[t, k, base + ty*(tw+1) + tx]), scattered into yc (P, Q), cropped
+    (``unroll``: as in ``_input_plane``)."""
     P, Q = yc.shape
     mh, nh = ATh.shape
     mw, nw = ATw.shape
@@ -181,17 +193,19 @@ def _output_plane(M, k, base, ATh, ATw, bias, th, tw, tmp, Yt, yc):
                             out[s] += coef * src[s]
             if first:
                 out[:] = bias
+    full = Q // mw                                # tiles whose mw columns are all inside Q
     for ty in range(th):
         for a in range(min(mh, P - ty * mh)):
-            yrow = yc[ty * mh + a]
-            for b in range(mw):
-                src = Yt[a * mw + b, ty * (tw + 1):]
-                for tx in range((Q - b + mw - 1) // mw):  # tiles whose column b is inside Q
-                    yrow[tx * mw + b] = src[tx]
+            yrow, src = yc[ty * mh + a], Yt[a * mw:(a + 1) * mw, ty * (tw + 1):]
+            for tx in range(full):
+                for b in range(len(unroll)):          # a compile-time count: unrolled
+                    yrow[tx * mw + b] = src[b, tx]
+            for b in range(Q - full * mw):
+                yrow[full * mw + b] = src[b, full]
 
 
 @njit(parallel=True, cache=True)
-def _output_transform(M, ATh, ATw, bias, th, tw, y):
+def _output_transform(M, ATh, ATw, bias, th, tw, y, unroll):
     """y (N, K, P, Q) = A^T M A + bias per tile, from M (T, K, N*th*(tw+1)) (tiles on the
     input transform's grid, spare column ignored); one task per plane."""
     N, K = y.shape[0], y.shape[1]
@@ -201,7 +215,7 @@ def _output_transform(M, ATh, ATw, bias, th, tw, y):
         n, k = task // K, task % K
         tmp = np.empty((mh * nw, S), y.dtype)
         Yt = np.empty((mh * mw, S), y.dtype)
-        _output_plane(M, k, n * S, ATh, ATw, bias[k], th, tw, tmp, Yt, y[n, k])
+        _output_plane(M, k, n * S, ATh, ATw, bias[k], th, tw, tmp, Yt, y[n, k], unroll)
 
 
 def _transforms(m, taps, dtype):
@@ -235,13 +249,13 @@ def winograd_conv(x, w, b, pad_lo, pad_hi, G, m, clock):
         T = nh * nw
         ws = _workspace(T * (C + K) * tiles, x.dtype)
         V, M = ws[:T * C * tiles].reshape(T, C, tiles), ws[T * C * tiles:]
-        _input_transform(x, BTh, BTw, pad_lo[0], pad_lo[1], th, tw, V)
+        _input_transform(x, BTh, BTw, pad_lo[0], pad_lo[1], th, tw, V, (0,) * mw)
     with clock("multiply"):
         M = np.matmul(U, V.reshape(T, G, Cg, tiles), out=M.reshape(T, G, K // G, tiles))
     with clock("output_transform"):
         bias = b if b is not None else np.zeros(K, x.dtype)
         y = empty((N, K, P, Q), x.dtype)
-        _output_transform(M.reshape(nh * nw, K, tiles), ATh, ATw, bias, th, tw, y)
+        _output_transform(M.reshape(T, K, tiles), ATh, ATw, bias, th, tw, y, (0,) * mw)
     return y
 
 
