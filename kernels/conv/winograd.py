@@ -11,12 +11,19 @@ it is one matrix product: M[t] = U[t] (K, C) @ V[t] (C, tiles), a single batched
 matrices A^T, G, B^T are generated from interpolation points in ``winograd_transforms``.
 
 conv1d runs through the same code as a 2D convolution of height 1 with a 1 x 3 kernel
-(the height transform is the 1 x 1 identity).  The nested 2D transforms are single
-GEMMs with Kronecker products, vec(B^T d B) = (B^T (x) B^T) vec(d) (row-major vec), over
-all tiles at once: V = (B^T (x) B^T) (n^2, n^2) @ tiles (n^2, C * tiles), and likewise
-Y = (A^T (x) A^T) @ M.  That spends more multiplications than the separable form but
-runs them in BLAS instead of short scalar loops; small parallel Numba loops only gather
-the overlapping tiles and scatter the output tiles (plus bias) into place.
+(the height transform is the 1 x 1 identity).  The transforms are separable and run in
+two parallel Numba kernels, one task per (image, channel) plane, writing and reading the
+GEMM's layout directly:
+
+* input: the zero-padded plane is split into its polyphase components (one strided
+  pass over the input; overlapping tiles are never gathered), then B^T d and (B^T d) B
+  row by row, each row one contiguous loop over all the plane's tiles;
+* output: A^T M and (A^T M) A the same way, plus bias, scattered into the output and
+  cropped where tiles overhang;
+* kernel: U = (G (x) G) vec(g), one small GEMM (9 columns) for all K * C/G kernels.
+
+Zero entries of B^T and A^T are skipped.  V and M live in a buffer kept between calls
+(``_workspace``).
 
 Supported: 3-tap (1D) or 3x3 (2D) kernels, stride 1, dilation 1, any padding, any
 groups.  Strided or dilated kernels, and other kernel sizes, are declared unsupported.
