@@ -219,7 +219,7 @@ def _output_transform(M, ATh, ATw, bias, th, tw, y, unroll):
     mh, nw, mw = ATh.shape[0], ATw.shape[1], ATw.shape[0]
     S = th * (tw + 1)
     for task in prange(N * K):
-        n, k = task // K, task % K
+        k, n = task // N, task % N           # consecutive tasks read adjacent M
         tmp = np.empty((mh * nw, S), y.dtype)
         Yt = np.empty((mh * mw, S), y.dtype)
         _output_plane(M, k, n * S, ATh, ATw, bias[k], th, tw, tmp, Yt, y[n, k], unroll)
