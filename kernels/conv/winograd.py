@@ -245,15 +245,13 @@ def winograd_conv(x, w, b, pad_lo, pad_hi, G, m, clock):
     P = H + pad_lo[0] + pad_hi[0] - Rh + 1
     Q = W + pad_lo[1] + pad_hi[1] - Rw + 1
     th, tw = -(-P // mh), -(-Q // mw)
-    tiles = N * th * tw
+    T, tiles = nh * nw, N * th * (tw + 1)                           # grid: a spare column
 
     with clock("kernel_transform"):
         # U[(a, b), k, c] = (G g G^T)[a, b] = sum_ij Gh[a, i] Gw[b, j] g[k, c, i, j]
         U = np.kron(Gh, Gw) @ w.reshape(K * Cg, Rh * Rw).T             # (T, K * C/G)
-        U = U.reshape(nh * nw, G, K // G, Cg)
+        U = U.reshape(T, G, K // G, Cg)
     with clock("input_transform"):
-        tiles = N * th * (tw + 1)                                   # with the spare column
-        T = nh * nw
         ws = _workspace(T * (C + K) * tiles, x.dtype)
         V, M = ws[:T * C * tiles].reshape(T, C, tiles), ws[T * C * tiles:]
         _input_transform(x, BTh, BTw, pad_lo[0], pad_lo[1], th, tw, V, (0,) * mw)
