@@ -186,15 +186,19 @@ def dilate(w, dilation):
 
 @fft.forward
 def forward(x, w, b, p):
-    fft.phases = phases = dict.fromkeys(PHASES, 0.0)
-    clock = _Clock(phases)
+    fft.phases = dict.fromkeys(PHASES, 0.0)
+    return conv_forward(x, w, b, p, _Clock(fft.phases))
+
+
+def conv_forward(x, w, b, p, clock):
+    """The convolution of plan p (a ConvPlan) by FFT, phases timed on ``clock``."""
     with clock("kernel_transform"):
         wd = dilate(w, p.dilation).reshape(p.G, p.Kg, p.Cg, *_kernel_d(p))
     xg = x.reshape(p.N, p.G, p.Cg, *p.size).swapaxes(0, 1)             # (G, N, C/G, *size)
     yf = correlate(xg, wd, p.pad_lo, p.pad_hi, clock)                  # (G, N, K/G, *full)
     with clock("output_transform"):
         y = empty(p.out_shape, p.dtype)
-        strided = yf[(slice(None),) * 3 + tuple(slice(None, None, s) for s in p.stride)]
+        strided = yf[(slice(None),) * 3 + tuple(slice(0, o * s, s) for o, s in zip(p.out, p.stride))]
         y.reshape(p.N, p.G, p.Kg, *p.out)[...] = strided.swapaxes(0, 1)
         if b is not None:
             y += b.reshape((1, p.K) + (1,) * p.nd)
@@ -212,17 +216,22 @@ def _full_out(p):
 
 def upsample(gy, p):
     """grad_out at full resolution: stride-1 zeros between its values (and at the end)."""
-    if all(s == 1 for s in p.stride):
+    full = _full_out(p)
+    if all(s == 1 for s in p.stride) and tuple(gy.shape[2:]) == full:
         return gy
-    up = np.zeros((p.N, p.K, *_full_out(p)), gy.dtype)
-    up[(slice(None), slice(None), *(slice(None, None, s) for s in p.stride))] = gy
+    up = np.zeros((p.N, p.K, *full), gy.dtype)  # (transposed convs: full may exceed out*stride)
+    up[(slice(None), slice(None), *(slice(0, o * s, s) for o, s in zip(p.out, p.stride)))] = gy
     return up
 
 
 @fft.backward
 def backward(gy, x, w, b, p):
-    fft.phases = phases = dict.fromkeys(PHASES, 0.0)
-    clock = _Clock(phases)
+    fft.phases = dict.fromkeys(PHASES, 0.0)
+    return conv_backward(gy, x, w, b, p, _Clock(fft.phases))
+
+
+def conv_backward(gy, x, w, b, p, clock):
+    """(grad_input, grad_weight, grad_bias) of the convolution of plan p by FFT."""
     Rd = _kernel_d(p)
     gyu = upsample(gy, p).reshape(p.N, p.G, p.Kg, *_full_out(p))
     gx = grad_input(gyu, w, p, Rd, clock)

@@ -1,0 +1,25 @@
+"""Depthwise convolution by FFT: the conv family's FFT algorithm with groups = C.
+
+A depthwise plan is a ConvPlan with G = C, so every pass (forward, grad_input,
+grad_weight) is the conv FFT's grouped correlation: per channel, one (m, 1) @ (1, batch)
+product per frequency, i.e. the pointwise spectrum product of each input channel with
+its m kernels.
+"""
+from kernels._registry import Algorithm
+from kernels.conv.fft import PHASES, _Clock, conv_backward, conv_forward
+from kernels.depthwise.plan import DEPTHWISE_OPS
+
+fft = Algorithm("fft", ops=DEPTHWISE_OPS,
+                doc="conv FFT with groups = C (real FFTs, overlap-save tiles); backward by FFT")
+
+
+@fft.forward
+def forward(x, w, b, p):
+    fft.phases = dict.fromkeys(PHASES, 0.0)
+    return conv_forward(x, w, b, p, _Clock(fft.phases))
+
+
+@fft.backward
+def backward(gy, x, w, b, p):
+    fft.phases = dict.fromkeys(PHASES, 0.0)
+    return conv_backward(gy, x, w, b, p, _Clock(fft.phases))

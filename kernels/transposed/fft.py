@@ -1,0 +1,41 @@
+"""Transposed convolution by FFT, through the conv FFT's passes on ``p.conv`` (the strided
+convolution whose input gradient this op is):
+
+    forward      = conv grad_input of x  (x upsampled by the stride, full correlation with
+                   the flipped, channel-transposed kernel, cropped)
+    grad_input   = conv forward of grad_out
+    grad_weight  = conv grad_weight with grad_out = x and input = grad_out
+"""
+from kernels._registry import Algorithm
+from kernels.conv.fft import PHASES, _Clock, _full_out, _kernel_d, conv_forward, grad_input, \
+    grad_weight, upsample
+from kernels.transposed.plan import TRANSPOSED_OPS
+
+fft = Algorithm("fft", ops=TRANSPOSED_OPS,
+                doc="the conv FFT's passes on the equivalent strided conv: forward = its "
+                    "grad_input, backward = its forward and grad_weight")
+
+
+def _upsampled(x, c):
+    """x as the conv's grad_out at full resolution, grouped (N, G, C/G, *full)."""
+    return upsample(x, c).reshape(c.N, c.G, c.Kg, *_full_out(c))
+
+
+@fft.forward
+def forward(x, w, b, p):
+    fft.phases = dict.fromkeys(PHASES, 0.0)
+    c = p.conv
+    y = grad_input(_upsampled(x, c), w, c, _kernel_d(c), _Clock(fft.phases))
+    if b is not None:
+        y += b.reshape((1, p.K) + (1,) * p.nd)
+    return y
+
+
+@fft.backward
+def backward(gy, x, w, b, p):
+    fft.phases = dict.fromkeys(PHASES, 0.0)
+    clock, c = _Clock(fft.phases), p.conv
+    gx = conv_forward(gy, w, None, c, clock)
+    gw = grad_weight(_upsampled(x, c), gy, c, _kernel_d(c), clock)
+    gb = gy.sum(axis=(0, *range(2, gy.ndim))) if b is not None else None
+    return gx, gw, gb
