@@ -82,3 +82,68 @@ def fma_rows_gather(typingctx, acc, rows, x, xoff, offsets, w, woff, width):
         return None
     sig = types.void(acc, rows, x, xoff, offsets, w, woff, width)
     return sig, _fma_rows_codegen(rows.literal_value, width.literal_value, gather=True)
+
+
+def _row_ptr(builder, data, off, step, j, vec):
+    idx = builder.add(off, builder.mul(step, ir.Constant(step.type, j)))
+    return builder.bitcast(builder.gep(data, [idx]), vec.as_pointer())
+
+
+@intrinsic
+def fma_scalar_rows(typingctx, acc, rows, a, x, xoff, xstep, width):
+    """acc[j, :] += a * x[xoff + j * xstep:xoff + j * xstep + width] for j < rows.
+
+    The transpose of ``fma_rows``' roles: one scalar (a stencil weight) times ``rows``
+    vectors read at a row pitch (shifted input rows).  acc: stack pointer to rows*width
+    elements; x: 1-D contiguous array; rows and width compile-time constants.  No bounds
+    checks: callers index in bounds.
+    """
+    if not (isinstance(rows, types.IntegerLiteral) and isinstance(width, types.IntegerLiteral)):
+        return None
+    R, V = rows.literal_value, width.literal_value
+    sig = types.void(acc, rows, a, x, xoff, xstep, width)
+
+    def codegen(context, builder, sig, args):
+        accp, _, av, xa, xoff, xstep, _ = args
+        T = context.get_value_type(sig.args[3].dtype)
+        vec = ir.VectorType(T, V)
+        av = context.cast(builder, av, sig.args[2], sig.args[3].dtype)
+        name = f"llvm.fma.v{V}{'f32' if T == ir.FloatType() else 'f64'}"
+        fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vec, [vec] * 3), name)
+        xd = context.make_array(sig.args[3])(context, builder, xa).data
+        align = context.get_abi_sizeof(T)
+        i32 = ir.IntType(32)
+        ab = builder.shuffle_vector(
+            builder.insert_element(ir.Constant(vec, ir.Undefined), av, ir.Constant(i32, 0)),
+            ir.Constant(vec, ir.Undefined), ir.Constant(ir.VectorType(i32, V), [0] * V))
+        for j in range(R):
+            xv = builder.load(_row_ptr(builder, xd, xoff, xstep, j, vec), align=align)
+            ap = builder.bitcast(builder.gep(accp, [ir.Constant(ir.IntType(64), j * V)]),
+                                 vec.as_pointer())
+            builder.store(builder.call(fma, [ab, xv, builder.load(ap, align=align)]), ap, align=align)
+        return context.get_dummy_value()
+    return sig, codegen
+
+
+@intrinsic
+def store_rows(typingctx, acc, rows, y, yoff, ystep, width):
+    """y[yoff + j * ystep:yoff + j * ystep + width] = acc[j, :] for j < rows, as vector
+    stores (acc: stack pointer to rows*width elements; y: 1-D contiguous; no bounds checks)."""
+    if not (isinstance(rows, types.IntegerLiteral) and isinstance(width, types.IntegerLiteral)):
+        return None
+    R, V = rows.literal_value, width.literal_value
+    sig = types.void(acc, rows, y, yoff, ystep, width)
+
+    def codegen(context, builder, sig, args):
+        accp, _, ya, yoff, ystep, _ = args
+        T = context.get_value_type(sig.args[2].dtype)
+        vec = ir.VectorType(T, V)
+        yd = context.make_array(sig.args[2])(context, builder, ya).data
+        align = context.get_abi_sizeof(T)
+        for j in range(R):
+            ap = builder.bitcast(builder.gep(accp, [ir.Constant(ir.IntType(64), j * V)]),
+                                 vec.as_pointer())
+            builder.store(builder.load(ap, align=align),
+                          _row_ptr(builder, yd, yoff, ystep, j, vec), align=align)
+        return context.get_dummy_value()
+    return sig, codegen

@@ -10,12 +10,16 @@ Parallel work, with no two threads writing one element: the forward and the inpu
 gradient over (image, channel), the weight gradient over (output channel, kernel tap).
 """
 import numpy as np
-from numba import njit, prange
+from numba import carray, njit, prange
 
 from kernels._arrays import empty
+from kernels._numba_util import fma_scalar_rows, stack_empty, store_rows
 from kernels._registry import Algorithm
 from kernels.conv.numba_cpu import FASTMATH
 from kernels.depthwise.plan import DEPTHWISE_OPS
+
+RB, VW = 4, 16  # output rows x columns per register tile: 8 AVX2 float32 accumulators
+TILE = RB * VW
 
 numba_cpu = Algorithm("numba", ops=DEPTHWISE_OPS, doc="direct loops, parallel over (image, channel)")
 
@@ -79,28 +83,59 @@ def scatter_taps(row, off, sw, q0, q1, a, y):
             axpy(taps(row, off, sw, q0, q1), a, y[q0:q1])
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, fastmath=FASTMATH, inline="always")
+def zero(dst):
+    for i in range(dst.shape[0]):
+        dst[i] = 0.0
+
+
+@njit(cache=True, fastmath=FASTMATH, inline="always")
+def gather_row(dst, src, sw):
+    """dst[u] = src[sw*u]; unit stride gets a contiguous (vectorised) loop."""
+    if sw == 1:
+        copy(dst, src)
+    else:
+        for u in range(dst.shape[0]):
+            dst[u] = src[sw * u]
+
+
+@njit(cache=True, fastmath=FASTMATH, inline="always")
 def fill_planes(buf, xc, sh, sw, ph, pw, Hv, V):
     """Split the zero-padded channel xc into sh*sw phase planes of Hv x V: plane (a, b)
     holds padded element (sh*t + a, sw*u + b) at [t, u].  With stride 1 it is one plane:
-    the padded channel itself."""
+    the padded channel itself.  Each element is written once (no separate zeroing pass)."""
     H, W = xc.shape
-    buf[:] = 0.0
+    zero(buf)
     for a in range(sh):
+        t0 = max(0, (ph - a + sh - 1) // sh)  # first t with sh*t + a - ph >= 0
+        t1 = max(t0, min(Hv, (H - 1 + ph - a) // sh + 1))
+        if sw == 2:  # input column 2i goes to plane pw % 2 at u = i + pw // 2, 2i+1 to the other
+            e0, e1 = (a * 2 + pw % 2) * Hv * V + pw // 2, (a * 2 + (pw + 1) % 2) * Hv * V + (pw + 1) // 2
+            n0, n1 = max(0, min((W + 1) // 2, V - pw // 2)), max(0, min(W // 2, V - (pw + 1) // 2))
+            for t in range(t0, t1):
+                deinterleave(buf[e0 + t * V:e0 + t * V + n0], buf[e1 + t * V:e1 + t * V + n1],
+                             xc[sh * t + a - ph])
+            continue
         for bb in range(sw):
-            u0 = max(0, (pw - bb + sw - 1) // sw)            # first u with sw*u + bb - pw >= 0
-            u1 = min(V, (W - 1 + pw - bb) // sw + 1)          # past the last one inside the input
-            if u1 <= u0:
-                continue
+            u0 = min(V, max(0, (pw - bb + sw - 1) // sw))  # first u with sw*u + bb - pw >= 0
+            u1 = max(u0, min(V, (W - 1 + pw - bb) // sw + 1))  # past the last one inside the input
             col0 = sw * u0 + bb - pw
-            for t in range(Hv):
-                h = sh * t + a - ph
-                if 0 <= h < H:
-                    row = buf[((a * sw + bb) * Hv + t) * V:((a * sw + bb) * Hv + t + 1) * V]
-                    if sw == 1:
-                        copy(row[u0:u1], xc[h, col0:col0 + u1 - u0])
-                    else:
-                        copy(row[u0:u1], xc[h, col0:col0 + sw * (u1 - u0 - 1) + 1:sw])
+            d0 = (a * sw + bb) * Hv * V
+            for t in range(t0, t1):
+                gather_row(buf[d0 + t * V + u0:d0 + t * V + u1], xc[sh * t + a - ph, col0:], sw)
+
+
+@njit(cache=True, fastmath=FASTMATH, inline="always")
+def deinterleave(even, odd, src):
+    """even[i] = src[2i], odd[i] = src[2i + 1] in one pass (a vectorised shuffle)."""
+    n = min(even.shape[0], odd.shape[0])
+    for i in range(n):
+        even[i] = src[2 * i]
+        odd[i] = src[2 * i + 1]
+    for i in range(n, even.shape[0]):
+        even[i] = src[2 * i]
+    for i in range(n, odd.shape[0]):
+        odd[i] = src[2 * i + 1]
 
 
 @njit(cache=True, fastmath=FASTMATH, inline="always")
@@ -115,30 +150,67 @@ def planes_axpy(acc, wk, buf, sh, sw, dh, dw, Hv, V):
             axpy(acc, wk[r, s], buf[start:start + L])
 
 
+@njit(cache=True, fastmath=FASTMATH, inline="always")
+def tap_offsets(offs, R, S, sh, sw, dh, dw, Hv, V):
+    """offs[r*S + s]: where tap (r, s) of output (0, 0) lies in the phase planes."""
+    for r in range(R):
+        for s in range(S):
+            plane = (r * dh % sh) * sw + s * dw % sw
+            offs[r * S + s] = (plane * Hv + r * dh // sh) * V + s * dw // sw
+
+
+@njit(cache=True, fastmath=FASTMATH, inline="always")
+def plane_tiles(accp, buf, offs, wk, bias, dst, base, pitch, Pp, Qp, V):
+    """dst[base + p*pitch + q] = bias + sum of taps, for p < Pp, q < Qp (Pp >= RB, Qp >= VW),
+    in RB x VW register tiles; the last tile of a row or column is shifted back to end at
+    the edge (it recomputes a few outputs) so that every tile is full."""
+    acc = carray(accp, TILE)
+    T = wk.shape[0]
+    for ti in range((Pp + RB - 1) // RB):
+        p0 = min(ti * RB, Pp - RB)
+        for tj in range((Qp + VW - 1) // VW):
+            q0 = min(tj * VW, Qp - VW)
+            for i in range(TILE):
+                acc[i] = bias
+            at = p0 * V + q0
+            for t in range(T):
+                fma_scalar_rows(accp, RB, wk[t], buf, offs[t] + at, V, VW)
+            store_rows(accp, RB, dst, base + p0 * pitch + q0, pitch, VW)
+
+
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
 def _forward(x, w, b, y, sh, sw, dh, dw, ph, pw):
     """One (image, channel) per task.  The padded channel is split into stride phases
     (``fill_planes``), so that kernel tap (r, s) reads, for output (p, q), element
-    [p + r*dh // sh, q + s*dw // sw] of plane (r*dh % sh, s*dw % sw): with the output laid
-    out flat at the planes' row pitch V (j = p*V + q), each tap is ONE contiguous axpy over
-    every output row at once; the V - Q extra columns per row are discarded at the end."""
+    [p + r*dh // sh, q + s*dw // sw] of plane (r*dh % sh, s*dw % sw): along an output row
+    every tap reads contiguous input, and a tile of RB output rows x VW columns is
+    RB*VW/vector-width vector FMAs per tap, accumulated in registers (``plane_tiles``).
+    Planes smaller than a tile are computed into a padded task buffer and copied."""
     N, C, H, W = x.shape
     K, _, R, S = w.shape
     P, Q = y.shape[2], y.shape[3]
     m = K // C
-    Hv = P + (R - 1) * dh // sh
-    V = Q + (S - 1) * dw // sw
-    L = (P - 1) * V + Q
+    Pp, Qp = max(P, RB), max(Q, VW)
+    Hv = Pp + (R - 1) * dh // sh
+    V = Qp + (S - 1) * dw // sw
+    direct = P >= RB and Q >= VW
+    yf = y.reshape(N * K * P * Q)
+    wf = w.reshape(K, R * S)
     for task in prange(N * C):
         n, c = task // C, task % C
         buf = np.empty(sh * sw * Hv * V, x.dtype)
         fill_planes(buf, x[n, c], sh, sw, ph, pw, Hv, V)
-        acc = np.empty(L, x.dtype)
+        offs = np.empty(R * S, np.int64)
+        tap_offsets(offs, R, S, sh, sw, dh, dw, Hv, V)
+        out = np.empty(0 if direct else Pp * Qp, x.dtype)
+        accp = stack_empty(TILE, x.dtype)
         for k in range(c * m, (c + 1) * m):
-            acc[:] = b[k]
-            planes_axpy(acc, w[k, 0], buf, sh, sw, dh, dw, Hv, V)
-            for p in range(P):
-                copy(y[n, k, p], acc[p * V:p * V + Q])
+            if direct:
+                plane_tiles(accp, buf, offs, wf[k], b[k], yf, (n * K + k) * P * Q, Q, Pp, Qp, V)
+            else:
+                plane_tiles(accp, buf, offs, wf[k], b[k], out, 0, Qp, Pp, Qp, V)
+                for p in range(P):
+                    copy(y[n, k, p], out[p * Qp:p * Qp + Q])
 
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
