@@ -10,7 +10,7 @@ Parallel work, with no two threads writing one element: the forward and the inpu
 gradient over (image, channel), the weight gradient over (output channel, kernel tap).
 """
 import numpy as np
-from numba import carray, njit, prange
+from numba import carray, get_num_threads, njit, prange
 
 from kernels._arrays import empty
 from kernels._numba_util import fma_scalar_rows, stack_empty, store_rows
@@ -103,7 +103,7 @@ def gather_row(dst, src, sw):
 def fill_planes(buf, xc, sh, sw, ph, pw, Hv, V):
     """Split the zero-padded channel xc into sh*sw phase planes of Hv x V: plane (a, b)
     holds padded element (sh*t + a, sw*u + b) at [t, u].  With stride 1 it is one plane:
-    the padded channel itself.  Each element is written once (no separate zeroing pass)."""
+    the padded channel itself."""
     H, W = xc.shape
     zero(buf)
     for a in range(sh):
@@ -179,7 +179,7 @@ def plane_tiles(accp, buf, offs, wk, bias, dst, base, pitch, Pp, Qp, V):
 
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
-def _forward(x, w, b, y, sh, sw, dh, dw, ph, pw):
+def _forward(x, w, b, y, CB, sh, sw, dh, dw, ph, pw):
     """One (image, channel) per task.  The padded channel is split into stride phases
     (``fill_planes``), so that kernel tap (r, s) reads, for output (p, q), element
     [p + r*dh // sh, q + s*dw // sw] of plane (r*dh % sh, s*dw % sw): along an output row
@@ -196,21 +196,28 @@ def _forward(x, w, b, y, sh, sw, dh, dw, ph, pw):
     direct = P >= RB and Q >= VW
     yf = y.reshape(N * K * P * Q)
     wf = w.reshape(K, R * S)
-    for task in prange(N * C):
-        n, c = task // C, task % C
+    nb = (C + CB - 1) // CB
+    for task in prange(N * nb):  # (image, block of CB channels): buffers allocated once per task
+        n, c0 = task // nb, (task % nb) * CB
         buf = np.empty(sh * sw * Hv * V, x.dtype)
-        fill_planes(buf, x[n, c], sh, sw, ph, pw, Hv, V)
         offs = np.empty(R * S, np.int64)
         tap_offsets(offs, R, S, sh, sw, dh, dw, Hv, V)
         out = np.empty(0 if direct else Pp * Qp, x.dtype)
         accp = stack_empty(TILE, x.dtype)
-        for k in range(c * m, (c + 1) * m):
-            if direct:
-                plane_tiles(accp, buf, offs, wf[k], b[k], yf, (n * K + k) * P * Q, Q, Pp, Qp, V)
-            else:
-                plane_tiles(accp, buf, offs, wf[k], b[k], out, 0, Qp, Pp, Qp, V)
-                for p in range(P):
-                    copy(y[n, k, p], out[p * Qp:p * Qp + Q])
+        for c in range(c0, min(c0 + CB, C)):
+            fill_planes(buf, x[n, c], sh, sw, ph, pw, Hv, V)
+            for k in range(c * m, (c + 1) * m):
+                if direct:
+                    plane_tiles(accp, buf, offs, wf[k], b[k], yf, (n * K + k) * P * Q, Q, Pp, Qp, V)
+                else:
+                    plane_tiles(accp, buf, offs, wf[k], b[k], out, 0, Qp, Pp, Qp, V)
+                    for p in range(P):
+                        copy(y[n, k, p], out[p * Qp:p * Qp + Q])
+
+
+def channel_block(N, C):
+    """Channels per task: up to 8, keeping >= 8 tasks per thread where there are enough."""
+    return max(1, min(8, N * C // (8 * get_num_threads())))
 
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
@@ -236,23 +243,33 @@ def _grad_input(gy, w, gx, sh, sw, dh, dw, ph, pw):
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
 def _grad_weight(gy, x, gw, sh, sw, dh, dw, ph, pw):
+    """One output channel k per task, summing over images: grad_w[k, r, s] is the dot of
+    grad_out's plane with tap (r, s)'s window of the phase planes (as in ``_forward``).
+    grad_out is copied at the planes' row pitch V with zeros in columns Q..V-1, so each
+    tap is ONE contiguous dot over every row at once."""
     N, C, H, W = x.shape
     K, _, R, S = gw.shape
     P, Q = gy.shape[2], gy.shape[3]
     m = K // C
-    for task in prange(K * R * S):
-        k, r, s = task // (R * S), (task // S) % R, task % S
+    Hv = P + (R - 1) * dh // sh
+    V = Q + (S - 1) * dw // sw
+    L = (P - 1) * V + Q
+    for k in prange(K):
         c = k // m
-        off = s * dw - pw
-        q0, q1 = col_range(off, sw, W, Q)
-        acc = 0.0
-        if q1 > q0:
-            for n in range(N):
-                for p in range(P):
-                    h = p * sh + r * dh - ph
-                    if 0 <= h < H:
-                        acc += dot(gy[n, k, p, q0:q1], taps(x[n, c, h], off, sw, q0, q1))
-        gw[k, 0, r, s] = acc
+        buf = np.empty(sh * sw * Hv * V, x.dtype)
+        gyb = np.empty(L, x.dtype)
+        offs = np.empty(R * S, np.int64)
+        tap_offsets(offs, R, S, sh, sw, dh, dw, Hv, V)
+        acc = np.zeros(R * S, np.float64)
+        for n in range(N):
+            fill_planes(buf, x[n, c], sh, sw, ph, pw, Hv, V)
+            zero(gyb)
+            for p in range(P):
+                copy(gyb[p * V:p * V + Q], gy[n, k, p])
+            for t in range(R * S):
+                acc[t] += dot(gyb, buf[offs[t]:offs[t] + L])
+        for t in range(R * S):
+            gw[k, 0, t // S, t % S] = acc[t]
 
 
 def geometry(p):
@@ -263,7 +280,8 @@ def geometry(p):
 @numba_cpu.forward
 def forward(x, w, b, p):
     y = empty(p.out_shape, p.dtype)
-    _forward(x, w, b if b is not None else np.zeros(p.K, p.dtype), y, *geometry(p))
+    _forward(x, w, b if b is not None else np.zeros(p.K, p.dtype), y, channel_block(p.N, p.C),
+             *geometry(p))
     return y
 
 
