@@ -1,13 +1,17 @@
 """Depthwise convolution in parallel Numba loops, written for speed on MobileNet layers.
 
 A depthwise layer does only R*S MACs per output, so loop overhead and memory decide its
-speed.  The forward copies each padded channel, split by stride phase, into a small
-task-local buffer and runs every kernel tap as one long vectorised axpy over all output
-rows at once (see ``_forward``).  The backward kernels clip each tap's range of output columns instead of
-testing bounds per element, so their inner loops are plain axpys and dots too.
+speed.  Each padded input channel is copied, split by stride phase (``fill_planes``), into a
+small task-local buffer in which every kernel tap reads contiguous input along an output
+row, even at stride 2.  The forward then accumulates tiles of RB output rows x VW columns
+in registers, one broadcast weight times RB*VW contiguous inputs per tap, with explicit
+vector FMAs (``kernels._numba_util.fma_scalar_rows``: LLVM alone spills such tiles or
+keeps negative-index checks that block vectorisation).  The input gradient runs the same
+tiles per stride phase of grad_input (a transposed convolution as a sum of small
+correlations); the weight gradient is one contiguous dot per tap over the phase planes.
 
 Parallel work, with no two threads writing one element: the forward and the input
-gradient over (image, channel), the weight gradient over (output channel, kernel tap).
+gradient over (image, block of channels), the weight gradient over output channels.
 """
 import numpy as np
 from numba import carray, get_num_threads, njit, prange
@@ -21,15 +25,8 @@ from kernels.depthwise.plan import DEPTHWISE_OPS
 RB, VW = 4, 16  # output rows x columns per register tile: 8 AVX2 float32 accumulators
 TILE = RB * VW
 
-numba_cpu = Algorithm("numba", ops=DEPTHWISE_OPS, doc="direct loops, parallel over (image, channel)")
-
-
-@njit(cache=True, inline="always")
-def col_range(off, sw, W, Q):
-    """Output columns q in [q0, q1) whose tap q*sw + off lands inside 0..W-1."""
-    q0 = max(0, (sw - 1 - off) // sw)
-    q1 = min(Q, (W - 1 - off) // sw + 1)
-    return q0, max(q0, q1)
+numba_cpu = Algorithm("numba", ops=DEPTHWISE_OPS,
+                      doc="register-tiled direct loops over stride-phase planes, parallel over (image, channels)")
 
 
 # The inner loops index views from 0: with an index like q + off, whose sign LLVM cannot
@@ -48,6 +45,18 @@ def dot(x, y):
     for i in range(x.shape[0]):
         acc += x[i] * y[i]
     return acc
+
+
+@njit(cache=True, fastmath=FASTMATH, inline="always")
+def dot3(g, x0, x1, x2):
+    """(g . x0, g . x1, g . x2) in one pass over g, accumulated in g's dtype (full-width
+    vectors; callers sum the partial results in float64)."""
+    a0 = a1 = a2 = g.dtype.type(0)
+    for i in range(g.shape[0]):
+        a0 += g[i] * x0[i]
+        a1 += g[i] * x1[i]
+        a2 += g[i] * x2[i]
+    return a0, a1, a2
 
 
 @njit(cache=True, fastmath=FASTMATH, inline="always")
@@ -139,18 +148,6 @@ def deinterleave(even, odd, src):
 
 
 @njit(cache=True, fastmath=FASTMATH, inline="always")
-def planes_axpy(acc, wk, buf, sh, sw, dh, dw, Hv, V):
-    """acc += the depthwise taps wk (R, S) over phase planes made by fill_planes: tap (r, s)
-    of output j = p*V + q reads plane (r*dh % sh, s*dw % sw) at [p + r*dh // sh, q + s*dw // sw]."""
-    L = acc.shape[0]
-    for r in range(wk.shape[0]):
-        for s in range(wk.shape[1]):
-            plane = (r * dh % sh) * sw + s * dw % sw
-            start = (plane * Hv + r * dh // sh) * V + s * dw // sw
-            axpy(acc, wk[r, s], buf[start:start + L])
-
-
-@njit(cache=True, fastmath=FASTMATH, inline="always")
 def tap_offsets(offs, R, S, sh, sw, dh, dw, Hv, V):
     """offs[r*S + s]: where tap (r, s) of output (0, 0) lies in the phase planes."""
     for r in range(R):
@@ -180,8 +177,8 @@ def plane_tiles(accp, buf, offs, wk, bias, dst, base, pitch, Pp, Qp, V):
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
 def _forward(x, w, b, y, CB, sh, sw, dh, dw, ph, pw):
-    """One (image, channel) per task.  The padded channel is split into stride phases
-    (``fill_planes``), so that kernel tap (r, s) reads, for output (p, q), element
+    """One (image, block of CB channels) per task.  The padded channel is split into stride
+    phases (``fill_planes``), so that kernel tap (r, s) reads, for output (p, q), element
     [p + r*dh // sh, q + s*dw // sw] of plane (r*dh % sh, s*dw % sw): along an output row
     every tap reads contiguous input, and a tile of RB output rows x VW columns is
     RB*VW/vector-width vector FMAs per tap, accumulated in registers (``plane_tiles``).
@@ -221,24 +218,90 @@ def channel_block(N, C):
 
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
-def _grad_input(gy, w, gx, sh, sw, dh, dw, ph, pw):
+def _grad_input(gy, w, gx, CB, sh, sw, dh, dw, ph, pw):
+    """The transposed depthwise convolution, gathered per stride phase of grad_input so it
+    runs on the forward's register tiles.  Element (h, w) = (sh*t + a, sw*u + b) of
+    input channel c sums w[k, r, s] * gy[k, t + e, u + f] over the m output channels k of c
+    and the taps with e = (a + ph - r*dh) / sh and f = (b + pw - s*dw) / sw whole numbers:
+    for each phase (a, b) a correlation of grad_out (zero-padded into ``gyb``) with that
+    subset of taps, computed by ``plane_tiles`` and interleaved into grad_input (written
+    straight into it at stride 1)."""
     N, C, H, W = gx.shape
     K, _, R, S = w.shape
     P, Q = gy.shape[2], gy.shape[3]
     m = K // C
-    for task in prange(N * C):
-        n, c = task // C, task % C
-        gx[n, c] = 0.0
-        for k in range(c * m, (c + 1) * m):
-            for p in range(P):
-                for r in range(R):
-                    h = p * sh + r * dh - ph
-                    if h < 0 or h >= H:
-                        continue
-                    for s in range(S):
-                        off = s * dw - pw
-                        q0, q1 = col_range(off, sw, W, Q)
-                        scatter_taps(gx[n, c, h], off, sw, q0, q1, w[k, 0, r, s], gy[n, k, p])
+    Tp, Up = max((H + sh - 1) // sh, RB), max((W + sw - 1) // sw, VW)
+    PL = max(0, -((ph - (R - 1) * dh) // sh))  # low zero padding of grad_out: e >= -PL
+    QL = max(0, -((pw - (S - 1) * dw) // sw))
+    HB = PL + max(P, Tp + max(0, (sh - 1 + ph) // sh))
+    VB = QL + max(Q, Up + max(0, (sw - 1 + pw) // sw))
+    direct = sh == 1 and sw == 1 and H >= RB and W >= VW
+    gxf = gx.reshape(N * C * H * W)
+    wf = w.reshape(K, R * S)
+    nb = (C + CB - 1) // CB
+    for task in prange(N * nb):
+        n, c0 = task // nb, (task % nb) * CB
+        gyb = np.empty(m * HB * VB, gx.dtype)
+        offs = np.empty(m * R * S, np.int64)
+        wts = np.empty(m * R * S, gx.dtype)
+        phase = np.empty(0 if direct else sw * Tp * Up, gx.dtype)  # the sw phases of one a
+        accp = stack_empty(TILE, gx.dtype)
+        for c in range(c0, min(c0 + CB, C)):
+            zero(gyb)
+            for j in range(m):
+                for p in range(P):
+                    d0 = (j * HB + PL + p) * VB + QL
+                    copy(gyb[d0:d0 + Q], gy[n, c * m + j, p])
+            for a in range(sh):
+                for bb in range(sw):
+                    T = 0
+                    for j in range(m):
+                        for r in range(R):
+                            if (a + ph - r * dh) % sh != 0:
+                                continue
+                            for s in range(S):
+                                if (bb + pw - s * dw) % sw != 0:
+                                    continue
+                                e, f = (a + ph - r * dh) // sh, (bb + pw - s * dw) // sw
+                                offs[T] = (j * HB + PL + e) * VB + QL + f
+                                wts[T] = wf[c * m + j, r * S + s]
+                                T += 1
+                    if direct:
+                        plane_tiles(accp, gyb, offs[:T], wts[:T], 0.0, gxf, (n * C + c) * H * W, W,
+                                    Tp, Up, VB)
+                    else:
+                        plane_tiles(accp, gyb, offs[:T], wts[:T], 0.0, phase, bb * Tp * Up, Up,
+                                    Tp, Up, VB)
+                if not direct:
+                    for t in range((H - a + sh - 1) // sh):
+                        row = gx[n, c, sh * t + a]
+                        if sw == 2:
+                            interleave(row, phase[t * Up:], phase[(Tp + t) * Up:])
+                        else:
+                            for bb in range(sw):
+                                d0 = (bb * Tp + t) * Up
+                                scatter_row(row[bb:], phase[d0:d0 + (W - bb + sw - 1) // sw], sw)
+
+
+@njit(cache=True, fastmath=FASTMATH, inline="always")
+def interleave(dst, even, odd):
+    """dst[2i] = even[i], dst[2i + 1] = odd[i]: the inverse of deinterleave."""
+    n = dst.shape[0] // 2
+    for i in range(n):
+        dst[2 * i] = even[i]
+        dst[2 * i + 1] = odd[i]
+    if dst.shape[0] % 2:
+        dst[2 * n] = even[n]
+
+
+@njit(cache=True, fastmath=FASTMATH, inline="always")
+def scatter_row(dst, src, sw):
+    """dst[sw*u] = src[u], the inverse of gather_row."""
+    if sw == 1:
+        copy(dst[:src.shape[0]], src)
+    else:
+        for u in range(src.shape[0]):
+            dst[sw * u] = src[u]
 
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
@@ -266,8 +329,16 @@ def _grad_weight(gy, x, gw, sh, sw, dh, dw, ph, pw):
             zero(gyb)
             for p in range(P):
                 copy(gyb[p * V:p * V + Q], gy[n, k, p])
-            for t in range(R * S):
-                acc[t] += dot(gyb, buf[offs[t]:offs[t] + L])
+            t = 0
+            while t + 3 <= R * S:  # three taps per pass: one load of grad_out for three FMAs
+                d0, d1, d2 = dot3(gyb, buf[offs[t]:offs[t] + L], buf[offs[t + 1]:offs[t + 1] + L],
+                                  buf[offs[t + 2]:offs[t + 2] + L])
+                acc[t] += d0
+                acc[t + 1] += d1
+                acc[t + 2] += d2
+                t += 3
+            for t in range(t, R * S):
+                acc[t] += dot3(gyb, buf[offs[t]:offs[t] + L], gyb, gyb)[0]
         for t in range(R * S):
             gw[k, 0, t // S, t % S] = acc[t]
 
@@ -288,7 +359,7 @@ def forward(x, w, b, p):
 @numba_cpu.backward
 def backward(gy, x, w, b, p):
     gx, gw = empty(x.shape, p.dtype), empty(w.shape, p.dtype)
-    _grad_input(gy, w, gx, *geometry(p))
+    _grad_input(gy, w, gx, channel_block(p.N, p.C), *geometry(p))
     _grad_weight(gy, x, gw, *geometry(p))
     gb = gy.sum(axis=(0, 2, 3)) if b is not None else None
     return gx, gw, gb

@@ -1,10 +1,12 @@
 """Depthwise-separable convolution as ONE fused Numba kernel: the depthwise output never
 goes to memory.
 
-Each parallel task owns a tile of output rows of one image.  It computes the depthwise
+Each parallel task owns a band of output rows of one image.  It computes the depthwise
 rows of every channel into a small task-local buffer (M x rows*Q, which stays in cache)
-and at once multiplies the buffer by the pointwise matrix (K x M), writing only the
-final output.  The two-step composition writes and re-reads an (N, M, P, Q) intermediate.
+with the depthwise kernel's register tiles, and at once multiplies the buffer by the
+pointwise matrix (K x M) in register tiles of KB output channels x VW pixels
+(``kernels._numba_util.fma_rows``), writing only the final output.  The two-step
+composition writes and re-reads an (N, M, P, Q) intermediate.
 
 The backward is the two-step chain rule with the depthwise and conv Numba kernels: the
 gradient of weight_pointwise needs the depthwise output, so it is computed there.
