@@ -147,3 +147,30 @@ def store_rows(typingctx, acc, rows, y, yoff, ystep, width):
                           _row_ptr(builder, yd, yoff, ystep, j, vec), align=align)
         return context.get_dummy_value()
     return sig, codegen
+
+
+@intrinsic
+def deinterleave_vec(typingctx, src, soff, even, eoff, odd, ooff, width):
+    """even[eoff:eoff + width] = src[soff:soff + 2*width:2] and odd[...] = the elements
+    between, as one vector load and two shuffles (1-D contiguous arrays, width a
+    compile-time constant, no bounds checks)."""
+    if not isinstance(width, types.IntegerLiteral):
+        return None
+    V = width.literal_value
+    sig = types.void(src, soff, even, eoff, odd, ooff, width)
+
+    def codegen(context, builder, sig, args):
+        sa, soff, ea, eoff, oa, ooff, _ = args
+        T = context.get_value_type(sig.args[0].dtype)
+        align = context.get_abi_sizeof(T)
+        wide, vec = ir.VectorType(T, 2 * V), ir.VectorType(T, V)
+        data = [context.make_array(sig.args[i])(context, builder, a).data
+                for i, a in ((0, sa), (2, ea), (4, oa))]
+        v = builder.load(builder.bitcast(builder.gep(data[0], [soff]), wide.as_pointer()), align=align)
+        i32 = ir.IntType(32)
+        for d, off, first in ((data[1], eoff, 0), (data[2], ooff, 1)):
+            mask = ir.Constant(ir.VectorType(i32, V), [first + 2 * i for i in range(V)])
+            half = builder.shuffle_vector(v, ir.Constant(wide, ir.Undefined), mask)
+            builder.store(half, builder.bitcast(builder.gep(d, [off]), vec.as_pointer()), align=align)
+        return context.get_dummy_value()
+    return sig, codegen

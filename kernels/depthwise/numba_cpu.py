@@ -17,13 +17,14 @@ import numpy as np
 from numba import carray, get_num_threads, njit, prange
 
 from kernels._arrays import empty
-from kernels._numba_util import fma_scalar_rows, stack_empty, store_rows
+from kernels._numba_util import deinterleave_vec, fma_scalar_rows, stack_empty, store_rows
 from kernels._registry import Algorithm
 from kernels.conv.numba_cpu import FASTMATH
 from kernels.depthwise.plan import DEPTHWISE_OPS
 
 RB, VW = 4, 16  # output rows x columns per register tile: 8 AVX2 float32 accumulators
 TILE = RB * VW
+DW = 8  # pairs per deinterleaving shuffle
 
 numba_cpu = Algorithm("numba", ops=DEPTHWISE_OPS,
                       doc="register-tiled direct loops over stride-phase planes, parallel over (image, channels)")
@@ -112,9 +113,9 @@ def gather_row(dst, src, sw):
 def fill_planes(buf, xc, sh, sw, ph, pw, Hv, V):
     """Split the zero-padded channel xc into sh*sw phase planes of Hv x V: plane (a, b)
     holds padded element (sh*t + a, sw*u + b) at [t, u].  With stride 1 it is one plane:
-    the padded channel itself."""
+    the padded channel itself.  Only the elements from xc are written: the caller zeroes
+    buf once, and later channels of the same geometry overwrite the same elements."""
     H, W = xc.shape
-    zero(buf)
     for a in range(sh):
         t0 = max(0, (ph - a + sh - 1) // sh)  # first t with sh*t + a - ph >= 0
         t1 = max(t0, min(Hv, (H - 1 + ph - a) // sh + 1))
@@ -136,11 +137,17 @@ def fill_planes(buf, xc, sh, sw, ph, pw, Hv, V):
 
 @njit(cache=True, fastmath=FASTMATH, inline="always")
 def deinterleave(even, odd, src):
-    """even[i] = src[2i], odd[i] = src[2i + 1] in one pass (a vectorised shuffle)."""
+    """even[i] = src[2i], odd[i] = src[2i + 1]: DW-wide vector shuffles, the last one
+    shifted back to end at the edge (it rewrites a few elements) when n >= DW."""
     n = min(even.shape[0], odd.shape[0])
-    for i in range(n):
-        even[i] = src[2 * i]
-        odd[i] = src[2 * i + 1]
+    if n >= DW:
+        for i0 in range(0, n, DW):
+            i = min(i0, n - DW)
+            deinterleave_vec(src, 2 * i, even, i, odd, i, DW)
+    else:
+        for i in range(n):
+            even[i] = src[2 * i]
+            odd[i] = src[2 * i + 1]
     for i in range(n, even.shape[0]):
         even[i] = src[2 * i]
     for i in range(n, odd.shape[0]):
@@ -197,6 +204,7 @@ def _forward(x, w, b, y, CB, sh, sw, dh, dw, ph, pw):
     for task in prange(N * nb):  # (image, block of CB channels): buffers allocated once per task
         n, c0 = task // nb, (task % nb) * CB
         buf = np.empty(sh * sw * Hv * V, x.dtype)
+        zero(buf)
         offs = np.empty(R * S, np.int64)
         tap_offsets(offs, R, S, sh, sw, dh, dw, Hv, V)
         out = np.empty(0 if direct else Pp * Qp, x.dtype)
@@ -246,8 +254,8 @@ def _grad_input(gy, w, gx, CB, sh, sw, dh, dw, ph, pw):
         wts = np.empty(m * R * S, gx.dtype)
         phase = np.empty(0 if direct else sw * Tp * Up, gx.dtype)  # the sw phases of one a
         accp = stack_empty(TILE, gx.dtype)
+        zero(gyb)  # its padding stays zero: every channel overwrites the same elements
         for c in range(c0, min(c0 + CB, C)):
-            zero(gyb)
             for j in range(m):
                 for p in range(P):
                     d0 = (j * HB + PL + p) * VB + QL
@@ -320,13 +328,14 @@ def _grad_weight(gy, x, gw, sh, sw, dh, dw, ph, pw):
     for k in prange(K):
         c = k // m
         buf = np.empty(sh * sw * Hv * V, x.dtype)
+        zero(buf)
         gyb = np.empty(L, x.dtype)
+        zero(gyb)
         offs = np.empty(R * S, np.int64)
         tap_offsets(offs, R, S, sh, sw, dh, dw, Hv, V)
         acc = np.zeros(R * S, np.float64)
         for n in range(N):
             fill_planes(buf, x[n, c], sh, sw, ph, pw, Hv, V)
-            zero(gyb)
             for p in range(P):
                 copy(gyb[p * V:p * V + Q], gy[n, k, p])
             t = 0

@@ -21,7 +21,7 @@ from kernels.conv.numba_cpu import FASTMATH
 from kernels.depthwise import numba_cpu as dw_numba
 from kernels._numba_util import fma_rows, stack_empty, store_rows
 from kernels.depthwise.numba_cpu import (RB, TILE, VW, copy, fill_planes, geometry, plane_tiles,
-                                         tap_offsets)
+                                         tap_offsets, zero)
 from kernels.separable.plan import SEPARABLE_OPS
 
 numba_cpu = Algorithm("numba", ops=SEPARABLE_OPS,
@@ -58,6 +58,7 @@ def _fused_forward(x, wd, wp, b, y, rows, sh, sw, dh, dw, ph, pw):
         Hv = Pp + (R - 1) * dh // sh
         Lm = Pp * Qp
         buf = np.empty(sh * sw * Hv * V, x.dtype)
+        zero(buf)
         offs = np.empty(R * S, np.int64)
         tap_offsets(offs, R, S, sh, sw, dh, dw, Hv, V)
         mid = np.empty(M * Lm, x.dtype)
