@@ -212,10 +212,9 @@ def _forward(x, w, b, y, CB, sh, sw, dh, dw, ph, pw):
         for c in range(c0, min(c0 + CB, C)):
             fill_planes(buf, x[n, c], sh, sw, ph, pw, Hv, V)
             for k in range(c * m, (c + 1) * m):
-                if direct:
-                    plane_tiles(accp, buf, offs, wf[k], b[k], yf, (n * K + k) * P * Q, Q, Pp, Qp, V)
-                else:
-                    plane_tiles(accp, buf, offs, wf[k], b[k], out, 0, Qp, Pp, Qp, V)
+                dst, base, pitch = (yf, (n * K + k) * P * Q, Q) if direct else (out, 0, Qp)
+                plane_tiles(accp, buf, offs, wf[k], b[k], dst, base, pitch, Pp, Qp, V)  # one inlined copy
+                if not direct:
                     for p in range(P):
                         copy(y[n, k, p], out[p * Qp:p * Qp + Q])
 
@@ -274,12 +273,8 @@ def _grad_input(gy, w, gx, CB, sh, sw, dh, dw, ph, pw):
                                 offs[T] = (j * HB + PL + e) * VB + QL + f
                                 wts[T] = wf[c * m + j, r * S + s]
                                 T += 1
-                    if direct:
-                        plane_tiles(accp, gyb, offs[:T], wts[:T], 0.0, gxf, (n * C + c) * H * W, W,
-                                    Tp, Up, VB)
-                    else:
-                        plane_tiles(accp, gyb, offs[:T], wts[:T], 0.0, phase, bb * Tp * Up, Up,
-                                    Tp, Up, VB)
+                    dst, base, pitch = (gxf, (n * C + c) * H * W, W) if direct else (phase, bb * Tp * Up, Up)
+                    plane_tiles(accp, gyb, offs[:T], wts[:T], 0.0, dst, base, pitch, Tp, Up, VB)
                 if not direct:
                     for t in range((H - a + sh - 1) // sh):
                         row = gx[n, c, sh * t + a]
@@ -338,16 +333,15 @@ def _grad_weight(gy, x, gw, sh, sw, dh, dw, ph, pw):
             fill_planes(buf, x[n, c], sh, sw, ph, pw, Hv, V)
             for p in range(P):
                 copy(gyb[p * V:p * V + Q], gy[n, k, p])
-            t = 0
-            while t + 3 <= R * S:  # three taps per pass: one load of grad_out for three FMAs
-                d0, d1, d2 = dot3(gyb, buf[offs[t]:offs[t] + L], buf[offs[t + 1]:offs[t + 1] + L],
-                                  buf[offs[t + 2]:offs[t + 2] + L])
+            for t in range(0, R * S, 3):  # three taps per pass: one load of grad_out, three FMAs
+                t1, t2 = min(t + 1, R * S - 1), min(t + 2, R * S - 1)  # past the end: repeats, unused
+                d0, d1, d2 = dot3(gyb, buf[offs[t]:offs[t] + L], buf[offs[t1]:offs[t1] + L],
+                                  buf[offs[t2]:offs[t2] + L])
                 acc[t] += d0
-                acc[t + 1] += d1
-                acc[t + 2] += d2
-                t += 3
-            for t in range(t, R * S):
-                acc[t] += dot3(gyb, buf[offs[t]:offs[t] + L], gyb, gyb)[0]
+                if t + 1 < R * S:
+                    acc[t + 1] += d1
+                if t + 2 < R * S:
+                    acc[t + 2] += d2
         for t in range(R * S):
             gw[k, 0, t // S, t % S] = acc[t]
 
