@@ -5,7 +5,9 @@ registers (it spills it, or vectorises the wrong loop), so the micro-kernels say
 mean: ``fma_rows`` emits, for each of ``rows`` accumulator rows, one broadcast of an input
 scalar times a ``width``-wide vector of weights, as an ``llvm.fma`` on LLVM vector types.
 The backend splits <16 x float> into two AVX2 registers; SROA keeps the stack tile in
-registers across the reduction loop.
+registers across the reduction loop.  ``fma_scalar_rows`` is the stencil's transpose (one
+scalar weight times ``rows`` shifted input rows), ``store_rows`` writes such a tile back,
+and ``deinterleave_vec`` splits even and odd elements with one load and two shuffles.
 """
 from llvmlite import ir
 from numba import types
@@ -120,7 +122,8 @@ def fma_scalar_rows(typingctx, acc, rows, a, x, xoff, xstep, width):
             xv = builder.load(_row_ptr(builder, xd, xoff, xstep, j, vec), align=align)
             ap = builder.bitcast(builder.gep(accp, [ir.Constant(ir.IntType(64), j * V)]),
                                  vec.as_pointer())
-            builder.store(builder.call(fma, [ab, xv, builder.load(ap, align=align)]), ap, align=align)
+            acc_v = builder.load(ap, align=align)
+            builder.store(builder.call(fma, [ab, xv, acc_v]), ap, align=align)
         return context.get_dummy_value()
     return sig, codegen
 
@@ -166,11 +169,13 @@ def deinterleave_vec(typingctx, src, soff, even, eoff, odd, ooff, width):
         wide, vec = ir.VectorType(T, 2 * V), ir.VectorType(T, V)
         data = [context.make_array(sig.args[i])(context, builder, a).data
                 for i, a in ((0, sa), (2, ea), (4, oa))]
-        v = builder.load(builder.bitcast(builder.gep(data[0], [soff]), wide.as_pointer()), align=align)
+        src_p = builder.bitcast(builder.gep(data[0], [soff]), wide.as_pointer())
+        v = builder.load(src_p, align=align)
         i32 = ir.IntType(32)
         for d, off, first in ((data[1], eoff, 0), (data[2], ooff, 1)):
             mask = ir.Constant(ir.VectorType(i32, V), [first + 2 * i for i in range(V)])
             half = builder.shuffle_vector(v, ir.Constant(wide, ir.Undefined), mask)
-            builder.store(half, builder.bitcast(builder.gep(d, [off]), vec.as_pointer()), align=align)
+            dst_p = builder.bitcast(builder.gep(d, [off]), vec.as_pointer())
+            builder.store(half, dst_p, align=align)
         return context.get_dummy_value()
     return sig, codegen

@@ -27,7 +27,8 @@ TILE = RB * VW
 DW = 8  # pairs per deinterleaving shuffle
 
 numba_cpu = Algorithm("numba", ops=DEPTHWISE_OPS,
-                      doc="register-tiled direct loops over stride-phase planes, parallel over (image, channels)")
+                      doc="register-tiled direct loops over stride-phase planes, "
+                          "parallel over (image, channels)")
 
 
 # The inner loops index views from 0: with an index like q + off, whose sign LLVM cannot
@@ -120,7 +121,8 @@ def fill_planes(buf, xc, sh, sw, ph, pw, Hv, V):
         t0 = max(0, (ph - a + sh - 1) // sh)  # first t with sh*t + a - ph >= 0
         t1 = max(t0, min(Hv, (H - 1 + ph - a) // sh + 1))
         if sw == 2:  # input column 2i goes to plane pw % 2 at u = i + pw // 2, 2i+1 to the other
-            e0, e1 = (a * 2 + pw % 2) * Hv * V + pw // 2, (a * 2 + (pw + 1) % 2) * Hv * V + (pw + 1) // 2
+            e0 = (a * 2 + pw % 2) * Hv * V + pw // 2
+            e1 = (a * 2 + (pw + 1) % 2) * Hv * V + (pw + 1) // 2
             n0, n1 = max(0, min((W + 1) // 2, V - pw // 2)), max(0, min(W // 2, V - (pw + 1) // 2))
             for t in range(t0, t1):
                 deinterleave(buf[e0 + t * V:e0 + t * V + n0], buf[e1 + t * V:e1 + t * V + n1],
@@ -213,7 +215,7 @@ def _forward(x, w, b, y, CB, sh, sw, dh, dw, ph, pw):
             fill_planes(buf, x[n, c], sh, sw, ph, pw, Hv, V)
             for k in range(c * m, (c + 1) * m):
                 dst, base, pitch = (yf, (n * K + k) * P * Q, Q) if direct else (out, 0, Qp)
-                plane_tiles(accp, buf, offs, wf[k], b[k], dst, base, pitch, Pp, Qp, V)  # one inlined copy
+                plane_tiles(accp, buf, offs, wf[k], b[k], dst, base, pitch, Pp, Qp, V)
                 if not direct:
                     for p in range(P):
                         copy(y[n, k, p], out[p * Qp:p * Qp + Q])
@@ -273,7 +275,10 @@ def _grad_input(gy, w, gx, CB, sh, sw, dh, dw, ph, pw):
                                 offs[T] = (j * HB + PL + e) * VB + QL + f
                                 wts[T] = wf[c * m + j, r * S + s]
                                 T += 1
-                    dst, base, pitch = (gxf, (n * C + c) * H * W, W) if direct else (phase, bb * Tp * Up, Up)
+                    if direct:
+                        dst, base, pitch = gxf, (n * C + c) * H * W, W
+                    else:
+                        dst, base, pitch = phase, bb * Tp * Up, Up
                     plane_tiles(accp, gyb, offs[:T], wts[:T], 0.0, dst, base, pitch, Tp, Up, VB)
                 if not direct:
                     for t in range((H - a + sh - 1) // sh):
@@ -334,7 +339,7 @@ def _grad_weight(gy, x, gw, sh, sw, dh, dw, ph, pw):
             for p in range(P):
                 copy(gyb[p * V:p * V + Q], gy[n, k, p])
             for t in range(0, R * S, 3):  # three taps per pass: one load of grad_out, three FMAs
-                t1, t2 = min(t + 1, R * S - 1), min(t + 2, R * S - 1)  # past the end: repeats, unused
+                t1, t2 = min(t + 1, R * S - 1), min(t + 2, R * S - 1)  # past the end: unused
                 d0, d1, d2 = dot3(gyb, buf[offs[t]:offs[t] + L], buf[offs[t1]:offs[t1] + L],
                                   buf[offs[t2]:offs[t2] + L])
                 acc[t] += d0
