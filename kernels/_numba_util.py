@@ -5,7 +5,9 @@ registers (it spills it, or vectorises the wrong loop), so the micro-kernels say
 mean: ``fma_rows`` emits, for each of ``rows`` accumulator rows, one broadcast of an input
 scalar times a ``width``-wide vector of weights, as an ``llvm.fma`` on LLVM vector types.
 The backend splits <16 x float> into two AVX2 registers; SROA keeps the stack tile in
-registers across the reduction loop.
+registers across the reduction loop.  ``fma_scalar_rows`` is the stencil's transpose (one
+scalar weight times ``rows`` shifted input rows), ``store_rows`` writes such a tile back,
+and ``deinterleave_vec`` splits even and odd elements with one load and two shuffles.
 """
 from llvmlite import ir
 from numba import types
@@ -82,3 +84,98 @@ def fma_rows_gather(typingctx, acc, rows, x, xoff, offsets, w, woff, width):
         return None
     sig = types.void(acc, rows, x, xoff, offsets, w, woff, width)
     return sig, _fma_rows_codegen(rows.literal_value, width.literal_value, gather=True)
+
+
+def _row_ptr(builder, data, off, step, j, vec):
+    idx = builder.add(off, builder.mul(step, ir.Constant(step.type, j)))
+    return builder.bitcast(builder.gep(data, [idx]), vec.as_pointer())
+
+
+@intrinsic
+def fma_scalar_rows(typingctx, acc, rows, a, x, xoff, xstep, width):
+    """acc[j, :] += a * x[xoff + j * xstep:xoff + j * xstep + width] for j < rows.
+
+    The transpose of ``fma_rows``' roles: one scalar (a stencil weight) times ``rows``
+    vectors read at a row pitch (shifted input rows).  acc: stack pointer to rows*width
+    elements; x: 1-D contiguous array; rows and width compile-time constants.  No bounds
+    checks: callers index in bounds.
+    """
+    if not (isinstance(rows, types.IntegerLiteral) and isinstance(width, types.IntegerLiteral)):
+        return None
+    R, V = rows.literal_value, width.literal_value
+    sig = types.void(acc, rows, a, x, xoff, xstep, width)
+
+    def codegen(context, builder, sig, args):
+        accp, _, av, xa, xoff, xstep, _ = args
+        T = context.get_value_type(sig.args[3].dtype)
+        vec = ir.VectorType(T, V)
+        av = context.cast(builder, av, sig.args[2], sig.args[3].dtype)
+        name = f"llvm.fma.v{V}{'f32' if T == ir.FloatType() else 'f64'}"
+        fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vec, [vec] * 3), name)
+        xd = context.make_array(sig.args[3])(context, builder, xa).data
+        align = context.get_abi_sizeof(T)
+        i32 = ir.IntType(32)
+        ab = builder.shuffle_vector(
+            builder.insert_element(ir.Constant(vec, ir.Undefined), av, ir.Constant(i32, 0)),
+            ir.Constant(vec, ir.Undefined), ir.Constant(ir.VectorType(i32, V), [0] * V))
+        for j in range(R):
+            xv = builder.load(_row_ptr(builder, xd, xoff, xstep, j, vec), align=align)
+            ap = builder.bitcast(builder.gep(accp, [ir.Constant(ir.IntType(64), j * V)]),
+                                 vec.as_pointer())
+            acc_v = builder.load(ap, align=align)
+            builder.store(builder.call(fma, [ab, xv, acc_v]), ap, align=align)
+        return context.get_dummy_value()
+    return sig, codegen
+
+
+@intrinsic
+def store_rows(typingctx, acc, rows, y, yoff, ystep, width):
+    """y[yoff + j * ystep:yoff + j * ystep + width] = acc[j, :] for j < rows, as vector
+    stores (acc: stack pointer to rows*width elements; y: 1-D contiguous; no bounds checks)."""
+    if not (isinstance(rows, types.IntegerLiteral) and isinstance(width, types.IntegerLiteral)):
+        return None
+    R, V = rows.literal_value, width.literal_value
+    sig = types.void(acc, rows, y, yoff, ystep, width)
+
+    def codegen(context, builder, sig, args):
+        accp, _, ya, yoff, ystep, _ = args
+        T = context.get_value_type(sig.args[2].dtype)
+        vec = ir.VectorType(T, V)
+        yd = context.make_array(sig.args[2])(context, builder, ya).data
+        align = context.get_abi_sizeof(T)
+        for j in range(R):
+            ap = builder.bitcast(builder.gep(accp, [ir.Constant(ir.IntType(64), j * V)]),
+                                 vec.as_pointer())
+            builder.store(builder.load(ap, align=align),
+                          _row_ptr(builder, yd, yoff, ystep, j, vec), align=align)
+        return context.get_dummy_value()
+    return sig, codegen
+
+
+@intrinsic
+def deinterleave_vec(typingctx, src, soff, even, eoff, odd, ooff, width):
+    """even[eoff:eoff + width] = src[soff:soff + 2*width:2] and odd[...] = the elements
+    between, as one vector load and two shuffles (1-D contiguous arrays, width a
+    compile-time constant, no bounds checks)."""
+    if not isinstance(width, types.IntegerLiteral):
+        return None
+    V = width.literal_value
+    sig = types.void(src, soff, even, eoff, odd, ooff, width)
+
+    def codegen(context, builder, sig, args):
+        sa, soff, ea, eoff, oa, ooff, _ = args
+        T = context.get_value_type(sig.args[0].dtype)
+        align = context.get_abi_sizeof(T)
+        wide, vec = ir.VectorType(T, 2 * V), ir.VectorType(T, V)
+        data = [context.make_array(sig.args[i])(context, builder, a).data
+                for i, a in ((0, sa), (2, ea), (4, oa))]
+        src_p = builder.bitcast(builder.gep(data[0], [soff]), wide.as_pointer())
+        v = builder.load(src_p, align=align)
+        i32 = ir.IntType(32)
+        for d, off, first in ((data[1], eoff, 0), (data[2], ooff, 1)):
+            mask = ir.Constant(ir.VectorType(i32, V), [first + 2 * i for i in range(V)])
+            half = builder.shuffle_vector(v, ir.Constant(wide, ir.Undefined), mask)
+            dst_p = builder.bitcast(builder.gep(d, [off]), vec.as_pointer())
+            builder.store(half, dst_p, align=align)
+        return context.get_dummy_value()
+    return sig, codegen
