@@ -75,8 +75,9 @@ def _norm_forward(x4, w, b, L, eps, mean, var, batch_stats, y4):
                 shift = y4.dtype.type(b[j] - mu * rstd * w[j])
                 m0, m1 = _run(g, M, L, j)
                 for bb in range(B):
-                    xr, yr = x4[a, bb, g], y4[a, bb, g]
-                    for m in range(m0, m1):
+                    # slices from 0: Numba drops the negative-index check, LLVM vectorises
+                    xr, yr = x4[a, bb, g, m0:m1], y4[a, bb, g, m0:m1]
+                    for m in range(m1 - m0):
                         yr[m] = xr[m] * scale + shift
 
 
