@@ -40,3 +40,17 @@ def prod(values) -> int:
     for v in values:
         p *= int(v)
     return p
+
+
+def check_groups(op: str, name: str, groups) -> int:
+    if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups < 1:
+        raise ValueError(f"{op}: {name} must be a positive int, got {groups!r}")
+    return int(groups)
+
+
+def check_conv_shapes(op: str, x, w, C: int, groups: int) -> None:
+    """No empty dimension, and input channels C divisible by groups (convolutions)."""
+    if min(x) < 1 or min(w) < 1:
+        raise ValueError(f"{op}: input {tuple(x)} and weight {tuple(w)} must have no empty dimension")
+    if C % groups:
+        raise ValueError(f"{op}: input channels ({C}) must be divisible by groups ({groups})")

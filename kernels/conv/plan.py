@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kernels._params import as_tuple, check_ndim, prod
+from kernels._params import as_tuple, check_conv_shapes, check_groups, check_ndim, prod
 from kernels._registry import Input, Op
 
 
@@ -95,14 +95,10 @@ def conv_plan(op: str, nd: int, shapes, dtype, stride, padding, dilation, groups
     check_ndim(op, "input", x, nd + 2, f"(N, C, {'D, ' if nd == 3 else ''}{'H, ' if nd >= 2 else ''}"
                f"{'W' if nd >= 2 else 'L'})")
     check_ndim(op, "weight", w, nd + 2, "(K, C/groups, *kernel)")
-    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
-        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    groups = check_groups(op, "groups", groups)
     N, C, *size = x
     K, Cg, *kernel = w
-    if min(x) < 1 or min(w) < 1:
-        raise ValueError(f"{op}: input {tuple(x)} and weight {tuple(w)} must have no empty dimension")
-    if C % groups:
-        raise ValueError(f"{op}: input channels ({C}) must be divisible by groups ({groups})")
+    check_conv_shapes(op, x, w, C, groups)
     if K % groups:
         raise ValueError(f"{op}: weight's out channels ({K}) must be divisible by groups ({groups})")
     if Cg * groups != C:
@@ -118,7 +114,7 @@ def conv_plan(op: str, nd: int, shapes, dtype, stride, padding, dilation, groups
             raise ValueError(f"{op}: weight's kernel {tuple(kernel)} (dilation {dilation}) is larger "
                              f"than the padded input {tuple(s + l + h for s, l, h in zip(size, lo, hi))}")
     out = tuple(out_length(*a) for a in zip(size, lo, hi, kernel, dilation, stride))
-    return ConvPlan(nd, N, C, K, int(groups), tuple(size), tuple(kernel), stride, dilation,
+    return ConvPlan(nd, N, C, K, groups, tuple(size), tuple(kernel), stride, dilation,
                     lo, hi, out, b is not None, dtype)
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kernels._params import as_tuple, check_ndim, prod
+from kernels._params import as_tuple, check_conv_shapes, check_groups, check_ndim, prod
 from kernels._registry import Input, Op
 from kernels.conv.plan import ConvPlan
 
@@ -71,14 +71,10 @@ def transposed_plan(op, nd, shapes, dtype, stride, padding, output_padding, grou
     x, w, b = shapes
     check_ndim(op, "input", x, nd + 2, f"(N, C, {_dims(nd)})")
     check_ndim(op, "weight", w, nd + 2, "(C, K/groups, *kernel)")
-    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
-        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    groups = check_groups(op, "groups", groups)
     N, C, *size = x
     Cw, Kg, *kernel = w
-    if min(x) < 1 or min(w) < 1:
-        raise ValueError(f"{op}: input {tuple(x)} and weight {tuple(w)} must have no empty dimension")
-    if C % groups:
-        raise ValueError(f"{op}: input channels ({C}) must be divisible by groups ({groups})")
+    check_conv_shapes(op, x, w, C, groups)
     if Cw != C:
         raise ValueError(f"{op}: weight must have shape (C={C}, K/groups, *kernel) for input "
                          f"channels {C}, got {tuple(w)}")
@@ -101,9 +97,9 @@ def transposed_plan(op, nd, shapes, dtype, stride, padding, output_padding, grou
                 for n, s, p, d, k, o in zip(size, stride, pad, dilation, kernel, opad))
     if min(out) < 1:
         raise ValueError(f"{op}: padding {pad} is too large: the output size would be {out}")
-    conv = ConvPlan(nd, N, K, C, int(groups), out, tuple(kernel), stride, dilation, pad,
+    conv = ConvPlan(nd, N, K, C, groups, out, tuple(kernel), stride, dilation, pad,
                     tuple(max(p - o, 0) for p, o in zip(pad, opad)), tuple(size), False, dtype)
-    return TransposedPlan(nd, N, C, K, int(groups), tuple(size), tuple(kernel), stride, dilation,
+    return TransposedPlan(nd, N, C, K, groups, tuple(size), tuple(kernel), stride, dilation,
                           pad, opad, out, b is not None, dtype, conv)
 
 
