@@ -7,7 +7,8 @@ scalar times a ``width``-wide vector of weights, as an ``llvm.fma`` on LLVM vect
 The backend splits <16 x float> into two AVX2 registers; SROA keeps the stack tile in
 registers across the reduction loop.  ``fma_scalar_rows`` is the stencil's transpose (one
 scalar weight times ``rows`` shifted input rows), ``store_rows`` writes such a tile back,
-and ``deinterleave_vec`` splits even and odd elements with one load and two shuffles.
+and ``deinterleave_vec`` splits even and odd elements with one load and two shuffles;
+``cycles`` reads the cycle counter.
 """
 from llvmlite import ir
 from numba import types
@@ -179,3 +180,17 @@ def deinterleave_vec(typingctx, src, soff, even, eoff, odd, ooff, width):
             builder.store(half, dst_p, align=align)
         return context.get_dummy_value()
     return sig, codegen
+
+
+@intrinsic
+def cycles(typingctx):
+    """The CPU's cycle counter (``llvm.readcyclecounter``: RDTSC on x86), for splitting a
+    fused kernel's time between its phases at a cost of a few dozen cycles per read."""
+    sig = types.int64()
+
+    def codegen(context, builder, sig, args):
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.IntType(64), []), "llvm.readcyclecounter")
+        return builder.call(fn, [])
+    return sig, codegen
+

@@ -1,12 +1,16 @@
 """Winograd: the generated F(m, 3) is exact in rational arithmetic; supports is exact;
-phases are reported."""
+phases are reported; the fused kernel's blocking is right at every edge."""
 from fractions import Fraction
 
 import numpy as np
 import pytest
 
 import kernels
+import reference
+from kernels._arrays import poison
 from kernels.conv import winograd
+from kernels.tolerances import tolerance
+from tests.helpers import SEED, _compare
 from kernels.conv.winograd_transforms import cook_toom, correlate_exact, matrices
 
 TILES = (2, 4, 6)
@@ -104,3 +108,32 @@ def test_phases_are_reported(algo):
 
 def test_default_is_f4():
     assert "F(4x4,3x3)" in winograd.winograd.doc
+
+
+# Shapes past the fused kernel's blocking (winograd_kernel.BT tiles per block, VW output
+# channels per channel block): several blocks with a partial last one spanning images,
+# output channels not a whole number of blocks, groups, asymmetric padding.
+BLOCKED = [
+    ((3, 5, 17, 10), (35, 5, 3, 3), dict(padding=1)),
+    ((2, 6, 13, 22), (40, 3, 3, 3), dict(padding=(2, 0), groups=2)),
+    ((2, 4, 9, 30), (18, 4, 3, 3), dict(padding="same")),
+]
+
+
+@pytest.mark.parametrize("algo", ["winograd_f2", "winograd_f4", "winograd_f6"])
+@pytest.mark.parametrize("xs, ws, params", BLOCKED)
+def test_blocking_against_torch(algo, xs, ws, params):
+    rng = np.random.default_rng(SEED)
+    x, w = rng.standard_normal(xs), rng.standard_normal(ws)
+    b = rng.standard_normal(ws[0])
+    for dtype in (np.float32, np.float64):
+        xd, wd, bd = (a.astype(dtype) for a in (x, w, b))
+        tol = tolerance(algo, dtype)
+        with poison():
+            y = kernels.conv2d(xd, wd, bd, algo=algo, **params)
+        _compare(f"{algo} forward", y, reference.conv2d(x, w, b, **params), tol, dtype)
+        gy = rng.standard_normal(y.shape)
+        with poison():
+            grads = kernels.conv2d.backward(gy.astype(dtype), xd, wd, bd, algo=algo, **params)
+        for g, r in zip(grads, reference.grad("conv2d", gy, x, w, b, **params)):
+            _compare(f"{algo} gradient", g, r, tol, dtype)

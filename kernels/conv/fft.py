@@ -69,6 +69,11 @@ class _Clock:
     def __exit__(self, *exc):
         self.phases[self._name] = self.phases.get(self._name, 0.0) + time.perf_counter() - self._t
 
+    def share(self, seconds, fractions):
+        """Add a fused call's seconds to several phases, split by measured fractions."""
+        for name, f in fractions:
+            self.phases[name] = self.phases.get(name, 0.0) + seconds * float(f)
+
 
 def _spectrum_bytes(n_signals: int, lengths, itemsize: int) -> int:
     return 2 * n_signals * _n_freq(lengths) * 2 * itemsize  # complex; x2 for a working copy
