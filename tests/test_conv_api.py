@@ -118,3 +118,34 @@ def test_positional_and_keyword_calls_agree():
     a = kernels.conv2d(X, W, B, 2, 1, 1, 1, algo="im2col")
     b = kernels.conv2d(input=X, weight=W, bias=B, stride=2, padding=1, algo="im2col")
     np.testing.assert_array_equal(a, b)
+
+
+def test_a_cached_plan_never_admits_a_refused_parameter():
+    """Plans are memoised per (shapes, dtype, parameters): True and 1.0 equal 1 in Python,
+    but must still be refused after stride=1 has been planned."""
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((1, 2, 5, 5)), rng.standard_normal((3, 2, 3, 3))
+    kernels.conv2d(x, w, stride=1, algo="im2col")
+    for bad in (True, 1.0, (1, True)):
+        with pytest.raises(TypeError, match="stride"):
+            kernels.conv2d(x, w, stride=bad, algo="im2col")
+    with pytest.raises(ValueError, match="stride"):   # an error is raised again, not cached
+        kernels.conv2d(x, w, stride=0, algo="im2col")
+    with pytest.raises(ValueError, match="stride"):
+        kernels.conv2d(x, w, stride=0, algo="im2col")
+
+
+@pytest.mark.parametrize("args, kwargs, words", [
+    ((), dict(), "missing a required argument: 'input'"),
+    (("x",), dict(), "missing a required argument: 'weight'"),
+    (("x", "w", None, 1, 0, 1, 1, 5), dict(), "too many positional"),
+    (("x", "w"), dict(input="x"), "multiple values for argument 'input'"),
+    (("x", "w"), dict(strid=1), "unexpected keyword argument 'strid'"),
+])
+def test_binding_errors_are_named(args, kwargs, words):
+    rng = np.random.default_rng(0)
+    arrays = dict(x=rng.standard_normal((1, 2, 5, 5)), w=rng.standard_normal((3, 2, 3, 3)))
+    args = tuple(arrays.get(a, a) if isinstance(a, str) else a for a in args)
+    kwargs = {k: arrays.get(v, v) if isinstance(v, str) else v for k, v in kwargs.items()}
+    with pytest.raises(TypeError, match=words):
+        kernels.conv2d(*args, algo="im2col", **kwargs)
