@@ -194,3 +194,52 @@ def cycles(typingctx):
         return builder.call(fn, [])
     return sig, codegen
 
+
+
+@intrinsic
+def address(typingctx, arr, off):
+    """The byte address of arr[off] (1-D array), to find where aligned stores can start."""
+    sig = types.int64(arr, off)
+
+    def codegen(context, builder, sig, args):
+        data = context.make_array(sig.args[0])(context, builder, args[0]).data
+        return builder.ptrtoint(builder.gep(data, [args[1]]), ir.IntType(64))
+    return sig, codegen
+
+
+@intrinsic
+def stream_affine(typingctx, y, yoff, x, xoff, scale, shift, width):
+    """y[yoff:yoff + width] = x[xoff:xoff + width] * scale + shift, stored non-temporally
+    (MOVNTPS/MOVNTPD: the line goes to memory without first being read into the cache,
+    one third less memory traffic for an output that will not be read back soon).
+    y + yoff must be aligned to the vector's size (width * itemsize bytes; callers peel
+    with ``address``); 1-D contiguous arrays; no bounds checks."""
+    if not isinstance(width, types.IntegerLiteral):
+        return None
+    V = width.literal_value
+    sig = types.void(y, yoff, x, xoff, scale, shift, width)
+
+    def codegen(context, builder, sig, args):
+        ya, yoff, xa, xoff, sc, sh, _ = args
+        T = context.get_value_type(sig.args[0].dtype)
+        vec = ir.VectorType(T, V)
+        size = context.get_abi_sizeof(T)
+        i32 = ir.IntType(32)
+
+        def splat(v, ty):
+            v = context.cast(builder, v, ty, sig.args[0].dtype)
+            return builder.shuffle_vector(
+                builder.insert_element(ir.Constant(vec, ir.Undefined), v, ir.Constant(i32, 0)),
+                ir.Constant(vec, ir.Undefined), ir.Constant(ir.VectorType(i32, V), [0] * V))
+
+        xd = context.make_array(sig.args[2])(context, builder, xa).data
+        yd = context.make_array(sig.args[0])(context, builder, ya).data
+        xv = builder.load(builder.bitcast(builder.gep(xd, [xoff]), vec.as_pointer()), align=size)
+        name = f"llvm.fma.v{V}{'f32' if T == ir.FloatType() else 'f64'}"
+        fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vec, [vec] * 3), name)
+        r = builder.call(fma, [xv, splat(sc, sig.args[4]), splat(sh, sig.args[5])])
+        st = builder.store(r, builder.bitcast(builder.gep(yd, [yoff]), vec.as_pointer()),
+                           align=V * size)
+        st.set_metadata("nontemporal", builder.module.add_metadata([ir.Constant(i32, 1)]))
+        return context.get_dummy_value()
+    return sig, codegen
