@@ -280,3 +280,19 @@ def test_shapes_of_the_resampling_ops():
     assert kernels.adaptive_avg_pool2d.output_shape((2, 5, 7, 3), (None, 2)) == (2, 5, 7, 2)
     assert kernels.max_unpool2d.output_shape((1, 2, 3, 3), (1, 2, 3, 3), 2, output_size=(1, 2, 7, 6)) \
         == (1, 2, 7, 6)
+
+
+@pytest.mark.parametrize("algo", ["naive", "numpy", "numba"])
+def test_gradient_goes_where_torch_sends_it_under_ties(algo):
+    """Integer-valued input (many ties): each window's gradient lands on the tap torch's
+    index picks (the numba backward finds it without computing indices)."""
+    x = np.round(rand(2, 3, 9, 11, dtype=np.float64) * 1.5)
+    for kw in (dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=(2, 3), stride=1, dilation=(2, 1)),
+               dict(kernel_size=3, stride=2, ceil_mode=True, padding=1)):
+        t = torch.from_numpy(x).requires_grad_()
+        y = F.max_pool2d(t, **kw)
+        gy = rand(*y.shape, dtype=np.float64)
+        y.backward(torch.from_numpy(gy))
+        (gx,) = kernels.max_pool2d.backward(gy, x, **kw, algo=algo)
+        # a tap in several windows sums their gradients, maybe in another order than torch
+        np.testing.assert_allclose(gx, t.grad.numpy(), rtol=1e-12, atol=1e-12)

@@ -40,8 +40,15 @@ def flat_index(p: PoolPlan, id_, ih, iw):
     return (id_ * H + ih) * W + iw
 
 
-def primitives(avg, avg_backward, max, max_backward):
-    return SimpleNamespace(avg=avg, avg_backward=avg_backward, max=max, max_backward=max_backward)
+def primitives(avg, avg_backward, max, max_backward, max_grad=None):
+    """An algorithm's pooling primitives.  ``max_grad(g5, x5, p)``, where given, is max
+    pooling's input gradient straight from x (argmax and scatter fused); without it the
+    backward runs ``max`` for the indices, then ``max_backward`` to scatter."""
+    if max_grad is None:
+        def max_grad(g5, x5, p):
+            return max_backward(g5, max(x5, p, True)[1], p)
+    return SimpleNamespace(avg=avg, avg_backward=avg_backward, max=max, max_backward=max_backward,
+                           max_grad=max_grad)
 
 
 def forward(prims, x, p):
@@ -82,12 +89,11 @@ def _window_forward(prims, x, p):
 def _window_backward(prims, gy, x, p):
     x5, g5 = as5d(x, p), as5d(gy, p, out=True)
     if p.kind == "max":
-        _, idx = prims.max(x5, p, True)
-        return prims.max_backward(g5, idx, p).reshape(x.shape)
+        return prims.max_grad(g5, x5, p).reshape(x.shape)
     if p.kind == "lp" and np.isinf(p.norm_type):
         # out = s * max(s * |x|) for s = +-1: the gradient at the maximum is sign(x)
-        _, idx = prims.max(as5d((1.0 if p.norm_type > 0 else -1.0) * np.abs(x), p), p, True)
-        return prims.max_backward(g5, idx, p).reshape(x.shape) * np.sign(x)
+        s5 = as5d((1.0 if p.norm_type > 0 else -1.0) * np.abs(x), p)
+        return prims.max_grad(g5, s5, p).reshape(x.shape) * np.sign(x)
     if p.kind == "lp":
         xp = _power(x, p.norm_type)
         a = prims.avg(as5d(xp, p), p)
