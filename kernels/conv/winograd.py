@@ -6,15 +6,14 @@ cut into m x m tiles; each needs an n x n input tile (n = m + 2) and
     Y = A^T [ U * V ] A,   U = G g G^T (kernel transform),  V = B^T d B (input transform).
 
 The channel sum is taken in the transformed domain, so per tile position (n^2 of them)
-it is one matrix product: M[t] = U[t] (K, C) @ V[t] (C, tiles), a single batched GEMM
-(T, K, C) @ (T, C, tiles) (per group: (T, G, K/G, C/G) @ (T, G, C/G, tiles)).  The
-matrices A^T, G, B^T are generated from interpolation points in ``winograd_transforms``.
+it is one matrix product: M[t] = U[t] (K, C) @ V[t] (C, tiles), a batched GEMM over
+the T positions (per group: (T, G, K/G, C/G) @ (T, G, C/G, tiles)).  The matrices A^T, G, B^T are generated from interpolation points in ``winograd_transforms``.
 
 conv1d runs through the same code as a 2D convolution of height 1 with a 1 x 3 kernel
-(the height transform is the 1 x 1 identity).  The kernel transform U = (G (x) G) vec(g)
-is one small GEMM (9 columns) for all K * C/G kernels; the input transform, the T
-products and the output transform run fused, block of tiles by block of tiles, in one
-parallel Numba kernel (``winograd_kernel``), which also splits its time between them.
+(the height transform is the 1 x 1 identity).  The kernel transform U = G g G^T runs in
+a parallel Numba kernel; the input transform, the batched GEMM (register-blocked, block
+of tiles by block of tiles) and the output transform run fused in another, which also
+splits its time between them (both in ``winograd_kernel``).
 
 Supported: 3-tap (1D) or 3x3 (2D) kernels, stride 1, dilation 1, any padding, any
 groups.  Strided or dilated kernels, and other kernel sizes, are declared unsupported.
