@@ -35,28 +35,38 @@ def stack_empty(typingctx, size, dtype):
     return types.CPointer(elem)(size, dtype), codegen
 
 
+def _splat(builder, vec, value):
+    """A vector of type vec with every lane = value (insert into lane 0, then shuffle)."""
+    i32 = ir.IntType(32)
+    one = builder.insert_element(ir.Constant(vec, ir.Undefined), value, ir.Constant(i32, 0))
+    return builder.shuffle_vector(one, ir.Constant(vec, ir.Undefined),
+                                  ir.Constant(ir.VectorType(i32, vec.count), [0] * vec.count))
+
+
+def _fma(builder, vec):
+    """The llvm.fma intrinsic on vector type vec (float or double lanes)."""
+    kind = 'f32' if vec.element == ir.FloatType() else 'f64'
+    return cgutils.get_or_insert_function(
+        builder.module, ir.FunctionType(vec, [vec] * 3), f"llvm.fma.v{vec.count}{kind}")
+
+
 def _fma_rows_codegen(rows, width, gather):
     def codegen(context, builder, sig, args):
         accp, _, xa, xoff, xstep, wa, woff, _ = args
         T = context.get_value_type(sig.args[2].dtype)
         vec = ir.VectorType(T, width)
-        name = f"llvm.fma.v{width}{'f32' if T == ir.FloatType() else 'f64'}"
-        fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vec, [vec] * 3), name)
+        fma = _fma(builder, vec)
         xd = context.make_array(sig.args[2])(context, builder, xa).data
         wd = context.make_array(sig.args[5])(context, builder, wa).data
         align = context.get_abi_sizeof(T)
         wv = builder.load(builder.bitcast(builder.gep(wd, [woff]), vec.as_pointer()), align=align)
-        i32 = ir.IntType(32)
-        splat = ir.Constant(ir.VectorType(i32, width), [0] * width)
         for j in range(rows):
             if gather:  # xstep points at `rows` int64 offsets
                 step = builder.load(builder.gep(xstep, [ir.Constant(ir.IntType(64), j)]))
             else:
                 step = builder.mul(xstep, ir.Constant(xstep.type, j))
             xv = builder.load(builder.gep(xd, [builder.add(xoff, step)]))
-            xb = builder.shuffle_vector(
-                builder.insert_element(ir.Constant(vec, ir.Undefined), xv, ir.Constant(i32, 0)),
-                ir.Constant(vec, ir.Undefined), splat)
+            xb = _splat(builder, vec, xv)
             ap = builder.bitcast(builder.gep(accp, [ir.Constant(ir.IntType(64), j * width)]),
                                  vec.as_pointer())
             builder.store(builder.call(fma, [xb, wv, builder.load(ap, align=align)]), ap, align=align)
@@ -111,14 +121,10 @@ def fma_scalar_rows(typingctx, acc, rows, a, x, xoff, xstep, width):
         T = context.get_value_type(sig.args[3].dtype)
         vec = ir.VectorType(T, V)
         av = context.cast(builder, av, sig.args[2], sig.args[3].dtype)
-        name = f"llvm.fma.v{V}{'f32' if T == ir.FloatType() else 'f64'}"
-        fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vec, [vec] * 3), name)
+        fma = _fma(builder, vec)
         xd = context.make_array(sig.args[3])(context, builder, xa).data
         align = context.get_abi_sizeof(T)
-        i32 = ir.IntType(32)
-        ab = builder.shuffle_vector(
-            builder.insert_element(ir.Constant(vec, ir.Undefined), av, ir.Constant(i32, 0)),
-            ir.Constant(vec, ir.Undefined), ir.Constant(ir.VectorType(i32, V), [0] * V))
+        ab = _splat(builder, vec, av)
         for j in range(R):
             xv = builder.load(_row_ptr(builder, xd, xoff, xstep, j, vec), align=align)
             ap = builder.bitcast(builder.gep(accp, [ir.Constant(ir.IntType(64), j * V)]),
@@ -227,16 +233,12 @@ def stream_affine(typingctx, y, yoff, x, xoff, scale, shift, width):
         i32 = ir.IntType(32)
 
         def splat(v, ty):
-            v = context.cast(builder, v, ty, sig.args[0].dtype)
-            return builder.shuffle_vector(
-                builder.insert_element(ir.Constant(vec, ir.Undefined), v, ir.Constant(i32, 0)),
-                ir.Constant(vec, ir.Undefined), ir.Constant(ir.VectorType(i32, V), [0] * V))
+            return _splat(builder, vec, context.cast(builder, v, ty, sig.args[0].dtype))
 
         xd = context.make_array(sig.args[2])(context, builder, xa).data
         yd = context.make_array(sig.args[0])(context, builder, ya).data
         xv = builder.load(builder.bitcast(builder.gep(xd, [xoff]), vec.as_pointer()), align=size)
-        name = f"llvm.fma.v{V}{'f32' if T == ir.FloatType() else 'f64'}"
-        fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vec, [vec] * 3), name)
+        fma = _fma(builder, vec)
         r = builder.call(fma, [xv, splat(sc, sig.args[4]), splat(sh, sig.args[5])])
         st = builder.store(r, builder.bitcast(builder.gep(yd, [yoff]), vec.as_pointer()),
                            align=V * size)
