@@ -141,7 +141,7 @@ def correlate(x, w, pad_lo, pad_hi, clock, lengths=None):
 
     with clock("kernel_transform"):
         wt = np.moveaxis(w[(Ellipsis, *(slice(None, None, -1),) * nd)], (0, 1, 2), (nd, nd + 1, nd + 2))
-        Wf = sfft.rfftn(np.ascontiguousarray(wt), s=L, axes=axes, workers=-1).reshape(F, G, K, C)
+        Wf = padded_rfftn(np.ascontiguousarray(wt), L).reshape(F, G, K, C)
 
     with clock("input_transform"):
         extra = [n * t + r - 1 - s for n, t, r, s in zip(nt, To, R, Sp)]
@@ -172,6 +172,19 @@ def correlate(x, w, pad_lo, pad_hi, clock, lengths=None):
         order = [nd, nd + 2, nd + 1] + [a for i in range(nd) for a in (nd + 3 + i, i)]
         Yt = Yt.transpose(order).reshape(G, B, K, *(n * t for n, t in zip(nt, To)))
         return Yt[(Ellipsis, *(slice(0, o) for o in O))]
+
+
+def padded_rfftn(a, L):
+    """rfftn(a, s=L) over a's leading len(L) axes, skipping the padding's zeros: the real
+    FFT runs along the last of those axes on a's own rows only (the kernel's R, not the
+    tile's L), and each further axis is transformed only where earlier ones are nonzero.
+    The kernel is much smaller than the tile (21 of 36 rows for the 21x21 layer), so
+    this saves a quarter of the kernel transform."""
+    nd = len(L)
+    out = sfft.rfft(a, n=L[-1], axis=nd - 1, workers=-1)
+    for i in range(nd - 2, -1, -1):
+        out = sfft.fft(out, n=L[i], axis=i, workers=-1)
+    return out
 
 
 def _half(L):
