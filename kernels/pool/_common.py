@@ -5,7 +5,9 @@ Each algorithm module provides, on 5-D arrays (N, C, D, H, W) and a PoolPlan,
     avg(x5, p)                -> y5       window sums divided by the plan's divisor
     avg_backward(g5, p)       -> gx5      g / divisor sent back to every tap of the window
     max(x5, p, want_idx)      -> y5, idx5 window maxima and their flat indices (or None)
-    max_backward(g5, idx5, p) -> gx5      g sent back to the maximum (the "switches")
+    max_backward(g5, idx5, p) -> gx5      g sent back to the maximum (the "switches"),
+or in its place
+    max_grad(g5, x5, p)       -> gx5      the same straight from x (argmax and scatter fused)
 
 and this module builds every pooling op from them: max and adaptive max from ``max``;
 avg, sum (divisor 1), adaptive and global average from ``avg``; lp pooling as torch
@@ -40,15 +42,14 @@ def flat_index(p: PoolPlan, id_, ih, iw):
     return (id_ * H + ih) * W + iw
 
 
-def primitives(avg, avg_backward, max, max_backward, max_grad=None):
-    """An algorithm's pooling primitives.  ``max_grad(g5, x5, p)``, where given, is max
-    pooling's input gradient straight from x (argmax and scatter fused); without it the
-    backward runs ``max`` for the indices, then ``max_backward`` to scatter."""
+def primitives(avg, avg_backward, max, max_backward=None, max_grad=None):
+    """An algorithm's pooling primitives, with ``max_backward`` or ``max_grad``: given
+    ``max_backward`` only, max pooling's input gradient runs ``max`` for the indices, then
+    ``max_backward`` to scatter."""
     if max_grad is None:
         def max_grad(g5, x5, p):
             return max_backward(g5, max(x5, p, True)[1], p)
-    return SimpleNamespace(avg=avg, avg_backward=avg_backward, max=max, max_backward=max_backward,
-                           max_grad=max_grad)
+    return SimpleNamespace(avg=avg, avg_backward=avg_backward, max=max, max_grad=max_grad)
 
 
 def forward(prims, x, p):

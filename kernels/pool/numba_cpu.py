@@ -13,7 +13,7 @@ over the N*C planes, so no two threads ever write the same element (forward or b
   time, taps from the plan; with ``backward`` it scatters grad / divisor to every tap.
 - ``_max_grad``: max pooling's backward, each window's argmax found and its gradient
   added in one pass.
-- ``_by_index``: scatter-add by index, scatter (max_unpool2d) and gather (its backward).
+- ``_by_index``: scatter (max_unpool2d) and gather (its backward) by index.
 
 Four kernels (each compiled per dtype) serve every pooling op: compile time counts in CI.
 
@@ -72,12 +72,12 @@ def _window_max(x, y, idx, lo0, cnt0, lo1, cnt1, lo2, cnt2, step, kw, sw, pw, wa
                             off = tw * dw - pw
                             ow0 = 0 if off >= 0 else (sw - 1 - off) // sw
                             ow1 = 0 if W - 1 - off < 0 else min(OW, (W - 1 - off) // sw + 1)
-                            if want_idx:  # selects, not branches: LLVM vectorises
+                            if want_idx:
                                 for ow in range(ow0, ow1):
                                     v = xrow[ow * sw + off]
-                                    better = v > yrow[ow]
-                                    yrow[ow] = v if better else yrow[ow]
-                                    irow[ow] = base + ow * sw + off if better else irow[ow]
+                                    if v > yrow[ow]:
+                                        yrow[ow] = v
+                                        irow[ow] = base + ow * sw + off
                             else:  # branch-free: LLVM vectorises the strided max
                                 for ow in range(ow0, ow1):
                                     yrow[ow] = max(yrow[ow], xrow[ow * sw + off])
@@ -141,22 +141,19 @@ def _max_grad(x, gy, gx, lo0, cnt0, lo1, cnt1, lo2, cnt2, step):
                     gxp[bi] += gp[(od * OH + oh) * OW + ow]
 
 
-SCATTER_ADD, SCATTER, GATHER = 0, 1, 2
+SCATTER, GATHER = 0, 1
 
 
 @njit(parallel=True, cache=True)
 def _by_index(a, idx, b, mode):
-    """a, idx: (planes, L); b: (planes, M).  Per plane, SCATTER_ADD: b = 0, b[idx] += a (max
-    pooling's backward); SCATTER: b = 0, b[idx] = a (max_unpool2d); GATHER: a = b[idx]
-    (max_unpool2d's backward)."""
+    """a, idx: (planes, L); b: (planes, M).  Per plane, SCATTER: b = 0, b[idx] = a
+    (max_unpool2d); GATHER: a = b[idx] (its backward)."""
     P, L = idx.shape
     for plane in prange(P):
-        if mode != GATHER:
+        if mode == SCATTER:
             b[plane] = 0.0
         for i in range(L):
-            if mode == SCATTER_ADD:
-                b[plane, idx[plane, i]] += a[plane, i]
-            elif mode == SCATTER:
+            if mode == SCATTER:
                 b[plane, idx[plane, i]] = a[plane, i]
             else:
                 a[plane, i] = b[plane, idx[plane, i]]
@@ -190,20 +187,13 @@ def max_(x5, p, want_idx):
     return y, (idx if want_idx else None)
 
 
-def max_backward(g5, idx5, p):
-    NC = p.N * p.C
-    gx = empty((NC, prod(p.size3)), p.dtype)
-    _by_index(g5.reshape(NC, -1), idx5.reshape(NC, -1), gx, SCATTER_ADD)
-    return gx.reshape(p.N, p.C, *p.size3)
-
-
 def max_grad(g5, x5, p):
     gx = empty((p.N, p.C, *p.size3), p.dtype)
     _max_grad(x5, np.ascontiguousarray(g5), gx, *_windows(p))
     return gx
 
 
-PRIMS = _common.primitives(avg, avg_backward, max_, max_backward, max_grad)
+PRIMS = _common.primitives(avg, avg_backward, max_, max_grad=max_grad)
 
 
 @numba_cpu.forward
