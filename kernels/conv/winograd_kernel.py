@@ -98,6 +98,13 @@ def ltransform(typingctx, dst, doff, dstep, src, soff, sstep, tag, which, width)
     return sig, codegen
 
 
+@njit(inline="always")
+def _tile_inputs(m):
+    """n, the inputs per tile dimension for m outputs: m + R - 1, or 1 for a conv1d's
+    height (m = 1, identity transform)."""
+    return 1 if m == 1 else m + R - 1
+
+
 @njit(cache=True)
 def _block_tiles(blk, ntiles, th, tw, mh, mw, pad_top, pad_left, img, row0, col0):
     """The image, top row and left column (in the unpadded input) of the block's tiles;
@@ -117,8 +124,7 @@ def _input_block(xf, H, W, CHW, plane, nvalid, img, row0, col0, D, tmp, Vb, vc, 
     (plane: the offset of channel c of image 0 in the flat input; hm, wm: tuples whose
     lengths are the tile's output height and width).  Flat indexing: Numba's
     negative-index handling of computed indices would stop LLVM vectorising."""
-    nh = 1 if len(hm) == 1 else len(hm) + R - 1
-    nw = len(wm) + R - 1
+    nh, nw = _tile_inputs(len(hm)), _tile_inputs(len(wm))
     for j in range(nvalid):
         r0, c0 = row0[j], col0[j]
         base = plane + img[j] * CHW
@@ -164,8 +170,7 @@ def _output_block(Mb, yf, K, P, Q, k0, kcount, bias, boff, nvalid, img, row0, co
     """y[n, k0:k0 + kcount, tile] = (A^T M A) + bias for the block's tiles, cropped
     (VW channels at once; flat indexing and tags as in ``_input_block``)."""
     mh, mw = len(hm), len(wm)
-    nh = 1 if mh == 1 else mh + R - 1
-    nw = mw + R - 1
+    nh, nw = _tile_inputs(mh), _tile_inputs(mw)
     for j in range(nvalid):
         for q in range(nw):                       # tmp = A^T M
             ltransform(tmp, q * VW, nw * VW, Mb, (q * BT + j) * VW, nw * BT * VW, hm, 1, VW)
@@ -191,8 +196,7 @@ def fused(x, Ub, biasb, hm, wm, pad_top, pad_left, th, tw, y, cyc, nthreads):
     K = y.shape[1]
     Kg = K // G
     mh, mw = len(hm), len(wm)
-    nh = 1 if mh == 1 else mh + R - 1
-    nw = mw + R - 1
+    nh, nw = _tile_inputs(mh), _tile_inputs(mw)
     Uf, xf, yf, bf = Ub.ravel(), x.ravel(), y.ravel(), biasb.ravel()
     ntiles = N * th * tw
     nblocks = (ntiles + BT - 1) // BT
@@ -213,12 +217,13 @@ def fused(x, Ub, biasb, hm, wm, pad_top, pad_left, th, tw, y, cyc, nthreads):
         img = np.empty(BT, np.int64)
         row0 = np.empty(BT, np.int64)
         col0 = np.empty(BT, np.int64)
-        done = -1                                 # the block whose Vb is in hand
+        done, nvalid = -1, 0                      # the block whose tiles and Vb are in hand
         for item in range(chunk * items // nchunks, (chunk + 1) * items // nchunks):
             blk, part = item // kparts, item % kparts
             t0 = cycles()
-            nvalid = _block_tiles(blk, ntiles, th, tw, mh, mw, pad_top, pad_left, img, row0, col0)
             if blk != done:
+                nvalid = _block_tiles(blk, ntiles, th, tw, mh, mw, pad_top, pad_left, img, row0,
+                                      col0)
                 for c in range(C):
                     _input_block(xf, H, W, C * H * W, c * H * W, nvalid, img, row0, col0,
                                  D, tmp, Vb, c * BT, C * BT, hm, wm)
@@ -246,7 +251,7 @@ def transform_kernel(w, G, Ub, hm, wm, nthreads):
     spinning would steal the cores from the fused kernel that runs next."""
     K, Cg, Rh, Rw = w.shape
     T, KB = Ub.shape[0], Ub.shape[2]
-    nh = T // (len(wm) + R - 1)
+    nh = _tile_inputs(len(hm))
     Kg = K // G
     Uf, tstride = Ub.ravel(), G * KB * Cg * VW
     items = G * KB * Cg
