@@ -33,6 +33,7 @@ from __future__ import annotations
 import time
 from itertools import product
 
+import numba
 import numpy as np
 import scipy.fft as sfft
 from numpy.lib.stride_tricks import as_strided
@@ -40,6 +41,8 @@ from numpy.lib.stride_tricks import as_strided
 from kernels._arrays import empty
 from kernels._params import prod
 from kernels._registry import Algorithm
+from kernels._workspace import scratch
+from kernels.conv._pocketfft import c2c, c2r, r2c
 
 fft = Algorithm("fft", ops=("conv1d", "conv2d", "conv3d"),
                 doc="real FFTs (scipy.fft, next_fast_len), channel sum as a batched complex "
@@ -126,6 +129,7 @@ def correlate(x, w, pad_lo, pad_hi, clock, lengths=None):
     the valid outputs of a tile of length L sit at R - 1 .. L - 1.  The FFTs run over the
     leading axes of arrays laid out (*spatial, G, C, batch), so that their spectra are
     already (F, G, C, batch) for the batched GEMM, with no transposed copy of a spectrum.
+    Every intermediate is a kept scratch array (``kernels._workspace``).
     """
     G, B, C, *S = x.shape
     K, R = w.shape[1], tuple(w.shape[3:])
@@ -136,55 +140,99 @@ def correlate(x, w, pad_lo, pad_hi, clock, lengths=None):
     L = tuple(lengths or fft_lengths(Sp, R, G, B, C, K, itemsize))
     To = [l - r + 1 for l, r in zip(L, R)]          # outputs per tile (overlap-save)
     nt = [-(-o // t) for o, t in zip(O, To)]        # tiles per dimension
-    axes = tuple(range(nd))
-    F = _n_freq(L)
+    F, cdt = _n_freq(L), np.result_type(x.dtype, np.complex64)
+    threads = numba.get_num_threads()
 
     with clock("kernel_transform"):
-        wt = np.moveaxis(w[(Ellipsis, *(slice(None, None, -1),) * nd)], (0, 1, 2), (nd, nd + 1, nd + 2))
-        Wf = padded_rfftn(np.ascontiguousarray(wt), L).reshape(F, G, K, C)
-
+        Wf = kernel_spectra(w, L, threads).reshape(F, G, K, C)
     with clock("input_transform"):
-        extra = [n * t + r - 1 - s for n, t, r, s in zip(nt, To, R, Sp)]
-        xp = np.pad(x, [(0, 0)] * 3 + [(lo, hi + e) for lo, hi, e in zip(pad_lo, pad_hi, extra)])
-        sg, sb, sc, *ss = xp.strides
-        tiles = as_strided(xp, (*L, G, C, B, *nt), (*ss, sg, sc, sb, *(s * t for s, t in zip(ss, To))),
-                           writeable=False)                            # (*L, G, C, B, *tiles)
+        tiles = input_tiles(x, pad_lo, pad_hi, L, To, nt)           # (*L, G, C, B, *nt)
 
-    n_tiles = prod(nt)
     per_tile = _spectrum_bytes(G * (B * C + B * K), L, itemsize)
     room = MEMORY_BUDGET - _spectrum_bytes(G * K * C, L, itemsize)
-    chunk = max(1, min(n_tiles, room // per_tile))
-    Yt = np.empty((*To, G, K, B, n_tiles), x.dtype)
-    valid = tuple(slice(r - 1, l) for r, l in zip(R, L))
-    for start in range(0, n_tiles, chunk):
-        ids = np.unravel_index(np.arange(start, min(start + chunk, n_tiles)), nt)
-        cs = len(ids[0])
+    Yt = np.empty((*To, G, K, B, *nt), x.dtype)
+    for box in tile_boxes(nt, max(1, room // per_tile)):
+        part = tuple(s.stop - s.start for s in box)
+        cs = prod(part)
         with clock("input_transform"):
-            Xf = sfft.rfftn(tiles[(slice(None),) * (nd + 3) + ids], axes=axes, workers=-1)
+            Xf = scratch("fft_x", (*_half(L), G, C, B, *part), cdt)
+            r2c(tiles[(slice(None),) * (nd + 3) + box], range(nd), Xf, threads)
         with clock("multiply"):
-            Yf = np.matmul(Wf, Xf.reshape(F, G, C, B * cs))           # (F, G, K, B*tiles)
+            Yf = scratch("fft_y", (F, G, K, B * cs), cdt)
+            np.matmul(Wf, Xf.reshape(F, G, C, B * cs), out=Yf)      # (F, G, K, B*tiles)
         with clock("output_transform"):
-            y = sfft.irfftn(Yf.reshape(*_half(L), G, K, B, cs), s=L, axes=axes, workers=-1)
-            Yt[..., start:start + cs] = y[valid]
+            Yt[(slice(None),) * (nd + 3) + box] = \
+                valid_inverse(Yf.reshape(*_half(L), G, K, B, *part), L, R, threads)
 
     with clock("output_transform"):
-        Yt = Yt.reshape(*To, G, K, B, *nt)
         order = [nd, nd + 2, nd + 1] + [a for i in range(nd) for a in (nd + 3 + i, i)]
         Yt = Yt.transpose(order).reshape(G, B, K, *(n * t for n, t in zip(nt, To)))
         return Yt[(Ellipsis, *(slice(0, o) for o in O))]
 
 
-def padded_rfftn(a, L):
-    """rfftn(a, s=L) over a's leading len(L) axes, skipping the padding's zeros: the real
-    FFT runs along the last of those axes on a's own rows only (the kernel's R, not the
-    tile's L), and each further axis is transformed only where earlier ones are nonzero.
-    The kernel is much smaller than the tile (21 of 36 rows for the 21x21 layer), so
-    this saves a quarter of the kernel transform."""
-    nd = len(L)
-    out = sfft.rfft(a, n=L[-1], axis=nd - 1, workers=-1)
+def kernel_spectra(w, L, threads):
+    """rfftn of the flipped kernels w (G, K, C, *R), padded to L: (*half(L), G, K, C).
+
+    The padding's zeros are skipped: the real FFT runs along the last axis on the
+    kernel's own rows only, and each further axis is transformed only where the axes
+    before it hold data (21 of 36 rows for the 21x21 layer)."""
+    G, K, C, *R = w.shape
+    nd = len(R)
+    flipped = np.moveaxis(w[(Ellipsis, *(slice(None, None, -1),) * nd)], (0, 1, 2), (nd, nd + 1, nd + 2))
+    real = scratch("fft_wpad", (*R[:-1], L[-1], G, K, C), w.dtype)
+    real[(slice(None),) * (nd - 1) + (slice(R[-1], None),)] = 0
+    real[(slice(None),) * (nd - 1) + (slice(0, R[-1]),)] = flipped
+    Wf = scratch("fft_w", (*_half(L), G, K, C), np.result_type(w.dtype, np.complex64))
+    r2c(real, (nd - 1,), Wf[tuple(slice(0, r) for r in R[:-1])], threads)
     for i in range(nd - 2, -1, -1):
-        out = sfft.fft(out, n=L[i], axis=i, workers=-1)
-    return out
+        rows = tuple(slice(0, r) for r in R[:i])
+        Wf[rows + (slice(R[i], None),)] = 0
+        c2c(Wf[rows], (i,), Wf[rows], threads)
+    return Wf
+
+
+def input_tiles(x, pad_lo, pad_hi, L, To, nt):
+    """The overlap-save input tiles of x (G, B, C, *S) as a view (*L, G, C, B, *nt) of a
+    zero-padded scratch copy that covers every tile."""
+    G, B, C, *S = x.shape
+    size = [n * t + l - t for n, t, l in zip(nt, To, L)]                # >= the padded input
+    xp = scratch("fft_xpad", (G, B, C, *size), x.dtype)
+    xp.fill(0)
+    xp[(Ellipsis, *(slice(lo, lo + s) for lo, s in zip(pad_lo, S)))] = x
+    sg, sb, sc, *ss = xp.strides
+    return as_strided(xp, (*L, G, C, B, *nt), (*ss, sg, sc, sb, *(s * t for s, t in zip(ss, To))),
+                      writeable=False)
+
+
+def tile_boxes(nt, limit):
+    """The tile grid nt cut into boxes of at most ``limit`` tiles (at least one), each a
+    tuple of slices, so that a chunk of tiles is a view: trailing axes whole, one axis
+    stepped, the leading ones one index at a time."""
+    j, inner = len(nt), 1
+    while j > 0 and inner * nt[j - 1] <= limit:
+        j, inner = j - 1, inner * nt[j - 1]
+    if j == 0:
+        yield tuple(slice(0, n) for n in nt)
+        return
+    step = max(1, limit // inner)
+    for lead in product(*(range(n) for n in nt[:j - 1])):
+        for s in range(0, nt[j - 1], step):
+            yield (*(slice(i, i + 1) for i in lead), slice(s, min(s + step, nt[j - 1])),
+                   *(slice(0, n) for n in nt[j:]))
+
+
+def valid_inverse(Yf, L, R, threads):
+    """irfftn of the spectra Yf (*half(L), ...) kept at the valid positions R - 1 .. L - 1
+    only; each axis after the first is inverted only at the earlier axes' valid rows."""
+    nd = len(L)
+    view = Yf
+    for i in range(nd - 1):
+        c2c(view, (i,), view, threads, forward=False, inorm=2)
+        view = view[(slice(None),) * i + (slice(R[i] - 1, None),)]
+    out = scratch("fft_out", (*view.shape[:nd - 1], L[-1], *Yf.shape[nd:]),
+                  np.empty(0, Yf.dtype).real.dtype)
+    c2r(view, nd - 1, L[-1], out, threads, inorm=2)
+    return out[(slice(None),) * (nd - 1) + (slice(R[-1] - 1, None),)]
 
 
 def _half(L):

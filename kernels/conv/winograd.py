@@ -25,7 +25,6 @@ gradient is computed by im2col (patch matrix and one GEMM), not Winograd.
 """
 from __future__ import annotations
 
-import threading
 import time
 
 import numba
@@ -33,29 +32,13 @@ import numpy as np
 
 from kernels._arrays import empty
 from kernels._registry import Algorithm
+from kernels._workspace import scratch
 from kernels.conv.fft import PHASES, _Clock
 from kernels.conv.im2col import columns, pad
 from kernels.conv.winograd_kernel import VW, fused, pack_bias, transform_kernel
 
 R = 3  # kernel taps per dimension
 FUSED_PHASES = ("input_transform", "multiply", "output_transform")
-WORKSPACE_KEEP = 256 * 2 ** 20  # bytes of transformed kernel kept between calls
-_kept = threading.local()
-
-
-def _workspace(shape, dtype) -> np.ndarray:
-    """Scratch for the transformed kernel U (4x the kernel's size for F(4x4, 3x3)).  A
-    fresh large array is mapped from the OS and page-faulted in on every call (half the
-    time of a 512-channel layer), so one buffer per thread and dtype is kept, up to
-    WORKSPACE_KEEP bytes."""
-    dtype, n = np.dtype(dtype), int(np.prod(shape))
-    if n * dtype.itemsize > WORKSPACE_KEEP:
-        return np.empty(shape, dtype)
-    bufs = _kept.__dict__.setdefault("bufs", {})
-    buf = bufs.get(dtype.str)
-    if buf is None or buf.size < n:
-        buf = bufs[dtype.str] = np.empty(n, dtype)
-    return buf[:n].reshape(shape)
 
 
 def winograd_conv(x, w, b, pad_lo, pad_hi, G, m, clock):
@@ -72,7 +55,7 @@ def winograd_conv(x, w, b, pad_lo, pad_hi, G, m, clock):
     T = nh * nw
 
     with clock("kernel_transform"):
-        Ub = _workspace((T, G, -(-(K // G) // VW), Cg, VW), x.dtype)
+        Ub = scratch("winograd_U", (T, G, -(-(K // G) // VW), Cg, VW), x.dtype)
         transform_kernel(w, G, Ub, (0,) * mh, (0,) * mw, numba.get_num_threads())
         bias = pack_bias(b, G, K, x.dtype)
     y = empty((N, K, P, Q), x.dtype)
