@@ -16,6 +16,7 @@ from numpy.lib.stride_tricks import as_strided
 from kernels._arrays import empty
 from kernels._params import prod
 from kernels._registry import Algorithm
+from kernels._workspace import scratch
 from kernels.conv.plan import CONV_OPS
 
 im2col = Algorithm("im2col", ops=CONV_OPS, doc="patch matrix + one GEMM per group (BLAS)")
@@ -32,7 +33,8 @@ def is_plain_1x1(p) -> bool:
 
 
 def columns(xp, p):
-    """The patch matrix (N, G, C/G * prod(kernel), prod(out)) of the padded input."""
+    """The patch matrix (N, G, C/G * prod(kernel), prod(out)) of the padded input, valid
+    until the next call."""
     N, C = xp.shape[:2]
     L, CRS = prod(p.out), p.Cg * prod(p.kernel)
     if is_plain_1x1(p):
@@ -42,7 +44,9 @@ def columns(xp, p):
         xp, (N, C, *p.kernel, *p.out),
         (sn, sc, *(s * d for s, d in zip(ss, p.dilation)), *(s * t for s, t in zip(ss, p.stride))),
         writeable=False)
-    return windows.reshape(N, p.G, CRS, L)  # the copy: im2col proper
+    cols = scratch("im2col_cols", (N, p.G, CRS, L), xp.dtype)  # kept: see kernels._workspace
+    cols.reshape(windows.shape)[...] = windows                   # the copy: im2col proper
+    return cols
 
 
 def col2im(dcols, p):
@@ -77,7 +81,8 @@ def backward(gy, x, w, b, p):
     gy_mat = gy.reshape(p.N, p.G, p.Kg, prod(p.out))
     cols = columns(pad(x, p), p)
     gw = np.matmul(gy_mat, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(w.shape)
-    dcols = np.matmul(_wmat(w, p).transpose(0, 2, 1), gy_mat)
+    dcols = np.matmul(_wmat(w, p).transpose(0, 2, 1), gy_mat,
+                      out=scratch("im2col_dcols", (p.N, p.G, p.Cg * prod(p.kernel), prod(p.out)), p.dtype))
     gx = np.ascontiguousarray(col2im(dcols, p))
     gb = gy.sum(axis=(0, *range(2, gy.ndim))) if b is not None else None
     return gx, gw, gb
