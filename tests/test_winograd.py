@@ -72,7 +72,6 @@ X, W = np.random.default_rng(0).standard_normal((1, 2, 9, 9)), np.random.default
 @pytest.mark.parametrize("wshape,params,why", [
     ((3, 2, 5, 5), {}, "3x3 kernel"),
     ((3, 2, 3, 3), dict(stride=2), "stride"),
-    ((3, 2, 3, 3), dict(dilation=2), "dilation"),
     ((3, 2, 1, 3), {}, "3x3 kernel"),
 ])
 def test_unsupported_cases_say_no_and_raise(algo, wshape, params, why):
@@ -90,6 +89,8 @@ def test_supported_cases(algo):
     for pad in (0, 1, 2, 3, "same", "full"):
         assert kernels.conv2d.supports(algo, X.shape, W.shape, padding=pad)
     assert kernels.conv1d.supports(algo, (1, 2, 9), (4, 1, 3), groups=2)
+    assert kernels.conv2d.supports(algo, X.shape, W.shape, dilation=(2, 3), padding=1)
+    assert kernels.conv1d.supports(algo, (1, 2, 9), (4, 2, 3), dilation=3)
     assert not kernels.conv1d.supports(algo, (1, 2, 9), (4, 2, 5))
     assert algo not in kernels.conv3d.algos()
 
@@ -120,8 +121,19 @@ BLOCKED = [
 ]
 
 
+# Dilated kernels run as d_h * d_w decimated stride-1 problems: phases of unequal size
+# (dilation not dividing the output), a dilation larger than the output along one axis
+# (empty phases), padding that is not a multiple of the dilation, groups, and conv1d.
+DILATED = [
+    ((2, 3, 11, 13), (4, 3, 3, 3), dict(dilation=2, padding=1)),
+    ((1, 4, 9, 16), (6, 2, 3, 3), dict(dilation=(3, 2), padding=(0, 3), groups=2)),
+    ((2, 2, 7, 12), (3, 2, 3, 3), dict(dilation=(3, 1), padding="same")),
+    ((1, 2, 5, 5), (2, 2, 3, 3), dict(dilation=(2, 4), padding=3)),
+]
+
+
 @pytest.mark.parametrize("algo", ["winograd_f2", "winograd_f4", "winograd_f6"])
-@pytest.mark.parametrize("xs, ws, params", BLOCKED)
+@pytest.mark.parametrize("xs, ws, params", BLOCKED + DILATED)
 def test_blocking_against_torch(algo, xs, ws, params):
     rng = np.random.default_rng(SEED)
     x, w = rng.standard_normal(xs), rng.standard_normal(ws)
@@ -137,3 +149,19 @@ def test_blocking_against_torch(algo, xs, ws, params):
             grads = kernels.conv2d.backward(gy.astype(dtype), xd, wd, bd, algo=algo, **params)
         for g, r in zip(grads, reference.grad("conv2d", gy, x, w, b, **params)):
             _compare(f"{algo} gradient", g, r, tol, dtype)
+
+
+@pytest.mark.parametrize("algo", ["winograd_f2", "winograd_f4"])
+def test_dilated_conv1d_against_torch(algo):
+    rng = np.random.default_rng(SEED)
+    x, w, b = rng.standard_normal((2, 4, 23)), rng.standard_normal((5, 4, 3)), rng.standard_normal(5)
+    params = dict(dilation=4, padding=2)
+    tol = tolerance(algo, np.float64)
+    with poison():
+        y = kernels.conv1d(x, w, b, algo=algo, **params)
+    _compare(f"{algo} forward", y, reference.conv1d(x, w, b, **params), tol, np.float64)
+    gy = rng.standard_normal(y.shape)
+    with poison():
+        grads = kernels.conv1d.backward(gy, x, w, b, algo=algo, **params)
+    for g, r in zip(grads, reference.grad("conv1d", gy, x, w, b, **params)):
+        _compare(f"{algo} gradient", g, r, tol, np.float64)

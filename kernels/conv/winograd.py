@@ -15,8 +15,10 @@ a parallel Numba kernel; the input transform, the batched GEMM (register-blocked
 of tiles by block of tiles) and the output transform run fused in another, which also
 splits its time between them (both in ``winograd_kernel``).
 
-Supported: 3-tap (1D) or 3x3 (2D) kernels, stride 1, dilation 1, any padding, any
-groups.  Strided or dilated kernels, and other kernel sizes, are declared unsupported.
+Supported: 3-tap (1D) or 3x3 (2D) kernels, stride 1, any dilation, any padding, any
+groups.  A dilated kernel is decimated into d_h * d_w stride-1 convolutions of the
+input's phases (``winograd_conv``).  Strided kernels and other kernel sizes are declared
+unsupported.
 
 Backward: the input gradient is again a stride-1 3x3 convolution (of grad_out with the
 flipped kernel, channels transposed per group, padding 2 - pad per side, cropping where
@@ -26,6 +28,7 @@ gradient is computed by im2col (patch matrix and one GEMM), not Winograd.
 from __future__ import annotations
 
 import time
+from itertools import product
 
 import numba
 import numpy as np
@@ -41,27 +44,56 @@ R = 3  # kernel taps per dimension
 FUSED_PHASES = ("input_transform", "multiply", "output_transform")
 
 
-def winograd_conv(x, w, b, pad_lo, pad_hi, G, m, clock):
+def winograd_conv(x, w, b, pad_lo, pad_hi, G, m, clock, dilation=(1, 1)):
     """Stride-1 grouped correlation of x (N, C, H, W) with w (K, C/G, 1 or 3, 3), padded by
-    pad_lo/pad_hi (any amount), with F(m x m, 3 x 3) (or F(1 x m, 1 x 3) for height 1)."""
-    x, w = np.ascontiguousarray(x), np.ascontiguousarray(w)
-    N, C, H, W = x.shape
-    K, Cg, Rh, Rw = w.shape
-    mh, mw = (m if Rh == R else 1), m
-    nh, nw = (m + R - 1 if Rh == R else 1), m + R - 1
-    P = H + pad_lo[0] + pad_hi[0] - Rh + 1
-    Q = W + pad_lo[1] + pad_hi[1] - Rw + 1
-    th, tw = -(-P // mh), -(-Q // mw)
-    T = nh * nw
+    pad_lo/pad_hi (any amount), with F(m x m, 3 x 3) (or F(1 x m, 1 x 3) for height 1).
 
+    A kernel dilated by d is decimated: outputs o = a (mod d) per axis read only inputs of
+    the same residue (o + d r = a + d (o' + r)), so phase (a, c) of the output is a
+    stride-1, undilated 3x3 correlation of phase (a, c) of the padded input: d_h * d_w
+    Winograd convolutions, each 1/(d_h d_w) of the work, sharing one kernel transform."""
+    K = w.shape[0]
     with clock("kernel_transform"):
-        Ub = scratch("winograd_U", (T, G, -(-(K // G) // VW), Cg, VW), x.dtype)
-        transform_kernel(w, G, Ub, (0,) * mh, (0,) * mw, numba.get_num_threads())
+        n = m + R - 1                                   # input tile size
+        Ub = scratch("winograd_U", ((n if w.shape[2] == R else 1) * n, *_packed(w, G)), x.dtype)
+        Ub = transform(w, G, m, Ub)
         bias = pack_bias(b, G, K, x.dtype)
+    if tuple(dilation) == (1, 1):
+        return apply(np.ascontiguousarray(x), Ub, bias, K, pad_lo, pad_hi, m, w.shape[2], clock)
+    with clock("input_transform"):
+        xp = np.pad(x, [(0, 0), (0, 0), *zip(pad_lo, pad_hi)])
+    (dh, dw), Rh = dilation, w.shape[2]
+    P, Q = xp.shape[2] - dh * (Rh - 1), xp.shape[3] - dw * (R - 1)
+    y = empty((x.shape[0], K, P, Q), x.dtype)
+    for a, c in product(range(min(dh, P)), range(min(dw, Q))):
+        phase = np.ascontiguousarray(xp[:, :, a::dh, c::dw])
+        y[:, :, a::dh, c::dw] = apply(phase, Ub, bias, K, (0, 0), (0, 0), m, Rh, clock)
+    return y
+
+
+def _packed(w, G):
+    """U's shape after the tile position: (G, K/G blocks of VW, C/G, VW)."""
+    K, Cg = w.shape[:2]
+    return G, -(-(K // G) // VW), Cg, VW
+
+
+def transform(w, G, m, Ub):
+    """U = G g G^T for every kernel, packed for the fused kernel, into Ub."""
+    mh = m if w.shape[2] == R else 1
+    transform_kernel(np.ascontiguousarray(w), G, Ub, (0,) * mh, (0,) * m, numba.get_num_threads())
+    return Ub
+
+
+def apply(x, Ub, bias, K, pad_lo, pad_hi, m, Rh, clock):
+    """The fused input transform, multiply and output transform on C-contiguous x."""
+    N, C, H, W = x.shape
+    mh = m if Rh == R else 1
+    P = H + pad_lo[0] + pad_hi[0] - Rh + 1
+    Q = W + pad_lo[1] + pad_hi[1] - R + 1
     y = empty((N, K, P, Q), x.dtype)
     cyc = np.zeros(3, np.int64)
     start = time.perf_counter()
-    fused(x, Ub, bias, (0,) * mh, (0,) * mw, pad_lo[0], pad_lo[1], th, tw, y, cyc,
+    fused(x, Ub, bias, (0,) * mh, (0,) * m, pad_lo[0], pad_lo[1], -(-P // mh), -(-Q // m), y, cyc,
           numba.get_num_threads())
     clock.share(time.perf_counter() - start, zip(FUSED_PHASES, cyc / max(1, cyc.sum())))
     return y
@@ -77,6 +109,10 @@ def _pads(p):
     return ((0,) + lo, (0,) + hi) if p.nd == 1 else (lo, hi)
 
 
+def _dilation(p):
+    return (1,) + tuple(p.dilation) if p.nd == 1 else tuple(p.dilation)
+
+
 def grad_input(gy, w, p, m, clock):
     """A stride-1 correlation of grad_out with the flipped, per-group channel-transposed
     kernel, padded by (taps - 1 - pad) per side; a negative padding crops grad_out."""
@@ -84,14 +120,14 @@ def grad_input(gy, w, p, m, clock):
     Rh, Rw = w4.shape[2:]
     wt = w4.reshape(p.G, p.Kg, p.Cg, Rh, Rw).swapaxes(1, 2)[:, :, :, ::-1, ::-1]
     wt = np.ascontiguousarray(wt.reshape(p.C, p.Kg, Rh, Rw))
-    lo, hi = _pads(p)
-    new_lo = [r - 1 - q for r, q in zip((Rh, Rw), lo)]
-    new_hi = [r - 1 - q for r, q in zip((Rh, Rw), hi)]
+    lo, hi, d = *_pads(p), _dilation(p)
+    new_lo = [e * (r - 1) - q for r, q, e in zip((Rh, Rw), lo, d)]
+    new_hi = [e * (r - 1) - q for r, q, e in zip((Rh, Rw), hi, d)]
     gy4 = as2d(gy, p.nd)
     crop = tuple(slice(max(0, -a), n - max(0, -c)) for a, c, n in zip(new_lo, new_hi, gy4.shape[2:]))
     gy4 = gy4[(slice(None), slice(None)) + crop]
     gx = winograd_conv(gy4, wt, None, [max(0, a) for a in new_lo], [max(0, c) for c in new_hi],
-                       p.G, m, clock)
+                       p.G, m, clock, d)
     return gx.reshape(p.in_shape)
 
 
@@ -106,17 +142,17 @@ def why_not(p) -> str | None:
     if p.kernel != (R,) * p.nd:
         return f"Winograd F(m, 3) needs a {'x'.join(['3'] * p.nd)} kernel, got {p.kernel}"
     if any(s != 1 for s in p.stride):
-        return f"stride {p.stride}: Winograd here computes stride 1 only"
-    if any(d != 1 for d in p.dilation):
-        return f"dilation {p.dilation}: Winograd here computes dilation 1 only"
+        return (f"stride {p.stride}: decimating a strided 3x3 kernel leaves 2- and 1-tap "
+                f"sub-kernels, which F(m, 3) does not fit (padded back to 3 taps they would "
+                f"cost more multiplies than the stride-1 convolution)")
     return None
 
 
 def declare(name: str, m: int, note: str = "") -> Algorithm:
     """Register Winograd F(m, 3) under ``name`` for conv1d and conv2d."""
     algo = Algorithm(name, ops=("conv1d", "conv2d"),
-                     doc=f"Winograd F({m}x{m},3x3) / F({m},3){note}: stride-1, dilation-1, 3x3 "
-                         f"(3-tap) kernels; one batched GEMM over the {(m + 2) ** 2} tile "
+                     doc=f"Winograd F({m}x{m},3x3) / F({m},3){note}: stride-1 3x3 "
+                         f"(3-tap) kernels, dilation by decimation; one batched GEMM over the {(m + 2) ** 2} tile "
                          f"positions; grad_input by Winograd, grad_weight by im2col")
 
     @algo.supports
@@ -129,7 +165,8 @@ def declare(name: str, m: int, note: str = "") -> Algorithm:
             raise ValueError(f"{name}: {why_not(p)}")
         algo.phases = dict.fromkeys(PHASES, 0.0)
         lo, hi = _pads(p)
-        y = winograd_conv(as2d(x, p.nd), as2d(w, p.nd), b, lo, hi, p.G, m, _Clock(algo.phases))
+        y = winograd_conv(as2d(x, p.nd), as2d(w, p.nd), b, lo, hi, p.G, m, _Clock(algo.phases),
+                          _dilation(p))
         return y.reshape(p.out_shape)
 
     @algo.backward
