@@ -66,6 +66,7 @@ def render(header: dict, rows: list, plots: dict, note: str = "") -> str:
     for name in OVERVIEW:
         if name in plots:
             out += [f"### {name.replace('_', ' ')}", "", f"![{name}]({plots[name]})", ""]
+    out += crossover_section(rows)
     missing = header.get("missing_ops") or {}
     if missing:
         out += ["## Missing ops", "", "Declared in the suite but not registered (skipped):", ""]
@@ -77,6 +78,47 @@ def render(header: dict, rows: list, plots: dict, note: str = "") -> str:
     for op in sorted(by_op):
         out += _op_section(op, by_op[op], plots)
     return "\n".join(out) + "\n"
+
+
+def crossover(rows, fast="fft", rivals=("im2col", "numba")):
+    """Per (op, dtype) of the kernel-size sweep: the smallest kernel size from which
+    ``fast`` is faster than every rival (and than torch) at that size and every larger
+    one measured; None where it never is.  Forward rows that ran are compared."""
+    times = defaultdict(lambda: defaultdict(dict))
+    for r in rows:
+        if r.get("sweep") == "kernel_size" and r["direction"] == "forward" and r["status"] in RAN \
+                and _num(r.get("time_median_s")):
+            at = times[(r["op"], r["dtype"])][float(r["sweep_x"])]
+            at[r["algo"]] = float(r["time_median_s"])
+            if _num(r.get("torch_time_median_s")):
+                at["torch"] = float(r["torch_time_median_s"])
+    result = {}
+    for key, by_k in sorted(times.items()):
+        for against in (rivals, (*rivals, "torch")):
+            wins = [k for k in sorted(by_k) if fast in by_k[k]
+                    and all(by_k[k][fast] < by_k[k][a] for a in against if a in by_k[k])]
+            tail = None
+            for k in reversed(sorted(by_k)):
+                if k not in wins:
+                    break
+                tail = k
+            result[(*key, "torch" in against)] = tail
+    return result
+
+
+def crossover_section(rows) -> list:
+    found = crossover(rows)
+    if not found:
+        return []
+    out = ["## FFT crossover (kernel-size sweep)", "",
+           "Smallest kernel size from which `fft` beats `im2col` and `numba` (and torch) at it "
+           "and at every larger size in the sweep; see the kernel-size sweep plot.", "",
+           "| op | dtype | fft beats im2col and numba from | fft also beats torch from |",
+           "| --- | --- | --- | --- |"]
+    for op, dt in sorted({(o, d) for o, d, _ in found}):
+        cells = [found[(op, dt, t)] for t in (False, True)]
+        out.append(f"| {op} | {dt} | " + " | ".join("never" if k is None else f"{k:g}" for k in cells) + " |")
+    return out + [""]
 
 
 def _budget(b) -> str:

@@ -191,3 +191,30 @@ def test_quick_suite_declares_every_contract_op():
     assert contract <= set(quick.ops())
     assert set(kernels.ops()) <= set(quick.ops())
     assert np.all([e.sweep[0] in ("kernel_size", "input_size") for e in quick.entries if e.sweep])
+
+
+def _sweep_row(k, algo, t, torch_t=None, status="ok"):
+    return dict(op="conv2d", dtype="float32", direction="forward", sweep="kernel_size",
+                sweep_x=str(k), algo=algo, status=status, time_median_s=t,
+                torch_time_median_s=torch_t)
+
+
+def test_crossover_is_the_start_of_the_last_winning_run():
+    """fft wins at 5 (a fluke), loses at 7, wins from 9 on; torch is beaten from 11 on."""
+    from harness.report import crossover, crossover_section
+    times = {3: (9, 1, 2, 1), 5: (1, 2, 2, 1), 7: (3, 2, 2.5, 1), 9: (2, 3, 4, 1.5),
+             11: (2, 5, 6, 3), 13: (2, 7, 9, 4)}
+    rows = [r for k, (f, i, n, t) in times.items() for r in (
+        _sweep_row(k, "fft", f, t), _sweep_row(k, "im2col", i, t), _sweep_row(k, "numba", n, t))]
+    rows.append(_sweep_row(3, "winograd", 0.1, 1))          # not a rival
+    rows.append(_sweep_row(15, "fft", 1, 1, status="error"))  # did not run: ignored
+    found = crossover(rows)
+    assert found[("conv2d", "float32", False)] == 9
+    assert found[("conv2d", "float32", True)] == 11
+    assert "| conv2d | float32 | 9 | 11 |" in crossover_section(rows)
+
+
+def test_crossover_never():
+    from harness.report import crossover
+    rows = [_sweep_row(k, a, t) for k in (3, 5) for a, t in (("fft", 2), ("im2col", 1))]
+    assert crossover(rows)[("conv2d", "float32", False)] is None
