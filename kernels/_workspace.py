@@ -39,7 +39,3 @@ def scratch(name: str, shape, dtype) -> np.ndarray:
         a.fill(np.nan)
     return a
 
-
-def release() -> None:
-    """Drop this thread's kept buffers."""
-    _local.__dict__.pop("bufs", None)

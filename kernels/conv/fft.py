@@ -45,7 +45,8 @@ from kernels._workspace import scratch
 from kernels.conv._pocketfft import c2c, c2r, r2c
 
 fft = Algorithm("fft", ops=("conv1d", "conv2d", "conv3d"),
-                doc="real FFTs (scipy.fft, next_fast_len), channel sum as a batched complex "
+                doc="real FFTs (pocketfft, scipy.fft's engine, into kept scratch arrays; "
+                    "next_fast_len), channel sum as a batched complex "
                     "GEMM per frequency, overlap-save tiles for large inputs; stride by "
                     "subsampling, dilation by a dilated kernel; backward by FFT as well")
 
@@ -229,8 +230,7 @@ def valid_inverse(Yf, L, R, threads):
     for i in range(nd - 1):
         c2c(view, (i,), view, threads, forward=False, inorm=2)
         view = view[(slice(None),) * i + (slice(R[i] - 1, None),)]
-    out = scratch("fft_out", (*view.shape[:nd - 1], L[-1], *Yf.shape[nd:]),
-                  np.empty(0, Yf.dtype).real.dtype)
+    out = scratch("fft_out", (*view.shape[:nd - 1], L[-1], *Yf.shape[nd:]), np.finfo(Yf.dtype).dtype)
     c2r(view, nd - 1, L[-1], out, threads, inorm=2)
     return out[(slice(None),) * (nd - 1) + (slice(R[-1] - 1, None),)]
 

@@ -56,7 +56,7 @@ def winograd_conv(x, w, b, pad_lo, pad_hi, G, m, clock, dilation=(1, 1)):
     with clock("kernel_transform"):
         n = m + R - 1                                   # input tile size
         Ub = scratch("winograd_U", ((n if w.shape[2] == R else 1) * n, *_packed(w, G)), x.dtype)
-        Ub = transform(w, G, m, Ub)
+        transform(w, G, m, Ub)
         bias = pack_bias(b, G, K, x.dtype)
     if tuple(dilation) == (1, 1):
         return apply(np.ascontiguousarray(x), Ub, bias, K, pad_lo, pad_hi, m, w.shape[2], clock)
@@ -81,7 +81,6 @@ def transform(w, G, m, Ub):
     """U = G g G^T for every kernel, packed for the fused kernel, into Ub."""
     mh = m if w.shape[2] == R else 1
     transform_kernel(np.ascontiguousarray(w), G, Ub, (0,) * mh, (0,) * m, numba.get_num_threads())
-    return Ub
 
 
 def apply(x, Ub, bias, K, pad_lo, pad_hi, m, Rh, clock):
