@@ -95,11 +95,10 @@ def crossover(rows, fast="fft", rivals=("im2col", "numba")):
     result = {}
     for key, by_k in sorted(times.items()):
         for against in (rivals, (*rivals, "torch")):
-            wins = [k for k in sorted(by_k) if fast in by_k[k]
-                    and all(by_k[k][fast] < by_k[k][a] for a in against if a in by_k[k])]
             tail = None
-            for k in reversed(sorted(by_k)):
-                if k not in wins:
+            for k in sorted(by_k, reverse=True):
+                at = by_k[k]
+                if fast not in at or any(at[a] <= at[fast] for a in against if a in at):
                     break
                 tail = k
             result[(*key, "torch" in against)] = tail
