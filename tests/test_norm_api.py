@@ -152,11 +152,11 @@ def test_streaming_stores_give_the_same_result(op_name, monkeypatch):
     """The numba forward writes large outputs with non-temporal stores (an aligned vector
     body between scalar head and tail); with the size threshold at 0 every registry case
     of the op runs through that path, in both dtypes, and must still match torch."""
-    from kernels.norm import numba_cpu
+    from kernels.norm import numba as norm_numba
     from tests.cases import load
     from tests.helpers import check_op
 
-    monkeypatch.setattr(numba_cpu, "STREAM_BYTES", 0)
+    monkeypatch.setattr(norm_numba, "STREAM_BYTES", 0)
     for case in load()[op_name]:
         for dtype in (np.float32, np.float64):
             check_op(op_name, "numba", case, dtype)

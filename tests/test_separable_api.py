@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 import kernels
-from kernels.separable import numba_cpu as fused
+from kernels.separable import numba as fused
 
 rng = np.random.default_rng(0)
 

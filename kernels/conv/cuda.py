@@ -1,6 +1,6 @@
 """Convolution in Numba CUDA kernels, forward and both gradients.
 
-Every case runs as a 3D convolution of 5-D arrays (N, C, D, H, W), as in ``numba_cpu``:
+Every case runs as a 3D convolution of 5-D arrays (N, C, D, H, W), as in ``numba.py``:
 conv1d and conv2d add unit dimensions, so one set of kernels per dtype serves all three.
 Padding is never materialised: taps that fall outside the input read zero.  (Kernels
 write ``a if a < b else b`` for ``min``: Numba compiles its ``min`` lazily for the current

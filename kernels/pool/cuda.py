@@ -1,7 +1,7 @@
 """Max and average pooling in Numba CUDA kernels, forward and backward.
 
 Every pool runs on 5-D arrays (N, C, D, H, W) (1D/2D pools add unit dimensions, as in
-``numba_cpu``), one thread per output element forward and one per input element backward,
+``numba.py``), one thread per output element forward and one per input element backward,
 so no two threads write the same element: no atomics, deterministic results.  Windows are
 computed from the plan's kernel, stride, padding and dilation; taps in the padding are
 skipped.

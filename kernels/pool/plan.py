@@ -405,7 +405,7 @@ class MaxUnpoolOp(Op):
     def make_inputs(self, shapes, params, rng):
         """Indices from a real max pool of a random tensor of the output's size, and as
         input the pooled values (so repeated indices carry equal values, as in a network)."""
-        from kernels.pool.numpy_vec import max_pool_np
+        from kernels.pool.numpy import max_pool_np
         p = self._plan_from_shapes(tuple(shapes), np.float64, dict(params))
         _, bound = self._bind(tuple(shapes), dict(params))
         src = rng.standard_normal(p.out_shape)

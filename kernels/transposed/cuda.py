@@ -2,7 +2,7 @@
 
 With ``p.conv`` the strided convolution whose input gradient this op is (see
 ``kernels/transposed/plan.py``), the three passes are the conv's three CUDA passes
-(``kernels/conv/cuda.py``) read the other way round, as in ``numba_cpu``:
+(``kernels/conv/cuda.py``) read the other way round, as in ``numba.py``:
 
     forward     = the conv's grad_input (gather form, one thread per output element;
                   the GEMM W^T @ X[n] for 1x1), with the bias added in the same kernel

@@ -4,8 +4,8 @@ import numpy as np
 from kernels._registry import Algorithm
 from kernels.activation.plan import ACTIVATIONS, DROPOUTS, keep_mask
 
-vectorised = Algorithm("numpy", ops=ACTIVATIONS, doc="vectorised NumPy")
-vectorised_dropout = Algorithm("numpy", ops=DROPOUTS, doc=vectorised.doc)
+numpy = Algorithm("numpy", ops=ACTIVATIONS, doc="vectorised NumPy")
+numpy_dropout = Algorithm("numpy", ops=DROPOUTS, doc=numpy.doc)
 
 
 def _sigmoid(x):
@@ -36,21 +36,21 @@ def _dropout(a, p):
     return a * scale
 
 
-@vectorised.forward
+@numpy.forward
 def forward(x, p):
     return _activation(x, p)
 
 
-@vectorised.backward
+@numpy.backward
 def backward(gy, x, p):
     return (_activation_grad(gy, x, p),)
 
 
-@vectorised_dropout.forward
+@numpy_dropout.forward
 def dropout_forward(x, p):
     return _dropout(x, p)
 
 
-@vectorised_dropout.backward
+@numpy_dropout.backward
 def dropout_backward(gy, x, p):
     return (_dropout(gy, p),)

@@ -35,7 +35,7 @@ from kernels._numba_util import fma_rows, fma_rows_gather, stack_empty
 from kernels._registry import Algorithm
 from kernels.conv.plan import CONV_OPS
 
-numba_cpu = Algorithm("numba", ops=CONV_OPS, doc="register-blocked direct loops, Numba parallel JIT")
+numba = Algorithm("numba", ops=CONV_OPS, doc="register-blocked direct loops, Numba parallel JIT")
 
 # 'contract' lets LLVM fuse a*b+c into an FMA and 'reassoc' lets it vectorise reductions;
 # both are within the numba rows of the tolerance table.
@@ -247,7 +247,7 @@ def grad_weight(gy, x, p):
     return gw
 
 
-@numba_cpu.forward
+@numba.forward
 def forward(x, w, b, p):
     y = conv5d(as5d(x, p.nd), as5d(w, p.nd), b, p.G, lift(p.pad_lo, p.nd, 0),
                lift(p.pad_hi, p.nd, 0), lift(p.stride, p.nd, 1), lift(p.dilation, p.nd, 1),
@@ -255,7 +255,7 @@ def forward(x, w, b, p):
     return y.reshape(p.out_shape)
 
 
-@numba_cpu.backward
+@numba.backward
 def backward(gy, x, w, b, p):
     gb = gy.sum(axis=(0, *range(2, gy.ndim))) if b is not None else None
     return grad_input(gy, w, p), grad_weight(gy, x, p), gb

@@ -19,14 +19,14 @@ from numba import carray, get_num_threads, njit, prange
 from kernels._arrays import empty
 from kernels._numba_util import deinterleave_vec, fma_scalar_rows, stack_empty, store_rows
 from kernels._registry import Algorithm
-from kernels.conv.numba_cpu import FASTMATH
+from kernels.conv.numba import FASTMATH
 from kernels.depthwise.plan import DEPTHWISE_OPS
 
 RB, VW = 4, 16  # output rows x columns per register tile: 8 AVX2 float32 accumulators
 TILE = RB * VW
 DW = 8  # pairs per deinterleaving shuffle
 
-numba_cpu = Algorithm("numba", ops=DEPTHWISE_OPS,
+numba = Algorithm("numba", ops=DEPTHWISE_OPS,
                       doc="register-tiled direct loops over stride-phase planes, "
                           "parallel over (image, channels)")
 
@@ -356,7 +356,7 @@ def geometry(p):
     return (*p.stride, *p.dilation, *p.pad_lo)
 
 
-@numba_cpu.forward
+@numba.forward
 def forward(x, w, b, p):
     y = empty(p.out_shape, p.dtype)
     _forward(x, w, b if b is not None else np.zeros(p.K, p.dtype), y, channel_block(p.N, p.C),
@@ -364,7 +364,7 @@ def forward(x, w, b, p):
     return y
 
 
-@numba_cpu.backward
+@numba.backward
 def backward(gy, x, w, b, p):
     gx, gw = empty(x.shape, p.dtype), empty(w.shape, p.dtype)
     _grad_input(gy, w, gx, channel_block(p.N, p.C), *geometry(p))

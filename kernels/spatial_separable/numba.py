@@ -18,11 +18,11 @@ from numba import njit, prange
 from kernels._arrays import empty
 from kernels._registry import Algorithm
 from kernels.conv.im2col import pad
-from kernels.conv.numba_cpu import FASTMATH
-from kernels.depthwise.numba_cpu import axpy, axpy_taps, dot, scatter_taps, taps
+from kernels.conv.numba import FASTMATH
+from kernels.depthwise.numba import axpy, axpy_taps, dot, scatter_taps, taps
 from kernels.spatial_separable.plan import SPATIAL_OPS, used_columns
 
-numba_cpu = Algorithm("numba", ops=SPATIAL_OPS, doc="column pass then row pass, parallel Numba")
+numba = Algorithm("numba", ops=SPATIAL_OPS, doc="column pass then row pass, parallel Numba")
 
 
 @njit(cache=True, inline="always")
@@ -99,14 +99,14 @@ def _geometry(p):
     return (used_columns(p), *p.stride, *p.dilation)
 
 
-@numba_cpu.forward
+@numba.forward
 def forward(x, col, row, b, p):
     y = empty(p.out_shape, p.dtype)
     _forward(pad(x, p), col, row, b if b is not None else np.zeros(p.K, p.dtype), y, *_geometry(p))
     return y
 
 
-@numba_cpu.backward
+@numba.backward
 def backward(gy, x, col, row, b, p):
     gxp = empty((p.N, p.C, *p.padded), p.dtype)
     _grad_input(gy, col, row, gxp, *_geometry(p))

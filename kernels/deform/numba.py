@@ -18,10 +18,10 @@ from numba import njit, prange
 
 from kernels._arrays import empty
 from kernels._registry import Algorithm
-from kernels.conv.numba_cpu import FASTMATH
+from kernels.conv.numba import FASTMATH
 from kernels.deform.plan import DEFORM_OPS
 
-numba_cpu = Algorithm("numba", ops=DEFORM_OPS, doc="direct loops, Numba parallel JIT")
+numba = Algorithm("numba", ops=DEFORM_OPS, doc="direct loops, Numba parallel JIT")
 
 
 @njit(cache=True, inline="always")
@@ -182,7 +182,7 @@ def _mask(m, p):
     return m if m is not None else np.ones((p.N, p.G_off * p.kernel[0] * p.kernel[1], *p.out), p.dtype)
 
 
-@numba_cpu.forward
+@numba.forward
 def forward(x, off, w, b, m, p):
     y = empty(p.out_shape, p.dtype)
     bias = b if b is not None else np.zeros(p.K, p.dtype)
@@ -190,7 +190,7 @@ def forward(x, off, w, b, m, p):
     return y
 
 
-@numba_cpu.backward
+@numba.backward
 def backward(gy, x, off, w, b, m, p):
     mv = _mask(m, p)
     gx = np.zeros_like(x)

@@ -15,7 +15,7 @@ per channel over N contiguous H*W planes.  The forward is two passes over the da
 
 The backward is two passes as well: the sums of grad_y and grad_y * xhat per weight (the
 weight and bias gradients, kept per task and summed on the host so no two tasks write
-the same element), then grad_x.  See ``kernels.norm.vectorised`` for the formulas.
+the same element), then grad_x.  See ``kernels.norm.numpy`` for the formulas.
 """
 import numpy as np
 from numba import njit, prange
@@ -25,9 +25,9 @@ from kernels._numba_util import address, stream_affine
 from kernels._registry import Algorithm
 from kernels.norm.plan import GROUP_NORMS, affine, pack, split, update_running
 
-numba_cpu = Algorithm("numba", ops=GROUP_NORMS, doc="parallel Numba loops, one task per statistic")
-numba_cpu_lrn = Algorithm("numba", ops=("local_response_norm",), doc=numba_cpu.doc)
-numba_cpu_wn = Algorithm("numba", ops=("weight_norm",), doc=numba_cpu.doc)
+numba = Algorithm("numba", ops=GROUP_NORMS, doc="parallel Numba loops, one task per statistic")
+numba_lrn = Algorithm("numba", ops=("local_response_norm",), doc=numba.doc)
+numba_wn = Algorithm("numba", ops=("weight_norm",), doc=numba.doc)
 
 # 'contract' fuses a*b+c into FMAs, 'reassoc' lets LLVM vectorise the reductions; both are
 # within the numba rows of the tolerance table.
@@ -289,33 +289,33 @@ def _wn_run(v, g, gw, p):
     return (out, gg) if grad else out
 
 
-@numba_cpu.forward
+@numba.forward
 def forward(*args):
     *arrays, p = args
     return _norm_fwd(*split(arrays, p), p)
 
 
-@numba_cpu.backward
+@numba.backward
 def backward(gy, *args):
     *arrays, p = args
     return _norm_bwd(gy, *split(arrays, p), p)
 
 
-@numba_cpu_lrn.forward
+@numba_lrn.forward
 def lrn_forward(x, p):
     return _lrn_run(x, None, p)
 
 
-@numba_cpu_lrn.backward
+@numba_lrn.backward
 def lrn_backward(gy, x, p):
     return (_lrn_run(x, gy, p),)
 
 
-@numba_cpu_wn.forward
+@numba_wn.forward
 def wn_forward(v, g, p):
     return _wn_run(v, g, None, p)
 
 
-@numba_cpu_wn.backward
+@numba_wn.backward
 def wn_backward(gy, v, g, p):
     return _wn_run(v, g, gy, p)

@@ -28,7 +28,7 @@ from kernels._registry import Algorithm
 from kernels.pool import _common
 from kernels.pool.plan import POOL_OPS, validate_indices
 
-numba_cpu = Algorithm("numba", ops=POOL_OPS, doc="parallel over planes, Numba JIT")
+numba = Algorithm("numba", ops=POOL_OPS, doc="parallel over planes, Numba JIT")
 numba_unpool = Algorithm("numba", ops=("max_unpool2d",), doc="scatter/gather, Numba JIT")
 
 
@@ -196,12 +196,12 @@ def max_grad(g5, x5, p):
 PRIMS = _common.primitives(avg, avg_backward, max_, max_grad=max_grad)
 
 
-@numba_cpu.forward
+@numba.forward
 def forward(x, p):
     return _common.forward(PRIMS, x, p)
 
 
-@numba_cpu.backward
+@numba.backward
 def backward(gy, x, p):
     return _common.backward(PRIMS, gy, x, p)
 

@@ -11,8 +11,8 @@ from kernels._arrays import empty
 from kernels._registry import Algorithm
 from kernels.activation.plan import ACTIVATIONS, DROPOUTS, keep_mask
 
-numba_cpu = Algorithm("numba", ops=ACTIVATIONS, doc="parallel Numba loops")
-numba_cpu_dropout = Algorithm("numba", ops=DROPOUTS, doc=numba_cpu.doc)
+numba = Algorithm("numba", ops=ACTIVATIONS, doc="parallel Numba loops")
+numba_dropout = Algorithm("numba", ops=DROPOUTS, doc=numba.doc)
 
 KIND = {"relu": 0, "leaky_relu": 0, "sigmoid": 1, "tanh": 2}
 BLOCK = 4096  # elements per parallel task
@@ -63,21 +63,21 @@ def _dropout(a, p):
     return out
 
 
-@numba_cpu.forward
+@numba.forward
 def forward(x, p):
     return _run_activation(x, None, p)
 
 
-@numba_cpu.backward
+@numba.backward
 def backward(gy, x, p):
     return (_run_activation(x, gy, p),)
 
 
-@numba_cpu_dropout.forward
+@numba_dropout.forward
 def dropout_forward(x, p):
     return _dropout(x, p)
 
 
-@numba_cpu_dropout.backward
+@numba_dropout.backward
 def dropout_backward(gy, x, p):
     return (_dropout(gy, p),)

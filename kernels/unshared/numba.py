@@ -11,10 +11,10 @@ from numba import njit, prange
 from kernels._arrays import empty
 from kernels._registry import Algorithm
 from kernels.conv.im2col import pad
-from kernels.conv.numba_cpu import FASTMATH
+from kernels.conv.numba import FASTMATH
 from kernels.unshared.plan import UNSHARED_OPS
 
-numba_cpu = Algorithm("numba", ops=UNSHARED_OPS, doc="direct loops, Numba parallel JIT")
+numba = Algorithm("numba", ops=UNSHARED_OPS, doc="direct loops, Numba parallel JIT")
 
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
@@ -64,7 +64,7 @@ def _grad_weight(gy, xp, gw, sh, sw, dh, dw):
                         gw[p, q, k, c, r, s] = acc
 
 
-@numba_cpu.forward
+@numba.forward
 def forward(x, w, b, p):
     y = empty(p.out_shape, p.dtype)
     bias = b if b is not None else np.zeros((p.K, *p.out), p.dtype)
@@ -72,7 +72,7 @@ def forward(x, w, b, p):
     return y
 
 
-@numba_cpu.backward
+@numba.backward
 def backward(gy, x, w, b, p):
     gxp = np.zeros((p.N, p.C, *p.padded), p.dtype)
     _grad_input(gy, w, gxp, *p.stride, *p.dilation)

@@ -12,7 +12,7 @@ import numpy as np
 from kernels._registry import Algorithm
 from kernels.resample.plan import INTERP_OPS, SHUFFLE_OPS, ShufflePlan
 
-numpy_vec = Algorithm("numpy", ops=SHUFFLE_OPS + INTERP_OPS, doc="reshape/transpose; separable matrices")
+numpy = Algorithm("numpy", ops=SHUFFLE_OPS + INTERP_OPS, doc="reshape/transpose; separable matrices")
 
 
 def shuffle(src, p, to_big):
@@ -36,7 +36,7 @@ def matrices(p):
     return mats
 
 
-@numpy_vec.forward
+@numpy.forward
 def forward(x, p):
     if isinstance(p, ShufflePlan):
         return shuffle(x, p, p.up)
@@ -44,7 +44,7 @@ def forward(x, p):
     return np.ascontiguousarray(ah @ x @ aw.T)
 
 
-@numpy_vec.backward
+@numpy.backward
 def backward(gy, x, p):
     if isinstance(p, ShufflePlan):
         return (shuffle(gy, p, not p.up),)

@@ -16,9 +16,9 @@ from kernels._registry import Algorithm
 from kernels.norm.plan import (GROUP_NORMS, affine, given_stats, pack, split,
                                update_running)
 
-vectorised = Algorithm("numpy", ops=GROUP_NORMS, doc="vectorised NumPy reductions")
-vectorised_lrn = Algorithm("numpy", ops=("local_response_norm",), doc=vectorised.doc)
-vectorised_wn = Algorithm("numpy", ops=("weight_norm",), doc=vectorised.doc)
+numpy = Algorithm("numpy", ops=GROUP_NORMS, doc="vectorised NumPy reductions")
+numpy_lrn = Algorithm("numpy", ops=("local_response_norm",), doc=numpy.doc)
+numpy_wn = Algorithm("numpy", ops=("weight_norm",), doc=numpy.doc)
 
 
 def _stats(x4, rm, rv, p):
@@ -102,33 +102,33 @@ def _wn_backward(gw, v, g, p):
     return gv.reshape(p.v_shape), (s / norm).reshape(p.g_shape)
 
 
-@vectorised.forward
+@numpy.forward
 def forward(*args):
     *arrays, p = args
     return _norm_forward(*split(arrays, p), p)
 
 
-@vectorised.backward
+@numpy.backward
 def backward(gy, *args):
     *arrays, p = args
     return _norm_backward(gy, *split(arrays, p), p)
 
 
-@vectorised_lrn.forward
+@numpy_lrn.forward
 def lrn_forward(x, p):
     return _lrn_forward(x, p)
 
 
-@vectorised_lrn.backward
+@numpy_lrn.backward
 def lrn_backward(gy, x, p):
     return _lrn_backward(gy, x, p)
 
 
-@vectorised_wn.forward
+@numpy_wn.forward
 def wn_forward(v, g, p):
     return _wn_forward(v, g, p)
 
 
-@vectorised_wn.backward
+@numpy_wn.backward
 def wn_backward(gy, v, g, p):
     return _wn_backward(gy, v, g, p)

@@ -13,7 +13,7 @@ from kernels._arrays import empty
 from kernels._registry import Algorithm
 from kernels.resample.plan import INTERP_OPS, SHUFFLE_OPS, ShufflePlan
 
-numba_cpu = Algorithm("numba", ops=SHUFFLE_OPS + INTERP_OPS,
+numba = Algorithm("numba", ops=SHUFFLE_OPS + INTERP_OPS,
                       doc="parallel copy/interpolation loops, Numba JIT")
 
 
@@ -80,7 +80,7 @@ def _run_shuffle(src, p, to_big):
     return out
 
 
-@numba_cpu.forward
+@numba.forward
 def forward(x, p):
     if isinstance(p, ShufflePlan):
         return _run_shuffle(x, p, p.up)
@@ -89,7 +89,7 @@ def forward(x, p):
     return y
 
 
-@numba_cpu.backward
+@numba.backward
 def backward(gy, x, p):
     if isinstance(p, ShufflePlan):
         return (_run_shuffle(gy, p, not p.up),)

@@ -5,14 +5,14 @@ With ``p.conv`` the strided convolution whose input gradient this op is (see
 other way round.  Every case runs as 3D, so 1D/2D/3D share the conv's compiled kernels.
 """
 from kernels._registry import Algorithm
-from kernels.conv import numba_cpu as conv
+from kernels.conv import numba as conv
 from kernels.transposed.plan import TRANSPOSED_OPS
 
-numba_cpu = Algorithm("numba", ops=TRANSPOSED_OPS,
+numba = Algorithm("numba", ops=TRANSPOSED_OPS,
                       doc="the conv's Numba kernels: forward = conv input gradient")
 
 
-@numba_cpu.forward
+@numba.forward
 def forward(x, w, b, p):
     y = conv.grad_input(x, w, p.conv)
     if b is not None:
@@ -20,7 +20,7 @@ def forward(x, w, b, p):
     return y
 
 
-@numba_cpu.backward
+@numba.backward
 def backward(gy, x, w, b, p):
     gx = conv.forward(gy, w, None, p.conv)
     gw = conv.grad_weight(x, gy, p.conv)  # the conv's grad_out is x, its input gy

@@ -20,7 +20,7 @@ from kernels._registry import Algorithm
 from kernels.pool import _common
 from kernels.pool.plan import POOL_OPS, validate_indices
 
-numpy_vec = Algorithm("numpy", ops=POOL_OPS, doc="strided slices per kernel tap (NumPy)")
+numpy = Algorithm("numpy", ops=POOL_OPS, doc="strided slices per kernel tap (NumPy)")
 numpy_unpool = Algorithm("numpy", ops=("max_unpool2d",), doc="fancy indexing (NumPy)")
 
 _ALL = (slice(None), slice(None))
@@ -130,12 +130,12 @@ def max_pool_np(x, p):
     return _common.forward(PRIMS, x, p)
 
 
-@numpy_vec.forward
+@numpy.forward
 def forward(x, p):
     return _common.forward(PRIMS, x, p)
 
 
-@numpy_vec.backward
+@numpy.backward
 def backward(gy, x, p):
     return _common.backward(PRIMS, gy, x, p)
 

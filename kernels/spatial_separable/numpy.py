@@ -1,7 +1,7 @@
 """Spatially separable convolution as two vectorised 1D passes in NumPy, one output channel
 at a time (so the column pass's result stays (N, C, P, Wu), never K times that).
 
-Per output channel k (see ``numba_cpu`` for why two passes per (k, c) are exact):
+Per output channel k (see ``numba.py`` for why two passes per (k, c) are exact):
 
     t[n, c, p, i]  = sum_r col[k, c, r] * xp[n, c, p*stride_h + r*dilation_h, i]     (i < Wu)
     y[n, k, p, q]  = sum_s sum_c row[k, c, s] * t[n, c, p, q*stride_w + s*dilation_w]
@@ -17,7 +17,7 @@ from kernels._registry import Algorithm
 from kernels.conv.im2col import pad
 from kernels.spatial_separable.plan import SPATIAL_OPS, used_columns
 
-numpy_passes = Algorithm("numpy", ops=SPATIAL_OPS, doc="column pass then row pass, vectorised NumPy")
+numpy = Algorithm("numpy", ops=SPATIAL_OPS, doc="column pass then row pass, vectorised NumPy")
 
 
 def _rows(p, r):
@@ -37,7 +37,7 @@ def _column_pass(xp, col, k, p):
     return sum(col[k, :, r, None, None] * xp[:, :, _rows(p, r), :Wu] for r in range(p.kernel[0]))
 
 
-@numpy_passes.forward
+@numpy.forward
 def forward(x, col, row, b, p):
     xp = pad(x, p)
     y = empty(p.out_shape, p.dtype)
@@ -50,7 +50,7 @@ def forward(x, col, row, b, p):
     return y
 
 
-@numpy_passes.backward
+@numpy.backward
 def backward(gy, x, col, row, b, p):
     xp, Wu = pad(x, p), used_columns(p)
     gxp = np.zeros(xp.shape, p.dtype)

@@ -16,15 +16,15 @@ from numba import carray, get_num_threads, njit, prange
 
 from kernels._arrays import empty
 from kernels._registry import Algorithm
-from kernels.conv import numba_cpu as conv_numba
-from kernels.conv.numba_cpu import FASTMATH
-from kernels.depthwise import numba_cpu as dw_numba
+from kernels.conv import numba as conv_numba
+from kernels.conv.numba import FASTMATH
+from kernels.depthwise import numba as dw_numba
 from kernels._numba_util import fma_rows, stack_empty, store_rows
-from kernels.depthwise.numba_cpu import (RB, TILE, VW, copy, fill_planes, geometry, plane_tiles,
+from kernels.depthwise.numba import (RB, TILE, VW, copy, fill_planes, geometry, plane_tiles,
                                          tap_offsets, zero)
 from kernels.separable.plan import SEPARABLE_OPS
 
-numba_cpu = Algorithm("numba", ops=SEPARABLE_OPS,
+numba = Algorithm("numba", ops=SEPARABLE_OPS,
                       doc="one fused kernel: depthwise rows into a task-local buffer, then pointwise")
 MAX_ROWS = 8  # output rows per task: longer inner loops, as long as there is parallel work
 KB = 6  # output channels per pointwise register tile: KB x VW = 12 AVX2 float32 accumulators
@@ -100,7 +100,7 @@ def rows_per_task(N, P):
     return int(RB * max(1, min(MAX_ROWS // RB, N * P // (4 * RB * get_num_threads()))))
 
 
-@numba_cpu.forward
+@numba.forward
 def forward(x, wd, wp, b, p):
     N, K, P, Q = p.out_shape
     y = empty(p.out_shape, p.dtype)
@@ -114,7 +114,7 @@ def forward(x, wd, wp, b, p):
     return y
 
 
-@numba_cpu.backward
+@numba.backward
 def backward(gy, x, wd, wp, b, p):
     mid = dw_numba.forward(x, wd, None, p.depthwise)
     gmid, gwp, gb = conv_numba.backward(gy, mid, wp, b, p.pointwise)
