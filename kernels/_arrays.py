@@ -51,7 +51,15 @@ def check_array(op: str, name: str, a, dtype=None, device: bool = False):
         raise TypeError(f"{op}: {name} must be float32 or float64, got {a.dtype}")
     if dtype is not None and a.dtype != dtype:
         raise TypeError(f"{op}: {name} has dtype {a.dtype} but the input is {dtype}")
-    return np.ascontiguousarray(a)
+    return _contiguous(a)
+
+
+def _contiguous(a: np.ndarray) -> np.ndarray:
+    """``a`` C-contiguous and writeable: a 0-d array stays 0-d (``ascontiguousarray`` would
+    make it 1-d), and a read-only array is copied, because Numba types read-only arrays
+    apart and kernels are compiled for writeable ones."""
+    a = np.asarray(a, order="C")
+    return a if a.flags.writeable else a.copy()
 
 
 def _check_device(op: str, name: str, a, dtype, allowed, what):
@@ -118,7 +126,7 @@ def check_index(op: str, name: str, a, device: bool = False):
     if not isinstance(a, np.ndarray) or not np.issubdtype(a.dtype, np.integer):
         got = a.dtype if isinstance(a, np.ndarray) else type(a).__name__
         raise TypeError(f"{op}: {name} must be an integer NumPy array, got {got}")
-    return np.ascontiguousarray(a, dtype=np.int64)
+    return _contiguous(np.asarray(a, dtype=np.int64))
 
 
 def check_grad(op: str, grad_out, shape: tuple, dtype, device: bool = False):
