@@ -58,8 +58,9 @@ def refused(bad: Bad, what: str, call):
     with pytest.raises(Exception) as info:
         call()
     e, msg = info.value, str(info.value)
-    assert isinstance(e, bad.error), f"{what}: raised {type(e).__name__}({msg}), expected {bad.error.__name__}"
-    assert re.search(rf"\b{re.escape(bad.names)}\b", msg), f"{what}: the message does not name {bad.names!r}: {msg}"
+    assert isinstance(e, bad.error), f"{what}: raised {type(e).__name__}({msg}), not {bad.error.__name__}"
+    named = re.search(rf"\b{re.escape(bad.names)}\b", msg)
+    assert named, f"{what}: the message does not name {bad.names!r}: {msg}"
     assert re.search(bad.match, msg), f"{what}: the message does not match {bad.match!r}: {msg}"
 
 
