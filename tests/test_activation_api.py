@@ -1,5 +1,6 @@
 """Dropout's mask (fraction, seed, whole channels, edges), in-place activations, torch's
-conventions at the kink, validation with named errors, signatures and cost."""
+conventions at the kink, the backward's need of a seed, signatures and cost.
+(Bad input: tests/cases and tests/test_bad_inputs.py.)"""
 import inspect
 
 import numpy as np
@@ -79,30 +80,6 @@ def test_p0_identity_p1_zeros_eval_identity(name, algo):
     y = op(x, p=1.0, seed=1, algo=algo)
     np.testing.assert_array_equal(y, np.zeros_like(x))
     np.testing.assert_array_equal(y, getattr(F, name)(torch.tensor(x), p=1.0).numpy())
-
-
-@pytest.mark.parametrize("name", DROPS)
-@pytest.mark.parametrize("p,exc", [(-0.1, ValueError), (1.5, ValueError), ("half", TypeError), (None, TypeError)])
-def test_bad_p_is_named(name, p, exc):
-    for algo in getattr(kernels, name).algos():
-        with pytest.raises(exc, match="p "):
-            getattr(kernels, name)(rng.standard_normal((2, 3, 4, 4)), p=p, seed=1, algo=algo)
-
-
-def test_other_bad_arguments_are_named():
-    x = rng.standard_normal((2, 3, 4, 4))
-    with pytest.raises(TypeError, match="seed"):
-        kernels.dropout(x, seed=-1)
-    with pytest.raises(TypeError, match="seed"):
-        kernels.dropout(x, seed=1.5)
-    with pytest.raises(ValueError, match="input"):
-        kernels.dropout2d(x[0, 0], seed=1)
-    with pytest.raises(TypeError, match="training"):
-        kernels.dropout(x, training=None, seed=1)
-    with pytest.raises(TypeError, match="negative_slope"):
-        kernels.leaky_relu(x, negative_slope="0.1")
-    with pytest.raises(TypeError, match="inplace"):
-        kernels.relu(x, inplace=1)
 
 
 @pytest.mark.parametrize("name", ("relu", "leaky_relu", "dropout"))

@@ -1,4 +1,5 @@
-"""conv ops: validation before any kernel runs, output shapes as torch computes them, cost."""
+"""conv ops: output shapes as torch computes them, cost, positional calls, plan caching.
+(Bad input: tests/cases and tests/test_bad_inputs.py.)"""
 import numpy as np
 import pytest
 import torch
@@ -14,60 +15,6 @@ def rand(*shape, dtype=np.float64):
 
 
 X, W, B = rand(2, 4, 8, 8), rand(6, 4, 3, 3), rand(6)
-
-BAD = [  # (kwargs overriding the good call, exception, words the message must contain)
-    (dict(input=rand(4, 8, 8)), ValueError, "input"),
-    (dict(weight=rand(6, 4, 3)), ValueError, "weight"),
-    (dict(weight=rand(6, 3, 3, 3)), ValueError, "weight"),
-    (dict(groups=3), ValueError, "groups"),
-    (dict(groups=0), ValueError, "groups"),
-    (dict(stride=0), ValueError, "stride"),
-    (dict(stride=(1, -1)), ValueError, "stride"),
-    (dict(dilation=0), ValueError, "dilation"),
-    (dict(padding=-1), ValueError, "padding"),
-    (dict(padding="reflect"), ValueError, "padding"),
-    (dict(padding=(1, 1, 1)), ValueError, "padding"),
-    (dict(padding=1.5), TypeError, "padding"),
-    (dict(padding="same", stride=2), ValueError, "padding='same'"),
-    (dict(weight=rand(6, 4, 11, 11)), ValueError, "weight"),
-    (dict(dilation=5), ValueError, "weight"),
-    (dict(input=rand(2, 4, 8, 8).astype(np.int64)), TypeError, "input"),
-    (dict(input=[[1.0]]), TypeError, "input"),
-    (dict(weight=rand(6, 4, 3, 3, dtype=np.float32)), TypeError, "weight"),
-    (dict(bias=rand(5)), ValueError, "bias"),
-    (dict(algo="bogus"), ValueError, "algo"),
-    (dict(algo=3), TypeError, "algo"),
-    (dict(strides=2), TypeError, "strides"),
-]
-
-
-@pytest.mark.parametrize("algo", kernels.conv2d.algos())
-@pytest.mark.parametrize("bad,exc,words", BAD, ids=[f"{b}" for b, _, _ in BAD])
-def test_bad_input_is_named(algo, bad, exc, words):
-    kw = dict(input=X, weight=W, bias=B, algo=algo) | bad
-    with pytest.raises(exc, match=words.replace("(", r"\(").replace("[", r"\[")):
-        kernels.conv2d(**kw)
-
-
-@pytest.mark.parametrize("algo", kernels.conv2d.algos())
-def test_bad_grad_out_is_named(algo):
-    with pytest.raises(ValueError, match="grad_out"):
-        kernels.conv2d.backward(rand(2, 6, 5, 5), X, W, B, algo=algo)
-    with pytest.raises(TypeError, match="grad_out"):
-        kernels.conv2d.backward(rand(2, 6, 6, 6).astype(np.float32), X, W, B, algo=algo)
-
-
-def test_pointwise_rejects_a_3x3_weight():
-    with pytest.raises(ValueError, match="weight"):
-        kernels.pointwise_conv2d(X, W)
-
-
-def test_supports_never_raises():
-    assert kernels.conv2d.supports("im2col", X.shape, W.shape, stride=1)
-    assert not kernels.conv2d.supports("im2col", X.shape, W.shape, stride=0)
-    assert not kernels.conv2d.supports("nonexistent", X.shape, W.shape)
-    assert not kernels.conv2d.supports("im2col", (1, 2), W.shape)
-
 
 SHAPE_CASES = [
     ((1, 3, 10), (4, 3, 3), dict(stride=3, padding=2, dilation=2)),
@@ -133,19 +80,3 @@ def test_a_cached_plan_never_admits_a_refused_parameter():
         kernels.conv2d(x, w, stride=0, algo="im2col")
     with pytest.raises(ValueError, match="stride"):
         kernels.conv2d(x, w, stride=0, algo="im2col")
-
-
-@pytest.mark.parametrize("args, kwargs, words", [
-    ((), dict(), "missing a required argument: 'input'"),
-    (("x",), dict(), "missing a required argument: 'weight'"),
-    (("x", "w", None, 1, 0, 1, 1, 5), dict(), "too many positional"),
-    (("x", "w"), dict(input="x"), "multiple values for argument 'input'"),
-    (("x", "w"), dict(strid=1), "unexpected keyword argument 'strid'"),
-])
-def test_binding_errors_are_named(args, kwargs, words):
-    rng = np.random.default_rng(0)
-    arrays = dict(x=rng.standard_normal((1, 2, 5, 5)), w=rng.standard_normal((3, 2, 3, 3)))
-    args = tuple(arrays.get(a, a) if isinstance(a, str) else a for a in args)
-    kwargs = {k: arrays.get(v, v) if isinstance(v, str) else v for k, v in kwargs.items()}
-    with pytest.raises(TypeError, match=words):
-        kernels.conv2d(*args, algo="im2col", **kwargs)

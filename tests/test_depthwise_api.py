@@ -1,4 +1,5 @@
-"""depthwise_conv2d: validation before any kernel runs, the link to grouped conv2d, cost."""
+"""depthwise_conv2d: the fast kernel on a larger layer, output shape and cost.
+(Bad input: tests/cases and tests/test_bad_inputs.py.)"""
 import numpy as np
 import pytest
 import torch
@@ -11,35 +12,6 @@ rng = np.random.default_rng(0)
 
 def rand(*shape, dtype=np.float64):
     return rng.standard_normal(shape).astype(dtype)
-
-
-X, W, B = rand(2, 4, 7, 7), rand(8, 1, 3, 3), rand(8)
-
-BAD = [  # (kwargs overriding the good call, exception, words the message must contain)
-    (dict(input=rand(4, 7, 7)), ValueError, "input"),
-    (dict(input=rand(2, 0, 7, 7)), ValueError, "input"),
-    (dict(weight=rand(8, 3, 3)), ValueError, "weight"),
-    (dict(weight=rand(8, 2, 3, 3)), ValueError, "weight"),      # not (C*m, 1, R, S)
-    (dict(weight=rand(6, 1, 3, 3)), ValueError, "weight"),      # 6 is no multiple of C=4
-    (dict(weight=rand(2, 1, 3, 3)), ValueError, "weight"),      # fewer than C
-    (dict(weight=rand(8, 1, 9, 3)), ValueError, "weight"),      # larger than the input
-    (dict(weight=rand(8, 1, 0, 3)), ValueError, "weight"),
-    (dict(bias=rand(4)), ValueError, "bias"),
-    (dict(stride=0), ValueError, "stride"),
-    (dict(dilation=-1), ValueError, "dilation"),
-    (dict(padding="same", stride=2), ValueError, "padding"),
-    (dict(padding=(1, 2, 3)), ValueError, "padding"),
-    (dict(groups=4), TypeError, "groups"),                      # not an argument of this op
-    (dict(weight=rand(8, 1, 3, 3, dtype=np.float32)), TypeError, "weight"),
-]
-
-
-@pytest.mark.parametrize("algo", kernels.depthwise_conv2d.algos())
-@pytest.mark.parametrize("bad,exc,words", BAD, ids=[f"{b}" for b, _, _ in BAD])
-def test_bad_input_is_named(algo, bad, exc, words):
-    kw = dict(input=X, weight=W, bias=B, algo=algo) | bad
-    with pytest.raises(exc, match=words):
-        kernels.depthwise_conv2d(**kw)
 
 
 @pytest.mark.parametrize("stride", [1, 2])

@@ -1,5 +1,6 @@
-"""Pooling and resampling ops: validation before any kernel runs, torch's shapes, indices
-and index rules, signatures, cost.  (Values and gradients: tests/test_registry.py.)"""
+"""Pooling and resampling ops: torch's shapes and shape errors, indices and index rules,
+signatures, cost.  (Values and gradients: tests/test_registry.py; bad input: tests/cases
+and tests/test_bad_inputs.py.)"""
 import inspect
 import random
 
@@ -18,100 +19,6 @@ def rand(*shape, dtype=np.float64):
 
 
 X = rand(2, 3, 8, 8)
-IDX = np.zeros((2, 3, 4, 4), np.int64)
-
-# (op, good call, overrides, exception, words the message must contain)
-BAD = [
-    ("max_pool2d", dict(input=X, kernel_size=3), dict(kernel_size=0), ValueError, "kernel_size"),
-    ("max_pool2d", dict(input=X, kernel_size=3), dict(padding=2), ValueError, "padding"),
-    ("max_pool2d", dict(input=X, kernel_size=3), dict(padding=-1), ValueError, "padding"),
-    ("max_pool2d", dict(input=X, kernel_size=3), dict(stride=0), ValueError, "stride"),
-    ("max_pool2d", dict(input=X, kernel_size=3), dict(dilation=0), ValueError, "dilation"),
-    ("max_pool2d", dict(input=X, kernel_size=3), dict(kernel_size=9), ValueError, "larger than the padded"),
-    ("max_pool2d", dict(input=X, kernel_size=3), dict(dilation=4), ValueError, "larger than the padded"),
-    ("max_pool2d", dict(input=X, kernel_size=3), dict(kernel_size=(3, 3, 3)), ValueError, "kernel_size"),
-    ("max_pool2d", dict(input=X, kernel_size=3), dict(input=rand(2, 0, 8, 8)), ValueError, "input"),
-    ("max_pool2d", dict(input=X, kernel_size=3), dict(ceil_mode="yes"), TypeError, "ceil_mode"),
-    ("max_pool2d", dict(input=X, kernel_size=3), dict(return_indices=1), TypeError, "return_indices"),
-    ("max_pool2d", dict(input=X, kernel_size=3), dict(kernel_size=2.5), TypeError, "kernel_size"),
-    ("max_pool2d", dict(input=X), dict(), TypeError, "kernel_size"),
-    ("max_pool1d", dict(input=rand(1, 2, 2), kernel_size=2), dict(padding=1, dilation=3),
-     ValueError, "entirely in the padding"),
-    ("max_pool3d", dict(input=rand(1, 1, 4, 4, 4), kernel_size=2), dict(kernel_size=(2, 0, 2)),
-     ValueError, "kernel_size"),
-    ("avg_pool2d", dict(input=X, kernel_size=3), dict(divisor_override=0), ValueError, "divisor_override"),
-    ("avg_pool2d", dict(input=X, kernel_size=3), dict(divisor_override=1.5), TypeError, "divisor_override"),
-    ("avg_pool2d", dict(input=X, kernel_size=3), dict(count_include_pad=None), TypeError, "count_include_pad"),
-    ("avg_pool2d", dict(input=X, kernel_size=2), dict(padding=2), ValueError, "padding"),
-    ("avg_pool1d", dict(input=rand(1, 2, 6), kernel_size=2), dict(divisor_override=2), TypeError,
-     "divisor_override"),
-    ("sum_pool2d", dict(input=X, kernel_size=3), dict(kernel_size=0), ValueError, "kernel_size"),
-    ("lp_pool2d", dict(input=X, norm_type=2, kernel_size=2), dict(norm_type=0), ValueError, "norm_type"),
-    ("lp_pool2d", dict(input=X, norm_type=2, kernel_size=2), dict(norm_type=float("nan")), ValueError,
-     "norm_type"),
-    ("lp_pool2d", dict(input=X, norm_type=2, kernel_size=2), dict(norm_type="2"), TypeError, "norm_type"),
-    ("lp_pool1d", dict(input=rand(1, 2, 6), norm_type=2, kernel_size=2), dict(kernel_size=7), ValueError,
-     "larger than the padded"),
-    ("adaptive_avg_pool2d", dict(input=X, output_size=2), dict(output_size=0), ValueError, "output_size"),
-    ("adaptive_avg_pool2d", dict(input=X, output_size=2), dict(output_size=(1, 2, 3)), ValueError,
-     "output_size"),
-    ("adaptive_max_pool2d", dict(input=X, output_size=2), dict(output_size=2.5), TypeError, "output_size"),
-    ("global_avg_pool2d", dict(input=X), dict(input=rand(3, 8)), ValueError, "input"),
-    ("max_pool2d", dict(input=X, kernel_size=3), dict(input=rand(8, 8)), ValueError, "input"),
-    ("spatial_pyramid_pool2d", dict(input=X), dict(levels=()), TypeError, "levels"),
-    ("spatial_pyramid_pool2d", dict(input=X), dict(levels=(1, 0)), ValueError, "levels"),
-    ("spatial_pyramid_pool2d", dict(input=X), dict(mode="min"), ValueError, "mode"),
-    ("max_unpool2d", dict(input=X[:, :, :4, :4], indices=IDX, kernel_size=2),
-     dict(indices=np.zeros((2, 3, 4, 3), np.int64)), ValueError, "indices"),
-    ("max_unpool2d", dict(input=X[:, :, :4, :4], indices=IDX, kernel_size=2),
-     dict(indices=IDX + 64), ValueError, "indices"),
-    ("max_unpool2d", dict(input=X[:, :, :4, :4], indices=IDX, kernel_size=2),
-     dict(indices=IDX - 1), ValueError, "indices"),
-    ("max_unpool2d", dict(input=X[:, :, :4, :4], indices=IDX, kernel_size=2),
-     dict(indices=IDX.astype(np.float64)), TypeError, "indices"),
-    ("max_unpool2d", dict(input=X[:, :, :4, :4], indices=IDX, kernel_size=2),
-     dict(output_size=(10, 8)), ValueError, "output_size"),
-    ("max_unpool2d", dict(input=X[:, :, :4, :4], indices=IDX, kernel_size=2),
-     dict(output_size=(8,)), ValueError, "output_size"),
-    ("pixel_shuffle", dict(input=X, upscale_factor=1), dict(upscale_factor=2), ValueError, "upscale_factor"),
-    ("pixel_shuffle", dict(input=X, upscale_factor=1), dict(upscale_factor=0), ValueError, "upscale_factor"),
-    ("pixel_shuffle", dict(input=X, upscale_factor=1), dict(input=rand(4, 4)), ValueError, "input"),
-    ("pixel_unshuffle", dict(input=X, downscale_factor=2), dict(downscale_factor=3), ValueError,
-     "downscale_factor"),
-    ("interpolate", dict(input=X, scale_factor=2), dict(mode="bicubic"), ValueError, "mode"),
-    ("interpolate", dict(input=X, scale_factor=2), dict(size=4), ValueError, "size or scale_factor"),
-    ("interpolate", dict(input=X), dict(), ValueError, "size or scale_factor"),
-    ("interpolate", dict(input=X, scale_factor=2), dict(align_corners=True), ValueError, "align_corners"),
-    ("interpolate", dict(input=X, scale_factor=2), dict(scale_factor=0.0), ValueError, "scale_factor"),
-    ("interpolate", dict(input=X, scale_factor=2), dict(scale_factor=0.1), ValueError, "scale_factor"),
-    ("interpolate", dict(input=X, size=4), dict(size=(0, 3)), ValueError, "size"),
-    ("interpolate", dict(input=X, size=4), dict(size=(2, 3, 4)), ValueError, "size"),
-    ("interpolate", dict(input=X, size=4), dict(recompute_scale_factor=True), ValueError,
-     "recompute_scale_factor"),
-    ("interpolate", dict(input=X, scale_factor=2), dict(antialias=True), ValueError, "antialias"),
-    ("interpolate", dict(input=X, scale_factor=2), dict(input=rand(2, 3, 8)), ValueError, "input"),
-]
-
-
-def _bad_params():
-    for row, (op_name, good, bad, exc, words) in enumerate(BAD):
-        what = ",".join(f"{k}={v!r}" if not isinstance(v, np.ndarray) else f"{k}=array{v.shape}"
-                        for k, v in bad.items())
-        for algo in kernels.OPS[op_name].algos():
-            yield pytest.param(op_name, good, bad, exc, words, algo, id=f"{row}-{op_name}-{algo}-{what}")
-
-
-@pytest.mark.parametrize("op_name,good,bad,exc,words,algo", list(_bad_params()))
-def test_bad_input_is_named(op_name, good, bad, exc, words, algo):
-    with pytest.raises(exc, match=words.replace("(", r"\(")):
-        kernels.OPS[op_name](**(good | bad), algo=algo)
-
-
-def test_good_calls_of_the_bad_table_run():
-    """Each row's good call itself is valid, so the row tests the override alone."""
-    for op_name, good, bad, *_ in BAD:
-        if bad:  # rows with no override test an incomplete call
-            kernels.OPS[op_name](**good, algo="numpy")
 
 
 def _torch_shape(fn, shape, **kw):

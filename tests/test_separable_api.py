@@ -1,4 +1,5 @@
-"""separable_conv2d: validation of both weights, the fused kernel on a tiled shape, cost."""
+"""separable_conv2d: the fused kernel on a tiled shape, cost against the standard conv.
+(Bad input: tests/cases and tests/test_bad_inputs.py.)"""
 import numpy as np
 import pytest
 import torch
@@ -12,33 +13,6 @@ rng = np.random.default_rng(0)
 
 def rand(*shape, dtype=np.float64):
     return rng.standard_normal(shape).astype(dtype)
-
-
-X, WD, WP, B = rand(2, 4, 7, 7), rand(8, 1, 3, 3), rand(5, 8, 1, 1), rand(5)
-
-BAD = [  # (kwargs overriding the good call, exception, words the message must contain)
-    (dict(input=rand(2, 4, 7)), ValueError, "input"),
-    (dict(weight_depthwise=rand(8, 3, 3)), ValueError, "weight_depthwise"),
-    (dict(weight_depthwise=rand(8, 4, 3, 3)), ValueError, "weight_depthwise"),
-    (dict(weight_depthwise=rand(6, 1, 3, 3)), ValueError, "weight_depthwise"),
-    (dict(weight_depthwise=rand(8, 1, 9, 9)), ValueError, "weight_depthwise"),
-    (dict(weight_pointwise=rand(5, 8)), ValueError, "weight_pointwise"),
-    (dict(weight_pointwise=rand(5, 4, 1, 1)), ValueError, "weight_pointwise"),   # 4 != C*m = 8
-    (dict(weight_pointwise=rand(5, 8, 3, 3)), ValueError, "weight_pointwise"),   # not 1x1
-    (dict(weight_pointwise=rand(0, 8, 1, 1)), ValueError, "weight_pointwise"),
-    (dict(bias=rand(8)), ValueError, "bias"),
-    (dict(stride=(1, 0)), ValueError, "stride"),
-    (dict(padding="reflect"), ValueError, "padding"),
-    (dict(weight_pointwise=rand(5, 8, 1, 1, dtype=np.float32)), TypeError, "weight_pointwise"),
-]
-
-
-@pytest.mark.parametrize("algo", kernels.separable_conv2d.algos())
-@pytest.mark.parametrize("bad,exc,words", BAD, ids=[f"{b}" for b, _, _ in BAD])
-def test_bad_input_is_named(algo, bad, exc, words):
-    kw = dict(input=X, weight_depthwise=WD, weight_pointwise=WP, bias=B, algo=algo) | bad
-    with pytest.raises(exc, match=words):
-        kernels.separable_conv2d(**kw)
 
 
 def _torch(x, wd, wp, b, **kw):

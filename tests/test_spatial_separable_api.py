@@ -1,5 +1,6 @@
-"""spatially_separable_conv2d and factorize_separable: validation, the Sobel factorisation,
-and the cost of two 1D passes against the full kernel."""
+"""spatially_separable_conv2d and factorize_separable: the Sobel factorisation, the
+factorisation's own validation, and the cost of two 1D passes against the full kernel.
+(Bad input: tests/cases and tests/test_bad_inputs.py.)"""
 import numpy as np
 import pytest
 import torch
@@ -14,32 +15,7 @@ def rand(*shape, dtype=np.float64):
     return rng.standard_normal(shape).astype(dtype)
 
 
-X, COL, ROW, B = rand(2, 3, 7, 8), rand(4, 3, 3), rand(4, 3, 2), rand(4)
 SOBEL_X = np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]])
-
-BAD = [  # (kwargs overriding the good call, exception, words the message must contain)
-    (dict(input=rand(3, 7, 8)), ValueError, "input"),
-    (dict(col=rand(4, 3)), ValueError, "col"),
-    (dict(col=rand(4, 2, 3)), ValueError, "col"),            # C mismatch
-    (dict(col=rand(4, 3, 0)), ValueError, "col"),
-    (dict(col=rand(4, 3, 9)), ValueError, "col"),            # longer than the input
-    (dict(row=rand(4, 3, 2, 1)), ValueError, "row"),
-    (dict(row=rand(5, 3, 2)), ValueError, "row"),            # K mismatch
-    (dict(row=rand(4, 2, 2)), ValueError, "row"),            # C mismatch
-    (dict(row=rand(4, 3, 10)), ValueError, "row"),           # longer than the input
-    (dict(bias=rand(3)), ValueError, "bias"),
-    (dict(stride=0), ValueError, "stride"),
-    (dict(padding="same", stride=2), ValueError, "padding"),
-    (dict(row=rand(4, 3, 2, dtype=np.float32)), TypeError, "row"),
-]
-
-
-@pytest.mark.parametrize("algo", kernels.spatially_separable_conv2d.algos())
-@pytest.mark.parametrize("bad,exc,words", BAD, ids=[f"{b}" for b, _, _ in BAD])
-def test_bad_input_is_named(algo, bad, exc, words):
-    kw = dict(input=X, col=COL, row=ROW, bias=B, algo=algo) | bad
-    with pytest.raises(exc, match=words):
-        kernels.spatially_separable_conv2d(**kw)
 
 
 def test_sobel_is_separable():

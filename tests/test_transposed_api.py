@@ -1,5 +1,5 @@
-"""conv_transpose ops: validation before any kernel runs, output shapes as torch computes
-them, the link to the strided convolution, and cost."""
+"""conv_transpose ops: output shapes as torch computes them, the output_padding rule, the
+link to the strided convolution, and cost.  (Bad input: tests/cases and tests/test_bad_inputs.py.)"""
 import numpy as np
 import pytest
 import torch
@@ -12,39 +12,6 @@ rng = np.random.default_rng(0)
 
 def rand(*shape, dtype=np.float64):
     return rng.standard_normal(shape).astype(dtype)
-
-
-X, W, B = rand(2, 4, 5, 5), rand(4, 3, 3, 3), rand(6)
-
-BAD = [  # (kwargs overriding the good call, exception, words the message must contain)
-    (dict(input=rand(4, 5, 5)), ValueError, "input"),
-    (dict(weight=rand(4, 3, 3)), ValueError, "weight"),
-    (dict(weight=rand(3, 3, 3, 3)), ValueError, "weight"),
-    (dict(groups=3), ValueError, "groups"),
-    (dict(groups=0), ValueError, "groups"),
-    (dict(stride=0), ValueError, "stride"),
-    (dict(dilation=(1, 0)), ValueError, "dilation"),
-    (dict(padding=-1), ValueError, "padding"),
-    (dict(padding="same"), TypeError, "padding"),
-    (dict(padding=5), ValueError, "padding"),
-    (dict(output_padding=-1), ValueError, "output_padding"),
-    (dict(output_padding=2, stride=2), ValueError, "output_padding"),
-    (dict(output_padding=(0, 1)), ValueError, "output_padding"),
-    (dict(output_padding=(1, 1, 1), stride=2), ValueError, "output_padding"),
-    (dict(bias=rand(4)), ValueError, "bias"),
-    (dict(weight=rand(4, 3, 3, 3, dtype=np.float32)), TypeError, "weight"),
-    (dict(algo="bogus"), ValueError, "algo"),
-]
-
-
-@pytest.mark.parametrize("algo", kernels.conv_transpose2d.algos())
-@pytest.mark.parametrize("bad,exc,words", BAD, ids=[f"{b}" for b, _, _ in BAD])
-def test_bad_input_is_named(algo, bad, exc, words):
-    kw = dict(input=X, weight=W, bias=rand(6), groups=2, algo=algo) | bad
-    if "weight" not in bad and "groups" in bad:
-        kw["bias"] = None
-    with pytest.raises(exc, match=words):
-        kernels.conv_transpose2d(**kw)
 
 
 def test_output_padding_rule_is_torchs():

@@ -1,4 +1,5 @@
-"""unshared_conv2d and coord_conv2d: checks independent of our references, validation, cost."""
+"""unshared_conv2d and coord_conv2d: checks independent of our references, cost.
+(Bad input: tests/cases and tests/test_bad_inputs.py.)"""
 import numpy as np
 import pytest
 import torch
@@ -39,26 +40,6 @@ def test_unshared_positions_are_independent(algo):
     assert changed[:, :, 1, 2].all() and changed.sum() == changed[:, :, 1, 2].size
 
 
-XU, WU, BU = rand(2, 3, 6, 6), rand(4, 4, 5, 3, 3, 3), rand(5, 4, 4)
-BAD_UNSHARED = [
-    (dict(weight=rand(4, 3, 5, 3, 3, 3)), "weight"),     # out_w wrong
-    (dict(weight=rand(4, 4, 5, 2, 3, 3)), "weight"),     # channels wrong
-    (dict(weight=rand(5, 3, 3, 3)), "weight"),           # a shared conv weight
-    (dict(weight=rand(4, 4, 5, 3, 3, 3), stride=2), "weight"),
-    (dict(bias=rand(5)), "bias"),
-    (dict(bias=rand(5, 4, 3)), "bias"),
-    (dict(input=rand(3, 6, 6)), "input"),
-    (dict(padding=-1), "padding"),
-]
-
-
-@pytest.mark.parametrize("algo", U.algos())
-@pytest.mark.parametrize("bad,word", BAD_UNSHARED, ids=[str(i) for i in range(len(BAD_UNSHARED))])
-def test_unshared_bad_shapes_are_named(algo, bad, word):
-    with pytest.raises(ValueError, match=word):
-        U(**(dict(input=XU, weight=WU, bias=BU, algo=algo) | bad))
-
-
 def test_unshared_cost_and_shape():
     c = U.cost((2, 3, 6, 6), (4, 4, 5, 3, 3, 3), (5, 4, 4), dtype=np.float32)
     assert c["params"] == 16 * 5 * 27 + 5 * 16
@@ -97,25 +78,6 @@ def test_coord_runs_the_conv2d_algorithm_of_its_name(algo, monkeypatch):
     y = CC(x, w, algo=algo)
     CC.backward(y, x, w, algo=algo)
     assert seen == ["_forward", "_backward"]
-
-
-XC, WC = rand(2, 3, 5, 5), rand(4, 5, 3, 3)
-BAD_COORD = [
-    (dict(weight=rand(4, 3, 3, 3)), ValueError, "weight"),   # forgot the coordinate channels
-    (dict(with_r=True), ValueError, "weight"),               # the radius needs one more
-    (dict(weight=rand(4, 6, 3, 3)), ValueError, "weight"),
-    (dict(groups=2), ValueError, "groups"),                  # 3 + 2 channels
-    (dict(with_r=1), TypeError, "with_r"),
-    (dict(bias=rand(3)), ValueError, "bias"),
-    (dict(input=rand(3, 5, 5)), ValueError, "input"),
-]
-
-
-@pytest.mark.parametrize("algo", CC.algos())
-@pytest.mark.parametrize("bad,exc,word", BAD_COORD, ids=[str(i) for i in range(len(BAD_COORD))])
-def test_coord_bad_input_is_named(algo, bad, exc, word):
-    with pytest.raises(exc, match=word):
-        CC(**(dict(input=XC, weight=WC, algo=algo) | bad))
 
 
 def test_coord_cost():

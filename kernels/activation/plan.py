@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kernels import _arrays
 from kernels._params import prod
 from kernels._registry import Input, Op
 
@@ -155,8 +156,8 @@ class DropoutOp(ActivationOp):
 
     def backward(self, grad_out, *args, algo: str = "auto", **kwargs):
         arrays, params = self._bind(args, kwargs)
-        plan = self._plan_from_shapes(tuple(None if a is None else np.shape(a) for a in arrays),
-                                      getattr(arrays[0], "dtype", np.float64), params)
+        arrays, dtype = _arrays.check_inputs(self.name, self.inputs, arrays, self._device(algo))
+        plan = self._cached_plan((tuple(arrays[0].shape),), dtype, params)
         if plan.active and plan.seed is None and plan.p < 1:
             raise ValueError(f"{self.name}: backward needs the forward's seed to regenerate the "
                              f"mask; seed=None gives a fresh mask on every call")

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kernels import _arrays
 from kernels._params import as_tuple, check_ndim, prod
 from kernels._registry import Input, Op
 
@@ -367,6 +368,23 @@ class MaxUnpoolOp(Op):
 
     inputs = (Input("input"), Input("indices", differentiable=False, index=True))
     defaults = {"kernel_size": REQUIRED, "stride": None, "padding": 0, "output_size": None}
+
+    def __call__(self, *args, algo: str = "auto", **kwargs):
+        self._check_indices(args, kwargs, algo)
+        return super().__call__(*args, algo=algo, **kwargs)
+
+    def backward(self, grad_out, *args, algo: str = "auto", **kwargs):
+        self._check_indices(args, kwargs, algo)
+        return super().backward(grad_out, *args, algo=algo, **kwargs)
+
+    def _check_indices(self, args, kwargs, algo):
+        """The indices' values, which no plan sees, checked before any algorithm runs (and
+        before algo="auto" times the algorithms)."""
+        arrays, params = self._bind(args, kwargs)
+        (x, indices), dtype = _arrays.check_inputs(self.name, self.inputs, arrays, self._device(algo))
+        if not _arrays.is_device(indices):
+            plan = self._cached_plan((tuple(x.shape), tuple(indices.shape)), dtype, params)
+            validate_indices(self.name, indices, plan)
 
     def plan(self, shapes, dtype, params):
         op = self.name

@@ -1,5 +1,6 @@
-"""conv1d/2d/3d and pointwise cases: real shapes and every edge case of the parameters."""
-from tests.cases import Case, cases
+"""conv1d/2d/3d and pointwise cases: real shapes and every edge case of the parameters, and
+the calls they refuse."""
+from tests.cases import Bad, Case, cases, refuses
 
 cases("conv1d",
       Case("basic", ((2, 3, 11), (4, 3, 3), (4,))),
@@ -47,3 +48,55 @@ cases("conv3d",
 cases("pointwise_conv2d",
       Case("bottleneck", ((2, 6, 5, 5), (4, 6, 1, 1), (4,))),
       Case("no-bias", ((1, 8, 3, 7), (16, 8, 1, 1), None)))
+
+
+# Each bad call changes the op's first case (or the case it names): conv1d x (2, 3, 11),
+# w (4, 3, 3); conv2d x (2, 3, 7, 8), w (4, 3, 3, 3), padding 1; conv3d x (1, 2, 5, 6, 5),
+# w (3, 2, 3, 3, 3), padding 1.
+refuses("conv1d",
+        Bad("weight-channels", ValueError, "weight", shapes=dict(weight=(4, 2, 3)), torch=True),
+        Bad("weight-longer-than-input", ValueError, "weight", shapes=dict(weight=(4, 3, 12)),
+            match="larger", torch=True),
+        Bad("groups-not-dividing-C", ValueError, "groups", params=dict(groups=2), torch=True),
+        Bad("stride-0", ValueError, "stride", params=dict(stride=0), torch=True),
+        Bad("padding-2-values", ValueError, "padding", params=dict(padding=(1, 1)), torch=True),
+        Bad("same-strided", ValueError, "padding", params=dict(padding="same", stride=2), match="same",
+            torch=True),
+        Bad("bias-length", ValueError, "bias", shapes=dict(bias=(3,)), torch=True))
+
+refuses("conv2d",
+        Bad("weight-channels", ValueError, "weight", shapes=dict(weight=(4, 2, 3, 3)), torch=True),
+        Bad("groups-not-dividing-C", ValueError, "groups", params=dict(groups=2), torch=True),
+        Bad("groups-0", ValueError, "groups", params=dict(groups=0), torch=True),
+        Bad("stride-0", ValueError, "stride", params=dict(stride=0), torch=True),
+        Bad("stride-negative", ValueError, "stride", params=dict(stride=(1, -1)), torch=True),
+        Bad("stride-True", TypeError, "stride", params=dict(stride=True), torch=True),
+        Bad("stride-float", TypeError, "stride", params=dict(stride=1.0), torch=True),
+        Bad("dilation-0", ValueError, "dilation", params=dict(dilation=0), torch=True),
+        Bad("padding-negative", ValueError, "padding", params=dict(padding=-1), torch=True),
+        Bad("padding-reflect", ValueError, "padding", params=dict(padding="reflect"), torch=True),
+        Bad("padding-3-values", ValueError, "padding", params=dict(padding=(1, 1, 1)), torch=True),
+        Bad("padding-float", TypeError, "padding", params=dict(padding=1.5), torch=True),
+        Bad("same-strided", ValueError, "padding", params=dict(padding="same", stride=2), match="same",
+            torch=True),
+        Bad("weight-larger-than-input", ValueError, "weight", shapes=dict(weight=(4, 3, 11, 11)),
+            match="larger", torch=True),
+        Bad("dilated-larger-than-input", ValueError, "weight", params=dict(dilation=5), match="larger",
+            torch=True),
+        Bad("bias-length", ValueError, "bias", shapes=dict(bias=(5,)), torch=True),
+        Bad("strides-typo", TypeError, "strides", params=dict(strides=2), torch=True))
+
+refuses("conv3d",
+        Bad("weight-channels", ValueError, "weight", shapes=dict(weight=(3, 1, 3, 3, 3)), torch=True),
+        Bad("groups-not-dividing-K", ValueError, "weight", shapes=dict(weight=(3, 1, 3, 3, 3)),
+            params=dict(groups=2), match="divisible by groups", torch=True),
+        Bad("dilation-2-values", ValueError, "dilation", params=dict(dilation=(1, 1)), torch=True),
+        Bad("stride-0-in-one-axis", ValueError, "stride", params=dict(stride=(1, 0, 1)), torch=True),
+        Bad("bias-rank", ValueError, "bias", shapes=dict(bias=(3, 1)), torch=True))
+
+# pointwise: x (2, 6, 5, 5), w (4, 6, 1, 1), b (4,)
+refuses("pointwise_conv2d",
+        Bad("weight-3x3", ValueError, "weight", shapes=dict(weight=(4, 6, 3, 3))),
+        Bad("weight-channels", ValueError, "weight", shapes=dict(weight=(4, 5, 1, 1))),
+        Bad("bias-length", ValueError, "bias", shapes=dict(bias=(6,))),
+        Bad("stride-not-an-argument", TypeError, "stride", params=dict(stride=2)))

@@ -1,5 +1,6 @@
-"""coord_conv2d cases: the weight's input channels include 2 (or 3 with with_r) coordinates."""
-from tests.cases import Case, cases
+"""coord_conv2d cases: the weight's input channels include 2 (or 3 with with_r) coordinates;
+and the calls it refuses."""
+from tests.cases import Bad, Case, cases, refuses
 
 cases("coord_conv2d",
       Case("3x3-pad1", ((2, 3, 5, 6), (4, 5, 3, 3), (4,)), dict(padding=1)),
@@ -8,3 +9,13 @@ cases("coord_conv2d",
       Case("1x1", ((1, 4, 3, 7), (5, 6, 1, 1), (5,))),
       Case("dilated-full", ((1, 1, 5, 4), (2, 3, 2, 2), None), dict(dilation=2, padding="full")),
       Case("one-row", ((2, 2, 1, 6), (3, 4, 1, 3), (3,))))
+
+
+# Each bad call changes the first case: x (2, 3, 5, 6), w (4, 5, 3, 3), b (4,), padding 1.
+refuses("coord_conv2d",
+        Bad("weight-without-coordinates", ValueError, "weight", shapes=dict(weight=(4, 3, 3, 3))),
+        Bad("with-r-needs-a-channel-more", ValueError, "weight", params=dict(with_r=True)),
+        Bad("weight-channels", ValueError, "weight", shapes=dict(weight=(4, 6, 3, 3))),
+        Bad("groups-not-dividing-C-plus-2", ValueError, "groups", params=dict(groups=2)),
+        Bad("with-r-int", TypeError, "with_r", params=dict(with_r=1)),
+        Bad("bias-length", ValueError, "bias", shapes=dict(bias=(3,))))

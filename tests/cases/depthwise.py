@@ -1,5 +1,6 @@
-"""depthwise_conv2d cases: MobileNet-like layers (tiny) and every parameter edge."""
-from tests.cases import Case, cases
+"""depthwise_conv2d cases: MobileNet-like layers (tiny) and every parameter edge, and the
+calls it refuses."""
+from tests.cases import Bad, Case, cases, refuses
 
 cases("depthwise_conv2d",
       Case("3x3-pad1", ((2, 3, 6, 7), (3, 1, 3, 3), (3,)), dict(padding=1)),
@@ -13,3 +14,19 @@ cases("depthwise_conv2d",
       Case("5x5-pad-gt-kernel", ((1, 3, 4, 5), (3, 1, 5, 5), (3,)), dict(padding=3, stride=2)),
       Case("1x1", ((1, 4, 3, 3), (8, 1, 1, 1), None)),
       Case("batch1-big-channels", ((1, 32, 8, 8), (32, 1, 3, 3), (32,)), dict(padding=1)))
+
+
+# Each bad call changes the first case: x (2, 3, 6, 7), w (3, 1, 3, 3), b (3,), padding 1.
+refuses("depthwise_conv2d",
+        Bad("input-no-channels", ValueError, "input", shapes=dict(input=(2, 0, 6, 7))),
+        Bad("weight-not-one-channel", ValueError, "weight", shapes=dict(weight=(3, 2, 3, 3))),
+        Bad("weight-not-a-multiple-of-C", ValueError, "weight", shapes=dict(weight=(4, 1, 3, 3))),
+        Bad("weight-fewer-than-C", ValueError, "weight", shapes=dict(weight=(2, 1, 3, 3))),
+        Bad("weight-larger-than-input", ValueError, "weight", shapes=dict(weight=(3, 1, 9, 3))),
+        Bad("weight-empty-kernel", ValueError, "weight", shapes=dict(weight=(3, 1, 0, 3))),
+        Bad("bias-length", ValueError, "bias", shapes=dict(bias=(4,))),
+        Bad("stride-0", ValueError, "stride", params=dict(stride=0)),
+        Bad("dilation-negative", ValueError, "dilation", params=dict(dilation=-1)),
+        Bad("same-strided", ValueError, "padding", params=dict(padding="same", stride=2), match="same"),
+        Bad("padding-3-values", ValueError, "padding", params=dict(padding=(1, 2, 3))),
+        Bad("groups-not-an-argument", TypeError, "groups", params=dict(groups=3)))

@@ -1,7 +1,7 @@
 """Normalisation cases: every mode (training/eval, with and without running statistics
 and affine weights), 0 to 3 spatial dims, and the edges (batch 1, one group, a group per
-channel, even LRN windows, dim=None weight norm)."""
-from tests.cases import Case, cases
+channel, even LRN windows, dim=None weight norm), and the calls they refuse."""
+from tests.cases import Bad, Case, cases, ranks, refuses
 
 C3 = (3,)
 cases("batch_norm",
@@ -23,12 +23,14 @@ cases("group_norm",
       Case("3-groups", ((2, 6, 4, 5), (6,), (6,)), dict(num_groups=3)),
       Case("1d-bare", ((3, 4, 7), None, None), dict(num_groups=2)),
       Case("one-group", ((2, 4, 3, 3), (4,), None), dict(num_groups=1)),
-      Case("group-per-channel-3d", ((2, 3, 2, 3, 4), None, C3), dict(num_groups=3, eps=1e-3)))
+      Case("group-per-channel-3d", ((2, 3, 2, 3, 4), None, C3), dict(num_groups=3, eps=1e-3)),
+      Case("NC", ((4, 6), (6,), (6,)), dict(num_groups=2)))
 
 cases("layer_norm",
       Case("last-two-dims", ((2, 3, 4, 5), (4, 5), (4, 5)), dict(normalized_shape=(4, 5))),
       Case("int-shape", ((3, 6), (6,), None), dict(normalized_shape=6)),
       Case("whole-sample", ((2, 3, 4), None, None), dict(normalized_shape=(2, 3, 4), eps=1e-3)))
+ranks("layer_norm", input=(1, None))     # any leading dimensions before normalized_shape
 
 cases("local_response_norm",
       # large alpha so that the normalisation (and its gradient) is far from the identity
@@ -43,3 +45,51 @@ cases("weight_norm",
       Case("linear-dim1", ((4, 5), (1, 5)), dict(dim=1)),
       Case("middle-dim", ((3, 4, 2, 2), (1, 4, 1, 1)), dict(dim=1)),
       Case("whole-tensor", ((3, 4, 5), (1, 1, 1)), dict(dim=None)))
+
+
+# Each bad call changes the op's first case (or the case it names).
+refuses("batch_norm",   # x (4, 3, 5, 6), running_mean, running_var, weight, bias (3,), training
+        Bad("running-mean-length", ValueError, "running_mean", shapes=dict(running_mean=(4,)), torch=True),
+        Bad("running-var-length", ValueError, "running_var", shapes=dict(running_var=(4,)), torch=True),
+        Bad("eval-without-statistics", ValueError, "running_mean", shapes=dict(running_mean=None,
+            running_var=None),
+            params=dict(training=False), torch=True),
+        Bad("running-mean-without-var", ValueError, "running_var", shapes=dict(running_var=None), torch=True),
+        Bad("weight-length", ValueError, "weight", shapes=dict(weight=(4,)), torch=True),
+        Bad("bias-length", ValueError, "bias", shapes=dict(bias=(2,)), torch=True),
+        Bad("one-value-per-channel", ValueError, "training", shapes=dict(input=(1, 3)), torch=True),
+        Bad("momentum-above-1", ValueError, "momentum", params=dict(momentum=1.5), torch=False),
+        Bad("momentum-None", TypeError, "momentum", params=dict(momentum=None), torch=True),
+        Bad("eps-negative", ValueError, "eps", params=dict(eps=-1.0), torch=True),
+        Bad("training-string", TypeError, "training", params=dict(training="yes"), torch=True))
+
+refuses("instance_norm",   # x (2, 3, 5, 6), weight and bias (3,)
+        Bad("running-statistics-length", ValueError, "running_mean",
+            shapes=dict(running_mean=(4,), running_var=(4,)), torch=True),
+        Bad("eval-without-statistics", ValueError, "running_mean", params=dict(use_input_stats=False),
+            torch=True),
+        Bad("one-spatial-element", ValueError, "input", shapes=dict(input=(2, 3, 1, 1)), torch=True),
+        Bad("eps-nan", ValueError, "eps", params=dict(eps=float("nan")), torch=False))
+
+refuses("group_norm",   # x (2, 6, 4, 5), weight and bias (6,), 3 groups
+        Bad("groups-not-dividing-C", ValueError, "num_groups", params=dict(num_groups=4), torch=True),
+        Bad("groups-0", ValueError, "num_groups", params=dict(num_groups=0), torch=True),
+        Bad("weight-length", ValueError, "weight", shapes=dict(weight=(2,)), torch=True))
+
+refuses("layer_norm",   # x (2, 3, 4, 5), weight and bias (4, 5), normalized_shape (4, 5)
+        Bad("shape-not-trailing", ValueError, "normalized_shape", params=dict(normalized_shape=(3, 4)),
+            torch=True),
+        Bad("weight-shape", ValueError, "weight", shapes=dict(weight=(5,)), torch=True),
+        Bad("shape-float", TypeError, "normalized_shape", params=dict(normalized_shape=2.5), torch=True))
+
+refuses("local_response_norm",   # x (2, 7, 4, 5), size 3
+        Bad("size-0", ValueError, "size", params=dict(size=0), torch=True),
+        Bad("alpha-nan", ValueError, "alpha", params=dict(alpha=float("nan")), torch=False),
+        Bad("beta-string", TypeError, "beta", params=dict(beta="big"), torch=True))
+
+refuses("weight_norm",   # v (6, 3, 3, 3), g (6, 1, 1, 1), dim 0
+        Bad("g-for-another-dim", ValueError, "g", params=dict(dim=1)),
+        Bad("dim-out-of-range", ValueError, "dim", params=dict(dim=4)),
+        Bad("g-length", ValueError, "g", shapes=dict(g=(2, 1, 1, 1))),
+        Bad("g-not-one-value-for-dim-None", ValueError, "g", params=dict(dim=None)),
+        Bad("dim-float", TypeError, "dim", params=dict(dim=0.0)))

@@ -1,5 +1,6 @@
-"""separable_conv2d cases: MobileNet blocks (tiny) and every parameter edge."""
-from tests.cases import Case, cases
+"""separable_conv2d cases: MobileNet blocks (tiny) and every parameter edge, and the calls
+it refuses."""
+from tests.cases import Bad, Case, cases, refuses
 
 cases("separable_conv2d",
       Case("3x3-pad1", ((2, 3, 6, 7), (3, 1, 3, 3), (5, 3, 1, 1), (5,)), dict(padding=1)),
@@ -11,3 +12,19 @@ cases("separable_conv2d",
       Case("stride-gt-kernel", ((1, 3, 11, 10), (3, 1, 2, 2), (2, 3, 1, 1), None), dict(stride=3)),
       Case("1x1-depthwise", ((2, 4, 3, 5), (4, 1, 1, 1), (6, 4, 1, 1), (6,))),
       Case("taller-than-a-tile", ((1, 6, 21, 5), (6, 1, 3, 3), (7, 6, 1, 1), (7,)), dict(padding=1)))
+
+
+# Each bad call changes the first case: x (2, 3, 6, 7), depthwise (3, 1, 3, 3), pointwise
+# (5, 3, 1, 1), b (5,), padding 1.
+WD, WP = "weight_depthwise", "weight_pointwise"
+refuses("separable_conv2d",
+        Bad("depthwise-not-one-channel", ValueError, WD, shapes={WD: (3, 3, 3, 3)}),
+        Bad("depthwise-not-a-multiple-of-C", ValueError, WD, shapes={WD: (4, 1, 3, 3)}),
+        Bad("depthwise-larger-than-input", ValueError, WD, shapes={WD: (3, 1, 9, 9)}),
+        Bad("pointwise-rank2", ValueError, WP, shapes={WP: (5, 3)}),
+        Bad("pointwise-channels", ValueError, WP, shapes={WP: (5, 2, 1, 1)}),
+        Bad("pointwise-not-1x1", ValueError, WP, shapes={WP: (5, 3, 3, 3)}),
+        Bad("pointwise-no-filters", ValueError, WP, shapes={WP: (0, 3, 1, 1)}),
+        Bad("bias-of-the-depthwise-step", ValueError, "bias", shapes=dict(bias=(3,))),
+        Bad("stride-0", ValueError, "stride", params=dict(stride=(1, 0))),
+        Bad("padding-reflect", ValueError, "padding", params=dict(padding="reflect")))

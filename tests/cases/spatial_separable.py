@@ -1,5 +1,6 @@
-"""spatially_separable_conv2d cases: Sobel-sized kernels, long 1xn/nx1 pairs, every edge."""
-from tests.cases import Case, cases
+"""spatially_separable_conv2d cases: Sobel-sized kernels, long 1xn/nx1 pairs, every edge, and
+the calls it refuses."""
+from tests.cases import Bad, Case, cases, refuses
 
 cases("spatially_separable_conv2d",
       Case("3x3-pad1", ((2, 3, 6, 7), (4, 3, 3), (4, 3, 3), (4,)), dict(padding=1)),
@@ -10,3 +11,17 @@ cases("spatially_separable_conv2d",
       Case("full", ((1, 2, 5, 4), (3, 2, 3), (3, 2, 2), (3,)), dict(padding="full")),
       Case("stride-gt-kernel", ((2, 3, 11, 11), (2, 3, 2), (2, 3, 2), (2,)), dict(stride=4)),
       Case("1x1", ((1, 4, 3, 5), (5, 4, 1), (5, 4, 1), (5,))))
+
+
+# Each bad call changes the first case: x (2, 3, 6, 7), col (4, 3, 3), row (4, 3, 3), b (4,),
+# padding 1.
+refuses("spatially_separable_conv2d",
+        Bad("col-channels", ValueError, "col", shapes=dict(col=(4, 2, 3))),
+        Bad("col-empty", ValueError, "col", shapes=dict(col=(4, 3, 0))),
+        Bad("col-longer-than-input", ValueError, "col", shapes=dict(col=(4, 3, 9))),
+        Bad("row-filters", ValueError, "row", shapes=dict(row=(5, 3, 3))),
+        Bad("row-channels", ValueError, "row", shapes=dict(row=(4, 2, 3))),
+        Bad("row-longer-than-input", ValueError, "row", shapes=dict(row=(4, 3, 10))),
+        Bad("bias-length", ValueError, "bias", shapes=dict(bias=(3,))),
+        Bad("stride-0", ValueError, "stride", params=dict(stride=0)),
+        Bad("same-strided", ValueError, "padding", params=dict(padding="same", stride=2), match="same"))

@@ -1,5 +1,6 @@
-"""conv_transpose1d/2d/3d cases: the upsampling layers of decoders and every parameter edge."""
-from tests.cases import Case, cases
+"""conv_transpose1d/2d/3d cases: the upsampling layers of decoders and every parameter edge,
+and the calls they refuse."""
+from tests.cases import Bad, Case, cases, refuses
 
 cases("conv_transpose1d",
       Case("basic", ((2, 3, 7), (3, 4, 3), (4,))),
@@ -21,3 +22,39 @@ cases("conv_transpose3d",
       Case("stride2", ((1, 2, 3, 3, 4), (2, 3, 2, 2, 2), (3,)), dict(stride=2)),
       Case("mixed", ((2, 4, 3, 4, 3), (4, 1, 3, 2, 3), None),
            dict(stride=(1, 2, 2), padding=(1, 0, 1), output_padding=(0, 1, 1), groups=2, dilation=(1, 1, 2))))
+
+
+# Each bad call changes the op's first case: conv_transpose1d x (2, 3, 7), w (3, 4, 3);
+# conv_transpose2d x (2, 4, 5, 5), w (4, 3, 4, 4), b (3,), stride 2, padding 1;
+# conv_transpose3d x (1, 2, 3, 3, 4), w (2, 3, 2, 2, 2), stride 2.
+refuses("conv_transpose1d",
+        Bad("weight-channels", ValueError, "weight", shapes=dict(weight=(2, 4, 3)), torch=True),
+        Bad("output-padding-not-below-stride", ValueError, "output_padding", params=dict(output_padding=1),
+            torch=True),
+        Bad("padding-same", TypeError, "padding", params=dict(padding="same"), torch=True),
+        Bad("bias-length", ValueError, "bias", shapes=dict(bias=(3,)), torch=True))
+
+refuses("conv_transpose2d",
+        Bad("weight-channels", ValueError, "weight", shapes=dict(weight=(3, 3, 4, 4)), torch=True),
+        Bad("groups-not-dividing-C", ValueError, "groups", params=dict(groups=3), torch=True),
+        Bad("groups-0", ValueError, "groups", params=dict(groups=0), torch=True),
+        Bad("stride-0", ValueError, "stride", params=dict(stride=0), torch=True),
+        Bad("dilation-0", ValueError, "dilation", params=dict(dilation=(1, 0)), torch=True),
+        Bad("padding-negative", ValueError, "padding", params=dict(padding=-1), torch=True),
+        Bad("padding-same", TypeError, "padding", params=dict(padding="same"), torch=True),
+        Bad("padding-beyond-output", ValueError, "padding", params=dict(padding=7), torch=True),
+        Bad("output-padding-negative", ValueError, "output_padding", params=dict(output_padding=-1),
+            torch=True),
+        Bad("output-padding-at-stride", ValueError, "output_padding", params=dict(output_padding=2),
+            torch=True),
+        Bad("output-padding-unstrided", ValueError, "output_padding", params=dict(stride=1,
+            output_padding=(0, 1)), torch=True),
+        Bad("output-padding-3-values", ValueError, "output_padding", params=dict(output_padding=(1, 1, 1)),
+            torch=True),
+        Bad("bias-length", ValueError, "bias", shapes=dict(bias=(4,)), torch=True))
+
+refuses("conv_transpose3d",
+        Bad("weight-channels", ValueError, "weight", shapes=dict(weight=(3, 3, 2, 2, 2)), torch=True),
+        Bad("output-padding-at-stride", ValueError, "output_padding", params=dict(output_padding=(0, 2, 0)),
+            torch=True),
+        Bad("stride-2-values", ValueError, "stride", params=dict(stride=(2, 2)), torch=True))
