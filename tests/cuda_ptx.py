@@ -23,15 +23,14 @@ def arr(dt, nd):
 
 def conv(dt):
     from kernels.conv import cuda as m
-    forward, grad_input, grad_weight_partial, gemm = m.kernels(np.dtype(str(dt)))
+    dtype = np.dtype(str(dt))
     return [
-        (forward, (arr(dt, 5), arr(dt, 5), arr(dt, 1), arr(dt, 5), t3, t3, t3, i64, b1,
-                   i64, i64, i64, i64)),
-        (grad_input, (arr(dt, 5), arr(dt, 5), arr(dt, 1), arr(dt, 5), t3, t3, t3, i64, b1)),
-        (grad_weight_partial, (arr(dt, 5), arr(dt, 5), arr(dt, 2), types.UniTuple(i64, 5),
-                               t3, t3, t3, i64, i64)),
-        (gemm, (arr(dt, 1), arr(dt, 1), arr(dt, 1), arr(dt, 1), b1, i64, i64, i64, i64, i64,
-                t3, t3, t3)),
+        (m.direct_forward_kernel(dtype), (arr(dt, 5), arr(dt, 5), arr(dt, 1), arr(dt, 5),
+                                          t3, t3, t3, i64, b1, i64, i64, i64, i64)),
+        (m.grad_input_kernel(dtype), (arr(dt, 5), arr(dt, 5), arr(dt, 1), arr(dt, 5),
+                                      t3, t3, t3, i64, b1)),
+        (m.grad_weight_partial_kernel(dtype), (arr(dt, 5), arr(dt, 5), arr(dt, 2),
+                                               types.UniTuple(i64, 5), t3, t3, t3, i64, i64)),
     ]
 
 
@@ -77,12 +76,14 @@ def depthwise(dt):
 
 def common(dt):
     from kernels import _cuda
-    channel_partial, rows_sum = _cuda.reductions(np.dtype(str(dt)))
+    dtype = np.dtype(str(dt))
     return [
-        (channel_partial, (arr(dt, 3), arr(dt, 2), i64)),
-        (rows_sum, (arr(dt, 2), arr(dt, 1))),
+        (_cuda.channel_partial_kernel(dtype), (arr(dt, 3), arr(dt, 2), i64)),
+        (_cuda.rows_sum_kernel(dtype), (arr(dt, 2), arr(dt, 1))),
         (_cuda._fill, (arr(dt, 1), types.float64)),
         (_cuda._fill, (arr(dt, 1), i64)),
+        (_cuda.gemm_kernel(dtype), (arr(dt, 1), arr(dt, 1), arr(dt, 1), arr(dt, 1), b1,
+                                    i64, i64, i64, i64, i64, t3, t3, t3)),
     ]
 
 

@@ -23,7 +23,6 @@ from numba import cuda
 from kernels import _cuda
 from kernels._params import prod
 from kernels._registry import Algorithm
-from kernels.conv import cuda as conv_cuda
 from kernels.deform.plan import DEFORM_OPS
 
 gpu = Algorithm("cuda", ops=DEFORM_OPS, available=_cuda.available, device=True,
@@ -33,8 +32,8 @@ gpu = Algorithm("cuda", ops=DEFORM_OPS, available=_cuda.available, device=True,
 
 @gpu.supports
 def supports(p):
-    if p.N > conv_cuda.MAX_GRID_Z:  # the GEMM runs one grid layer per image
-        return f"a batch above {conv_cuda.MAX_GRID_Z}"
+    if p.N > _cuda.MAX_GRID_Z:  # the GEMM runs one grid layer per image
+        return f"a batch above {_cuda.MAX_GRID_Z}"
     return _cuda.simulator_limit(p.samples)
 
 
@@ -180,9 +179,9 @@ def forward(x, off, w, b, m, p):
     CRS, PQ = p.Cg * prod(p.kernel), prod(p.out)
     fw, fc, fy = _cuda.flat(w), _cuda.flat(cols), _cuda.flat(y)
     for g in range(p.G):
-        conv_cuda._gemm(fw[g * p.Kg * CRS:], fc[g * CRS * PQ:], fy[g * p.Kg * PQ:],
-                        None if b is None else b[g * p.Kg:], p.Kg, PQ, CRS, p.N,
-                        (0, CRS, 1), (p.C * prod(p.kernel) * PQ, PQ, 1), (p.K * PQ, PQ, 1))
+        _cuda.gemm(fw[g * p.Kg * CRS:], fc[g * CRS * PQ:], fy[g * p.Kg * PQ:],
+                   None if b is None else b[g * p.Kg:], p.Kg, PQ, CRS, p.N,
+                   (0, CRS, 1), (p.C * prod(p.kernel) * PQ, PQ, 1), (p.K * PQ, PQ, 1))
     return _cuda.result(y, host)
 
 
@@ -198,11 +197,11 @@ def backward(gy, x, off, w, b, m, p):
     part = cuda.device_array((p.N, p.Kg * CRS), p.dtype)
     for g in range(p.G):
         # gcols[n, g] = w[g]^T (CRS x Kg) @ gy[n, g] (Kg x PQ)
-        conv_cuda._gemm(fw[g * p.Kg * CRS:], fgy[g * p.Kg * PQ:], fgc[g * CRS * PQ:], None,
-                        CRS, PQ, p.Kg, p.N, (0, 1, CRS), (p.K * PQ, PQ, 1), (p.C * RS * PQ, PQ, 1))
+        _cuda.gemm(fw[g * p.Kg * CRS:], fgy[g * p.Kg * PQ:], fgc[g * CRS * PQ:], None,
+                   CRS, PQ, p.Kg, p.N, (0, 1, CRS), (p.K * PQ, PQ, 1), (p.C * RS * PQ, PQ, 1))
         # gw[g] = sum over n of gy[n, g] (Kg x PQ) @ cols[n, g]^T (PQ x CRS)
-        conv_cuda._gemm(fgy[g * p.Kg * PQ:], fc[g * CRS * PQ:], part, None, p.Kg, CRS, PQ, p.N,
-                        (p.K * PQ, PQ, 1), (p.C * RS * PQ, 1, PQ), (p.Kg * CRS, CRS, 1))
+        _cuda.gemm(fgy[g * p.Kg * PQ:], fc[g * CRS * PQ:], part, None, p.Kg, CRS, PQ, p.N,
+                   (p.K * PQ, PQ, 1), (p.C * RS * PQ, 1, PQ), (p.Kg * CRS, CRS, 1))
         _cuda.sum_rows(part, fgw[g * p.Kg * CRS:(g + 1) * p.Kg * CRS])
     _, grad_input, grad_offset_mask = kernels(p.dtype)
     has_mask = m is not None

@@ -29,8 +29,8 @@ def tile(p, tpb):
     """(TH, TW) output tile per block, or None if one pixel's halo and the channel's
     m x R x S filters do not fit in shared memory."""
     R, S = p.kernel
-    return conv.fit_tile(p.out, p.stride, p.dilation, p.kernel, p.Kg * R * S,
-                         p.dtype.itemsize, tpb)
+    return _cuda.fit_tile(p.out, p.stride, p.dilation, p.kernel, p.Kg * R * S,
+                          p.dtype.itemsize, tpb)
 
 
 @gpu.supports
@@ -98,14 +98,13 @@ def forward(x, w, b, p):
     (x, w, b), host = _cuda.device_arrays(x, w, b)
     y = _cuda.empty(p.out_shape, p.dtype)
     th, tw = tile(p, _cuda.TPB)
-    xh, xw = conv.halo(th, tw, p.stride, p.dilation, p.kernel)
+    xh, xw = _cuda.halo(th, tw, p.stride, p.dilation, p.kernel)
     R, S = p.kernel
     P, Q = p.out
     nblocks = p.N * p.C * -(-P // th) * -(-Q // tw)
     shared = (xh * xw + p.Kg * R * S) * p.dtype.itemsize
-    threads = min(_cuda.TPB, -(-th * tw // 32) * 32)  # the tile's threads, whole warps
     has_bias = b is not None
-    kernels(p.dtype)[0][nblocks, threads, 0, shared](
+    kernels(p.dtype)[0][nblocks, _cuda.tile_threads(th, tw), 0, shared](
         x, w, b if has_bias else _cuda.flat(y), y, p.stride, p.dilation, p.pad_lo, has_bias,
         th, tw, xh, xw)
     return _cuda.result(y, host)
