@@ -36,12 +36,12 @@ def conv(dt):
 
 def pool(dt):
     from kernels.pool import cuda as m
-    max_forward, avg_forward, backward = m.kernels(np.dtype(str(dt)))
+    dtype = np.dtype(str(dt))
     a5, idx5 = arr(dt, 5), arr(i64, 5)
     return [
-        (max_forward, (a5, a5, idx5, t3, t3, t3, t3, b1)),
-        (avg_forward, (a5, a5, t3, t3, t3, i64, i64)),
-        (backward, (a5, idx5, a5, t3, t3, t3, t3, b1, i64, i64)),
+        (m.max_forward_kernel(dtype), (a5, a5, idx5, t3, t3, t3, t3, b1)),
+        (m.avg_forward_kernel(dtype), (a5, a5, t3, t3, t3, i64, i64)),
+        (m.backward_kernel(dtype), (a5, idx5, a5, t3, t3, t3, t3, b1, i64, i64)),
     ]
 
 
