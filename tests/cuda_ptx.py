@@ -58,12 +58,12 @@ def norm(dt):
 
 def deform(dt):
     from kernels.deform import cuda as m
-    columns, grad_input, grad_offset_mask = m.kernels(np.dtype(str(dt)))
+    dtype = np.dtype(str(dt))
     a3, a4, t6 = arr(dt, 3), arr(dt, 4), types.UniTuple(i64, 6)
     return [
-        (columns, (a4, a4, a4, b1, a3, i64, i64, i64, t6)),
-        (grad_input, (a3, a4, a4, b1, a4, i64, i64, i64, t6)),
-        (grad_offset_mask, (a3, a4, a4, a4, b1, a4, a4, i64, i64, t6)),
+        (m.columns_kernel(dtype), (a4, a4, a4, b1, a3, i64, i64, i64, t6)),
+        (m.grad_input_kernel(dtype), (a3, a4, a4, b1, a4, i64, i64, i64, t6)),
+        (m.grad_offset_mask_kernel(dtype), (a3, a4, a4, a4, b1, a4, a4, i64, i64, t6)),
     ]
 
 def depthwise(dt):
