@@ -68,10 +68,10 @@ def deform(dt):
 
 def depthwise(dt):
     from kernels.depthwise import cuda as m
-    forward, = m.kernels(np.dtype(str(dt)))
     t2 = types.UniTuple(i64, 2)
-    return [(forward, (arr(dt, 4), arr(dt, 4), arr(dt, 1), arr(dt, 4), t2, t2, t2, b1,
-                       i64, i64, i64, i64))]
+    return [(m.forward_kernel(np.dtype(str(dt))),
+             (arr(dt, 4), arr(dt, 4), arr(dt, 1), arr(dt, 4), t2, t2, t2, b1,
+              i64, i64, i64, i64))]
 
 
 def common(dt):
