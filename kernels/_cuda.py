@@ -90,18 +90,6 @@ def per_dtype_and_tpb(build):
     return get
 
 
-def kernel_factory(build):
-    """Cache ``build(dt, tpb)`` per (float dtype name, TPB).  ``build`` receives the Numba
-    type (``float32``/``float64``: for ``cuda.shared.array(..., dt)`` and typed accumulators
-    ``acc = dt(0)``) and the threads per block, and returns the jitted kernels."""
-    cached = functools.cache(lambda name, tpb: build(from_dtype(np.dtype(name)), tpb))
-
-    @functools.wraps(build)
-    def get(dtype):
-        return cached(np.dtype(dtype).name, TPB)
-    return get
-
-
 # ---- host <-> device --------------------------------------------------------------------
 
 def as_device(a):

@@ -66,6 +66,7 @@ def deform(dt):
         (m.grad_offset_mask_kernel(dtype), (a3, a4, a4, a4, b1, a4, a4, i64, i64, t6)),
     ]
 
+
 def depthwise(dt):
     from kernels.depthwise import cuda as m
     t2 = types.UniTuple(i64, 2)
