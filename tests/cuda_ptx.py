@@ -23,66 +23,68 @@ def arr(dt, nd):
 
 def conv(dt):
     from kernels.conv import cuda as m
-    forward, grad_input, grad_weight_partial, gemm = m.kernels(np.dtype(str(dt)))
+    dtype = np.dtype(str(dt))
     return [
-        (forward, (arr(dt, 5), arr(dt, 5), arr(dt, 1), arr(dt, 5), t3, t3, t3, i64, b1,
-                   i64, i64, i64, i64)),
-        (grad_input, (arr(dt, 5), arr(dt, 5), arr(dt, 1), arr(dt, 5), t3, t3, t3, i64, b1)),
-        (grad_weight_partial, (arr(dt, 5), arr(dt, 5), arr(dt, 2), types.UniTuple(i64, 5),
-                               t3, t3, t3, i64, i64)),
-        (gemm, (arr(dt, 1), arr(dt, 1), arr(dt, 1), arr(dt, 1), b1, i64, i64, i64, i64, i64,
-                t3, t3, t3)),
+        (m.direct_forward_kernel(dtype), (arr(dt, 5), arr(dt, 5), arr(dt, 1), arr(dt, 5),
+                                          t3, t3, t3, i64, b1, i64, i64, i64, i64)),
+        (m.grad_input_kernel(dtype), (arr(dt, 5), arr(dt, 5), arr(dt, 1), arr(dt, 5),
+                                      t3, t3, t3, i64, b1)),
+        (m.grad_weight_partial_kernel(dtype), (arr(dt, 5), arr(dt, 5), arr(dt, 2),
+                                               types.UniTuple(i64, 5), t3, t3, t3, i64, i64)),
     ]
 
 
 def pool(dt):
     from kernels.pool import cuda as m
-    max_forward, avg_forward, backward = m.kernels(np.dtype(str(dt)))
+    dtype = np.dtype(str(dt))
     a5, idx5 = arr(dt, 5), arr(i64, 5)
     return [
-        (max_forward, (a5, a5, idx5, t3, t3, t3, t3, b1)),
-        (avg_forward, (a5, a5, t3, t3, t3, i64, i64)),
-        (backward, (a5, idx5, a5, t3, t3, t3, t3, b1, i64, i64)),
+        (m.max_forward_kernel(dtype), (a5, a5, idx5, t3, t3, t3, t3, b1)),
+        (m.avg_forward_kernel(dtype), (a5, a5, t3, t3, t3, i64, i64)),
+        (m.backward_kernel(dtype), (a5, idx5, a5, t3, t3, t3, t3, b1, i64, i64)),
     ]
 
 
 def norm(dt):
     from kernels.norm import cuda as m
-    forward, update_running, backward = m.kernels(np.dtype(str(dt)))
+    dtype = np.dtype(str(dt))
     a1, a2, a4, f64 = arr(dt, 1), arr(dt, 2), arr(dt, 4), types.float64
     return [
-        (forward, (a4, a1, a1, a1, a1, i64, f64, b1, b1, b1, a2, a2, a4)),
-        (update_running, (a1, a1, a2, a2, f64, i64)),
-        (backward, (a4, a4, a1, a1, a1, i64, f64, b1, b1, a4, a2, a2)),
+        (m.forward_kernel(dtype), (a4, a1, a1, a1, a1, i64, f64, b1, b1, b1, a2, a2, a4)),
+        (m.update_running_kernel(dtype), (a1, a1, a2, a2, f64, i64)),
+        (m.backward_kernel(dtype), (a4, a4, a1, a1, a1, i64, f64, b1, b1, a4, a2, a2)),
     ]
 
 
 def deform(dt):
     from kernels.deform import cuda as m
-    columns, grad_input, grad_offset_mask = m.kernels(np.dtype(str(dt)))
+    dtype = np.dtype(str(dt))
     a3, a4, t6 = arr(dt, 3), arr(dt, 4), types.UniTuple(i64, 6)
     return [
-        (columns, (a4, a4, a4, b1, a3, i64, i64, i64, t6)),
-        (grad_input, (a3, a4, a4, b1, a4, i64, i64, i64, t6)),
-        (grad_offset_mask, (a3, a4, a4, a4, b1, a4, a4, i64, i64, t6)),
+        (m.columns_kernel(dtype), (a4, a4, a4, b1, a3, i64, i64, i64, t6)),
+        (m.grad_input_kernel(dtype), (a3, a4, a4, b1, a4, i64, i64, i64, t6)),
+        (m.grad_offset_mask_kernel(dtype), (a3, a4, a4, a4, b1, a4, a4, i64, i64, t6)),
     ]
+
 
 def depthwise(dt):
     from kernels.depthwise import cuda as m
-    forward, = m.kernels(np.dtype(str(dt)))
     t2 = types.UniTuple(i64, 2)
-    return [(forward, (arr(dt, 4), arr(dt, 4), arr(dt, 1), arr(dt, 4), t2, t2, t2, b1,
-                       i64, i64, i64, i64))]
+    return [(m.forward_kernel(np.dtype(str(dt))),
+             (arr(dt, 4), arr(dt, 4), arr(dt, 1), arr(dt, 4), t2, t2, t2, b1,
+              i64, i64, i64, i64))]
 
 
 def common(dt):
     from kernels import _cuda
-    channel_partial, rows_sum = _cuda.reductions(np.dtype(str(dt)))
+    dtype = np.dtype(str(dt))
     return [
-        (channel_partial, (arr(dt, 3), arr(dt, 2), i64)),
-        (rows_sum, (arr(dt, 2), arr(dt, 1))),
+        (_cuda.channel_partial_kernel(dtype), (arr(dt, 3), arr(dt, 2), i64)),
+        (_cuda.rows_sum_kernel(dtype), (arr(dt, 2), arr(dt, 1))),
         (_cuda._fill, (arr(dt, 1), types.float64)),
         (_cuda._fill, (arr(dt, 1), i64)),
+        (_cuda.gemm_kernel(dtype), (arr(dt, 1), arr(dt, 1), arr(dt, 1), arr(dt, 1), b1,
+                                    i64, i64, i64, i64, i64, t3, t3, t3)),
     ]
 
 

@@ -15,31 +15,31 @@ GEMM kernel of ``kernels.conv.cuda`` (one launch per weight group, batched over 
   point, output position), sum over the channels of the offset group; the bias gradient
   is ``_cuda.channel_sums`` of gy.
 """
+import functools
 import math
 
-import numpy as np
-from numba import cuda
+from numba import cuda as nbcuda
 
 from kernels import _cuda
 from kernels._params import prod
 from kernels._registry import Algorithm
-from kernels.conv import cuda as conv_cuda
 from kernels.deform.plan import DEFORM_OPS
 
-gpu = Algorithm("cuda", ops=DEFORM_OPS, available=_cuda.available, device=True,
+cuda = Algorithm("cuda", ops=DEFORM_OPS, available=_cuda.available, device=True,
                 slow=_cuda.SIMULATED,  # under the simulator every thread is Python
                 doc="Numba CUDA: deformable im2col, tiled GEMM, atomic bilinear scatter")
 
 
-@gpu.supports
+@cuda.supports
 def supports(p):
-    if p.N > conv_cuda.MAX_GRID_Z:  # the GEMM runs one grid layer per image
-        return f"a batch above {conv_cuda.MAX_GRID_Z}"
+    if p.N > _cuda.MAX_GRID_Z:  # the GEMM runs one grid layer per image
+        return f"a batch above {_cuda.MAX_GRID_Z}"
     return _cuda.simulator_limit(p.samples)
 
 
-def _build(dt, tpb):
-    @cuda.jit(device=True)
+@functools.cache
+def _corners(dt):
+    @nbcuda.jit(device=True)
     def corners(yy, xx, H, W):
         """Bilinear geometry of the point (yy, xx): clamped rows and columns, the four
         corner weights (zero for a corner outside the image) and the fractions."""
@@ -55,18 +55,28 @@ def _build(dt, tpb):
         return (r0 if r0 > 0 else 0, r0 + 1 if r0 + 1 < H else H - 1,
                 s0 if s0 > 0 else 0, s0 + 1 if s0 + 1 < W else W - 1,
                 e00, e01, e10, e11, ly, lx)
+    return corners
 
-    @cuda.jit(device=True)
+
+@functools.cache
+def _point(dt):
+    @nbcuda.jit(device=True)
     def point(off, n, to, p, q, i, j, geo):
         """The sampling point of kernel point (i, j) at output (p, q); to: offset row."""
         sh, sw, ph, pw, dh, dw = geo
         yy = dt(p * sh - ph + i * dh) + off[n, 2 * to, p, q]
         xx = dt(q * sw - pw + j * dw) + off[n, 2 * to + 1, p, q]
         return yy, xx
+    return point
 
-    @cuda.jit
+
+@_cuda.per_dtype
+def columns_kernel(dt):
+    corners, point = _corners(dt), _point(dt)
+
+    @nbcuda.jit
     def columns(x, off, m, has_mask, cols, R, S, G_off, geo):
-        i_ = cuda.grid(1)
+        i_ = nbcuda.grid(1)
         N, C, H, W = x.shape
         P, Q = off.shape[2], off.shape[3]
         RS, PQ = R * S, P * Q
@@ -85,11 +95,17 @@ def _build(dt, tpb):
         if has_mask:
             v *= m[n, to, p, q]
         cols[n, c * RS + t, pq] = v
+    return columns
 
-    @cuda.jit
+
+@_cuda.per_dtype
+def grad_input_kernel(dt):
+    corners, point = _corners(dt), _point(dt)
+
+    @nbcuda.jit
     def grad_input(gcols, off, m, has_mask, gx, R, S, G_off, geo):
         """gx (zeroed) += each gcols entry times the mask, at its four bilinear corners."""
-        i_ = cuda.grid(1)
+        i_ = nbcuda.grid(1)
         N, C, H, W = gx.shape
         P, Q = off.shape[2], off.shape[3]
         RS, PQ = R * S, P * Q
@@ -107,19 +123,25 @@ def _build(dt, tpb):
         if has_mask:
             gs *= m[n, to, p, q]
         if e00 != 0:
-            cuda.atomic.add(gx, (n, c, y0, x0), gs * (dt(1) - ly) * (dt(1) - lx))
+            nbcuda.atomic.add(gx, (n, c, y0, x0), gs * (dt(1) - ly) * (dt(1) - lx))
         if e01 != 0:
-            cuda.atomic.add(gx, (n, c, y0, x1), gs * (dt(1) - ly) * lx)
+            nbcuda.atomic.add(gx, (n, c, y0, x1), gs * (dt(1) - ly) * lx)
         if e10 != 0:
-            cuda.atomic.add(gx, (n, c, y1, x0), gs * ly * (dt(1) - lx))
+            nbcuda.atomic.add(gx, (n, c, y1, x0), gs * ly * (dt(1) - lx))
         if e11 != 0:
-            cuda.atomic.add(gx, (n, c, y1, x1), gs * ly * lx)
+            nbcuda.atomic.add(gx, (n, c, y1, x1), gs * ly * lx)
+    return grad_input
 
-    @cuda.jit
+
+@_cuda.per_dtype
+def grad_offset_mask_kernel(dt):
+    corners, point = _corners(dt), _point(dt)
+
+    @nbcuda.jit
     def grad_offset_mask(gcols, x, off, m, has_mask, goff, gm, R, S, geo):
         """One thread per (n, offset group, kernel point, output position): the offset's
         and mask's gradients, summed over the offset group's channels."""
-        i_ = cuda.grid(1)
+        i_ = nbcuda.grid(1)
         N, C, H, W = x.shape
         P, Q = off.shape[2], off.shape[3]
         RS, PQ = R * S, P * Q
@@ -143,7 +165,8 @@ def _build(dt, tpb):
             v01 = e01 * x[n, c, y0, x1]
             v10 = e10 * x[n, c, y1, x0]
             v11 = e11 * x[n, c, y1, x1]
-            val = (dt(1) - ly) * ((dt(1) - lx) * v00 + lx * v01) + ly * ((dt(1) - lx) * v10 + lx * v11)
+            val = ((dt(1) - ly) * ((dt(1) - lx) * v00 + lx * v01)
+                   + ly * ((dt(1) - lx) * v10 + lx * v11))
             g_y += gc * ((dt(1) - lx) * (v10 - v00) + lx * (v11 - v01))
             g_x += gc * ((dt(1) - ly) * (v01 - v00) + ly * (v11 - v10))
             g_m += gc * val
@@ -152,11 +175,7 @@ def _build(dt, tpb):
         goff[n, 2 * to + 1, p, q] = mv * g_x
         if has_mask:
             gm[n, to, p, q] = g_m
-
-    return columns, grad_input, grad_offset_mask
-
-
-kernels = _cuda.kernel_factory(_build)
+    return grad_offset_mask
 
 
 def _geo(p):
@@ -165,14 +184,14 @@ def _geo(p):
 
 def _columns(x, off, m, p):
     R, S = p.kernel
-    cols = cuda.device_array((p.N, p.C * R * S, prod(p.out)), p.dtype)
+    cols = nbcuda.device_array((p.N, p.C * R * S, prod(p.out)), p.dtype)
     has_mask = m is not None
-    kernels(p.dtype)[0][_cuda.blocks(cols.size), _cuda.TPB](
+    columns_kernel(p.dtype)[_cuda.blocks(cols.size), _cuda.TPB](
         x, off, m if has_mask else off, has_mask, cols, R, S, p.G_off, _geo(p))
     return cols
 
 
-@gpu.forward
+@cuda.forward
 def forward(x, off, w, b, m, p):
     (x, off, w, b, m), host = _cuda.device_arrays(x, off, w, b, m)
     cols = _columns(x, off, m, p)
@@ -180,38 +199,45 @@ def forward(x, off, w, b, m, p):
     CRS, PQ = p.Cg * prod(p.kernel), prod(p.out)
     fw, fc, fy = _cuda.flat(w), _cuda.flat(cols), _cuda.flat(y)
     for g in range(p.G):
-        conv_cuda._gemm(fw[g * p.Kg * CRS:], fc[g * CRS * PQ:], fy[g * p.Kg * PQ:],
-                        None if b is None else b[g * p.Kg:], p.Kg, PQ, CRS, p.N,
-                        (0, CRS, 1), (p.C * prod(p.kernel) * PQ, PQ, 1), (p.K * PQ, PQ, 1))
+        _cuda.gemm(fw[g * p.Kg * CRS:], fc[g * CRS * PQ:], fy[g * p.Kg * PQ:],
+                   None if b is None else b[g * p.Kg:], p.Kg, PQ, CRS, p.N,
+                   (0, CRS, 1), (p.C * prod(p.kernel) * PQ, PQ, 1), (p.K * PQ, PQ, 1))
     return _cuda.result(y, host)
 
 
-@gpu.backward
+def _grad_columns_weight(gy, w, cols, p):
+    """(gcols, gw): the patch matrix's and the weight's gradients, per weight group."""
+    R, S = p.kernel
+    CRS, PQ, RS = p.Cg * R * S, prod(p.out), R * S
+    gcols = nbcuda.device_array(cols.shape, p.dtype)
+    gw = _cuda.empty((p.K, p.Cg, R, S), p.dtype)
+    fw, fgy, fc, fgc, fgw = (_cuda.flat(a) for a in (w, gy, cols, gcols, gw))
+    part = nbcuda.device_array((p.N, p.Kg * CRS), p.dtype)
+    for g in range(p.G):
+        # gcols[n, g] = w[g]^T (CRS x Kg) @ gy[n, g] (Kg x PQ)
+        _cuda.gemm(fw[g * p.Kg * CRS:], fgy[g * p.Kg * PQ:], fgc[g * CRS * PQ:], None,
+                   CRS, PQ, p.Kg, p.N, (0, 1, CRS), (p.K * PQ, PQ, 1), (p.C * RS * PQ, PQ, 1))
+        # gw[g] = sum over n of gy[n, g] (Kg x PQ) @ cols[n, g]^T (PQ x CRS)
+        _cuda.gemm(fgy[g * p.Kg * PQ:], fc[g * CRS * PQ:], part, None, p.Kg, CRS, PQ, p.N,
+                   (p.K * PQ, PQ, 1), (p.C * RS * PQ, 1, PQ), (p.Kg * CRS, CRS, 1))
+        _cuda.sum_rows(part, fgw[g * p.Kg * CRS:(g + 1) * p.Kg * CRS])
+    return gcols, gw
+
+
+@cuda.backward
 def backward(gy, x, off, w, b, m, p):
     (gy, x, off, w, b, m), host = _cuda.device_arrays(gy, x, off, w, b, m)
     R, S = p.kernel
-    CRS, PQ, RS = p.Cg * R * S, prod(p.out), R * S
-    cols = _columns(x, off, m, p)
-    gcols = cuda.device_array(cols.shape, p.dtype)
-    gw = _cuda.empty((p.K, p.Cg, R, S), p.dtype)
-    fw, fgy, fc, fgc, fgw = (_cuda.flat(a) for a in (w, gy, cols, gcols, gw))
-    part = cuda.device_array((p.N, p.Kg * CRS), p.dtype)
-    for g in range(p.G):
-        # gcols[n, g] = w[g]^T (CRS x Kg) @ gy[n, g] (Kg x PQ)
-        conv_cuda._gemm(fw[g * p.Kg * CRS:], fgy[g * p.Kg * PQ:], fgc[g * CRS * PQ:], None,
-                        CRS, PQ, p.Kg, p.N, (0, 1, CRS), (p.K * PQ, PQ, 1), (p.C * RS * PQ, PQ, 1))
-        # gw[g] = sum over n of gy[n, g] (Kg x PQ) @ cols[n, g]^T (PQ x CRS)
-        conv_cuda._gemm(fgy[g * p.Kg * PQ:], fc[g * CRS * PQ:], part, None, p.Kg, CRS, PQ, p.N,
-                        (p.K * PQ, PQ, 1), (p.C * RS * PQ, 1, PQ), (p.Kg * CRS, CRS, 1))
-        _cuda.sum_rows(part, fgw[g * p.Kg * CRS:(g + 1) * p.Kg * CRS])
-    _, grad_input, grad_offset_mask = kernels(p.dtype)
+    gcols, gw = _grad_columns_weight(gy, w, _columns(x, off, m, p), p)
     has_mask = m is not None
+    m_ = m if has_mask else off  # a stand-in of the same type, never read
     gx = _cuda.zeros(x.shape, p.dtype)
-    grad_input[_cuda.blocks(gcols.size), _cuda.TPB](
-        gcols, off, m if has_mask else off, has_mask, gx, R, S, p.G_off, _geo(p))
+    grad_input_kernel(p.dtype)[_cuda.blocks(gcols.size), _cuda.TPB](
+        gcols, off, m_, has_mask, gx, R, S, p.G_off, _geo(p))
     goff = _cuda.empty(off.shape, p.dtype)
     gm = _cuda.empty(m.shape, p.dtype) if has_mask else None
-    grad_offset_mask[_cuda.blocks(p.N * p.G_off * RS * PQ), _cuda.TPB](
-        gcols, x, off, m if has_mask else off, has_mask, goff, gm if has_mask else off, R, S, _geo(p))
-    gb = _cuda.channel_sums(gy.reshape(p.N, p.K, PQ)) if b is not None else None
+    points = p.N * p.G_off * R * S * prod(p.out)  # (image, offset group, tap, output)
+    grad_offset_mask_kernel(p.dtype)[_cuda.blocks(points), _cuda.TPB](
+        gcols, x, off, m_, has_mask, goff, gm if has_mask else off, R, S, _geo(p))
+    gb = _cuda.channel_sums(gy.reshape(p.N, p.K, prod(p.out))) if b is not None else None
     return tuple(_cuda.result(a, host) for a in (gx, goff, gw, gb, gm))

@@ -13,14 +13,16 @@ computes a TH x TW output tile of one (image, input channel) for all m output ch
 that channel: it stages the input tile with its halo and the channel's m x R x S filters
 in shared memory once, then each thread computes its pixel for the m outputs.
 """
-from numba import cuda
+import functools
+
+from numba import cuda as nbcuda
 
 from kernels import _cuda
 from kernels._registry import Algorithm
 from kernels.conv import cuda as conv
 from kernels.depthwise.plan import DEPTHWISE_OPS
 
-gpu = Algorithm("cuda", ops=DEPTHWISE_OPS, available=_cuda.available, device=True,
+cuda = Algorithm("cuda", ops=DEPTHWISE_OPS, available=_cuda.available, device=True,
                 slow=_cuda.SIMULATED,  # under the simulator every thread is Python
                 doc="Numba CUDA: shared-memory tiled direct kernel; the conv's CUDA backward")
 
@@ -29,42 +31,29 @@ def tile(p, tpb):
     """(TH, TW) output tile per block, or None if one pixel's halo and the channel's
     m x R x S filters do not fit in shared memory."""
     R, S = p.kernel
-    return conv.fit_tile(p.out, p.stride, p.dilation, p.kernel, p.Kg * R * S,
-                         p.dtype.itemsize, tpb)
+    return _cuda.fit_tile(p.out, p.stride, p.dilation, p.kernel, p.Kg * R * S,
+                          p.dtype.itemsize, tpb)
 
 
-@gpu.supports
+@cuda.supports
 def supports(p):
     if tile(p, 1) is None:
         return "the channel's filters and one pixel's input halo do not fit in shared memory"
     return conv.supports(p)  # the backward's conv passes (the GEMM's batch limit for 1x1)
 
 
-def _build(dt, tpb):
-    @cuda.jit
-    def forward(x, w, b, y, stride, dil, plo, has_bias, TH, TW, XH, XW):
-        N, C, H, W = x.shape
-        K, _, R, S = w.shape
-        OH, OW = y.shape[2], y.shape[3]
-        sh, sw = stride
-        dh, dw = dil
-        ph, pw = plo
-        m = K // C
-        ntw = (OW + TW - 1) // TW
-        nth = (OH + TH - 1) // TH
-        blk = cuda.blockIdx.x                  # (n, c, tile row, tile column)
-        bw = blk % ntw
-        bh = (blk // ntw) % nth
-        c = (blk // (ntw * nth)) % C
-        n = blk // (ntw * nth * C)
-        tid = cuda.threadIdx.x
-        nthreads = cuda.blockDim.x
-        ty, tx = tid // TW, tid % TW
-        oh, ow = bh * TH + ty, bw * TW + tx
-        ih0, iw0 = bh * TH * sh - ph, bw * TW * sw - pw   # top-left of the input tile
+@functools.cache
+def _stage(dt):
+    @nbcuda.jit(device=True)
+    def stage(smem, x, w, n, c, m, ih0, iw0, XW, NX):
+        """smem = [the input tile from x[n, c, ih0, iw0], NX = XH*XW elements (zero outside
+        the input) | channel c's m x R x S filters], the block's threads copying every
+        blockDim-th element."""
+        H, W = x.shape[2], x.shape[3]
+        R, S = w.shape[2], w.shape[3]
         RS = R * S
-        NX = XH * XW
-        smem = cuda.shared.array(0, dt)       # [input tile XH*XW | filters m*R*S]
+        tid = nbcuda.threadIdx.x
+        nthreads = nbcuda.blockDim.x
         for e in range(tid, NX, nthreads):
             ih, iw = ih0 + e // XW, iw0 + e % XW
             v = dt(0)
@@ -74,7 +63,38 @@ def _build(dt, tpb):
         for e in range(tid, m * RS, nthreads):
             rs = e % RS
             smem[NX + e] = w[c * m + e // RS, 0, rs // S, rs % S]
-        cuda.syncthreads()
+    return stage
+
+
+@_cuda.per_dtype
+def forward_kernel(dt):
+    stage = _stage(dt)
+
+    @nbcuda.jit
+    def forward(x, w, b, y, stride, dil, plo, has_bias, TH, TW, XH, XW):
+        C = x.shape[1]
+        K, _, R, S = w.shape
+        OH, OW = y.shape[2], y.shape[3]
+        sh, sw = stride
+        dh, dw = dil
+        ph, pw = plo
+        m = K // C
+        ntw = (OW + TW - 1) // TW
+        nth = (OH + TH - 1) // TH
+        blk = nbcuda.blockIdx.x                  # (n, c, tile row, tile column)
+        bw = blk % ntw
+        bh = (blk // ntw) % nth
+        c = (blk // (ntw * nth)) % C
+        n = blk // (ntw * nth * C)
+        tid = nbcuda.threadIdx.x
+        ty, tx = tid // TW, tid % TW
+        oh, ow = bh * TH + ty, bw * TW + tx
+        ih0, iw0 = bh * TH * sh - ph, bw * TW * sw - pw   # top-left of the input tile
+        RS = R * S
+        NX = XH * XW
+        smem = nbcuda.shared.array(0, dt)       # [input tile XH*XW | filters m*R*S]
+        stage(smem, x, w, n, c, m, ih0, iw0, XW, NX)
+        nbcuda.syncthreads()
         if ty < TH and oh < OH and ow < OW:
             for j in range(m):
                 k = c * m + j
@@ -86,32 +106,27 @@ def _build(dt, tpb):
                 if has_bias:
                     acc += b[k]
                 y[n, k, oh, ow] = acc
-
-    return forward,
-
-
-kernels = _cuda.kernel_factory(_build)
+    return forward
 
 
-@gpu.forward
+@cuda.forward
 def forward(x, w, b, p):
     (x, w, b), host = _cuda.device_arrays(x, w, b)
     y = _cuda.empty(p.out_shape, p.dtype)
     th, tw = tile(p, _cuda.TPB)
-    xh, xw = conv.halo(th, tw, p.stride, p.dilation, p.kernel)
+    xh, xw = _cuda.halo(th, tw, p.stride, p.dilation, p.kernel)
     R, S = p.kernel
     P, Q = p.out
     nblocks = p.N * p.C * -(-P // th) * -(-Q // tw)
     shared = (xh * xw + p.Kg * R * S) * p.dtype.itemsize
-    threads = min(_cuda.TPB, -(-th * tw // 32) * 32)  # the tile's threads, whole warps
     has_bias = b is not None
-    kernels(p.dtype)[0][nblocks, threads, 0, shared](
+    forward_kernel(p.dtype)[nblocks, _cuda.tile_threads(th, tw), 0, shared](
         x, w, b if has_bias else _cuda.flat(y), y, p.stride, p.dilation, p.pad_lo, has_bias,
         th, tw, xh, xw)
     return _cuda.result(y, host)
 
 
-@gpu.backward
+@cuda.backward
 def backward(gy, x, w, b, p):
     (gy, x, w, b), host = _cuda.device_arrays(gy, x, w, b)
     gb = conv.grad_bias(gy, p.K) if b is not None else None

@@ -18,16 +18,17 @@ threads per statistic (a, g) reads its B*M elements (b, m) with a block-stride l
   block writes its partial sums per affine weight j into an (A, n_affine) array, summed
   over A by ``_cuda.sum_rows`` (deterministic, no atomics).
 """
+import functools
 import math
 
 import numpy as np
-from numba import cuda
+from numba import cuda as nbcuda
 
 from kernels import _arrays, _cuda
 from kernels._registry import Algorithm
 from kernels.norm.plan import GROUP_NORMS, split
 
-gpu = Algorithm("cuda", ops=GROUP_NORMS, available=_cuda.available, device=True,
+cuda = Algorithm("cuda", ops=GROUP_NORMS, available=_cuda.available, device=True,
                 slow=_cuda.SIMULATED,  # under the simulator every thread is Python
                 doc="Numba CUDA: a block per statistic, shared-memory tree reductions")
 
@@ -45,37 +46,42 @@ def block_threads() -> int:
     return _threads(_cuda.TPB)
 
 
-@gpu.supports
+@cuda.supports
 def supports(p):
     return _cuda.simulator_limit(int(np.prod(p.in_shape)))
 
 
-def _build(dt, tpb):
-    NT = _threads(tpb)  # as block_threads() for this TPB
-
-    @cuda.jit(device=True)
+@functools.cache
+def _block_sum2(NT):
+    @nbcuda.jit(device=True)
     def block_sum2(sh, u, v):
         """(sum of u, sum of v) over the block's threads: a tree reduction in shared memory."""
-        tid = cuda.threadIdx.x
-        cuda.syncthreads()  # earlier readers of sh are done
+        tid = nbcuda.threadIdx.x
+        nbcuda.syncthreads()  # earlier readers of sh are done
         sh[0, tid] = u
         sh[1, tid] = v
-        cuda.syncthreads()
+        nbcuda.syncthreads()
         s = NT // 2
         while s > 0:
             if tid < s:
                 sh[0, tid] += sh[0, tid + s]
                 sh[1, tid] += sh[1, tid + s]
-            cuda.syncthreads()
+            nbcuda.syncthreads()
             s //= 2
         return sh[0, 0], sh[1, 0]
+    return block_sum2
 
-    @cuda.jit(device=True)
+
+@functools.cache
+def _moments(dt, NT):
+    block_sum2 = _block_sum2(NT)
+
+    @nbcuda.jit(device=True)
     def moments(x4, a, g, sh):
         """Mean and biased variance of x4[a, :, g, :], two passes."""
         B, M = x4.shape[1], x4.shape[3]
         n = B * M
-        tid = cuda.threadIdx.x
+        tid = nbcuda.threadIdx.x
         s = dt(0)
         for e in range(tid, n, NT):
             s += x4[a, e // M, g, e % M]
@@ -87,13 +93,20 @@ def _build(dt, tpb):
             q += d * d
         ss, _ = block_sum2(sh, q, dt(0))
         return mu, ss / dt(n)
+    return moments
 
-    @cuda.jit
+
+@_cuda.per_dtype_and_tpb
+def forward_kernel(dt, tpb):
+    NT = _threads(tpb)  # as block_threads() for this TPB
+    moments = _moments(dt, NT)
+
+    @nbcuda.jit
     def forward(x4, w, b, rm, rv, L, eps, batch_stats, has_w, has_b, mean, var, y4):
         A, B, G, M = x4.shape
-        a, g = cuda.blockIdx.x // G, cuda.blockIdx.x % G
-        tid = cuda.threadIdx.x
-        sh = cuda.shared.array((2, NT), dt)
+        a, g = nbcuda.blockIdx.x // G, nbcuda.blockIdx.x % G
+        tid = nbcuda.threadIdx.x
+        sh = nbcuda.shared.array((2, NT), dt)
         if batch_stats:
             mu, v = moments(x4, a, g, sh)
             if tid == 0:
@@ -111,11 +124,15 @@ def _build(dt, tpb):
             if has_b:
                 t += b[j]
             y4[a, bb, g, m] = t
+    return forward
 
-    @cuda.jit
+
+@_cuda.per_dtype
+def update_running_kernel(dt):
+    @nbcuda.jit
     def update_running(rm, rv, mean, var, momentum, n):
         """r = (1 - momentum) r + momentum * (batch statistic averaged over A), in place."""
-        g = cuda.grid(1)
+        g = nbcuda.grid(1)
         A, G = mean.shape
         if g >= G:
             return
@@ -126,34 +143,19 @@ def _build(dt, tpb):
             sv += var[a, g]
         rm[g] = dt(1.0 - momentum) * rm[g] + dt(momentum) * sm / dt(A)
         rv[g] = dt(1.0 - momentum) * rv[g] + dt(momentum) * sv / dt(A) * dt(n / (n - 1.0))
+    return update_running
 
-    @cuda.jit
-    def backward(gy4, x4, w, rm, rv, L, eps, batch_stats, has_w, gx4, pw, pb):
-        A, B, G, M = x4.shape
-        a, g = cuda.blockIdx.x // G, cuda.blockIdx.x % G
-        tid = cuda.threadIdx.x
-        n = B * M
-        sh = cuda.shared.array((2, NT), dt)
-        if batch_stats:
-            mu, v = moments(x4, a, g, sh)
-        else:
-            mu, v = rm[g], rv[g]
-        rstd = dt(1.0 / math.sqrt(v + eps))
-        s1 = dt(0)
-        s2 = dt(0)
-        for e in range(tid, n, NT):
-            bb, m = e // M, e % M
-            gxh = gy4[a, bb, g, m] * (w[(g * M + m) // L] if has_w else dt(1))
-            s1 += gxh
-            s2 += gxh * (x4[a, bb, g, m] - mu) * rstd
-        s1, s2 = block_sum2(sh, s1, s2)
-        c1 = s1 / dt(n) if batch_stats else dt(0)
-        c2 = s2 / dt(n) if batch_stats else dt(0)
-        for e in range(tid, n, NT):
-            bb, m = e // M, e % M
-            gxh = gy4[a, bb, g, m] * (w[(g * M + m) // L] if has_w else dt(1))
-            xh = (x4[a, bb, g, m] - mu) * rstd
-            gx4[a, bb, g, m] = rstd * (gxh - c1 - xh * c2)
+
+@functools.cache
+def _affine_partials(dt, NT):
+    block_sum2 = _block_sum2(NT)
+
+    @nbcuda.jit(device=True)
+    def affine_partials(gy4, x4, a, g, mu, rstd, L, sh, pw, pb):
+        """pw[a, j], pb[a, j] = the weight and bias gradients of block (a, g) for each
+        affine weight j its elements use: sums of grad_y * xhat and of grad_y."""
+        B, M = x4.shape[1], x4.shape[3]
+        tid = nbcuda.threadIdx.x
         if L == 1:  # a weight per element (layer norm): a thread per weight, no reduction
             for m in range(tid, M, NT):
                 sw = dt(0)
@@ -182,11 +184,45 @@ def _build(dt, tpb):
             if tid == 0:
                 pw[a, j] = sw
                 pb[a, j] = sb
+    return affine_partials
 
-    return forward, update_running, backward
 
+@_cuda.per_dtype_and_tpb
+def backward_kernel(dt, tpb):
+    NT = _threads(tpb)  # as block_threads() for this TPB
+    block_sum2 = _block_sum2(NT)
+    moments = _moments(dt, NT)
+    affine_partials = _affine_partials(dt, NT)
 
-kernels = _cuda.kernel_factory(_build)
+    @nbcuda.jit
+    def backward(gy4, x4, w, rm, rv, L, eps, batch_stats, has_w, gx4, pw, pb):
+        A, B, G, M = x4.shape
+        a, g = nbcuda.blockIdx.x // G, nbcuda.blockIdx.x % G
+        tid = nbcuda.threadIdx.x
+        n = B * M
+        sh = nbcuda.shared.array((2, NT), dt)
+        if batch_stats:
+            mu, v = moments(x4, a, g, sh)
+        else:
+            mu, v = rm[g], rv[g]
+        rstd = dt(1.0 / math.sqrt(v + eps))
+        s1 = dt(0)
+        s2 = dt(0)
+        for e in range(tid, n, NT):
+            bb, m = e // M, e % M
+            gxh = gy4[a, bb, g, m] * (w[(g * M + m) // L] if has_w else dt(1))
+            s1 += gxh
+            s2 += gxh * (x4[a, bb, g, m] - mu) * rstd
+        s1, s2 = block_sum2(sh, s1, s2)
+        c1 = s1 / dt(n) if batch_stats else dt(0)
+        c2 = s2 / dt(n) if batch_stats else dt(0)
+        for e in range(tid, n, NT):
+            bb, m = e // M, e % M
+            gxh = gy4[a, bb, g, m] * (w[(g * M + m) // L] if has_w else dt(1))
+            xh = (x4[a, bb, g, m] - mu) * rstd
+            gx4[a, bb, g, m] = rstd * (gxh - c1 - xh * c2)
+        affine_partials(gy4, x4, a, g, mu, rstd, L, sh, pw, pb)
+    return backward
 
 
 def _or(a, stand_in):
@@ -194,38 +230,37 @@ def _or(a, stand_in):
     return stand_in if a is None else _cuda.flat(a)
 
 
-@gpu.forward
+@cuda.forward
 def forward(*args):
     *arrays, p = args
     x, rm, rv, w, b = split(arrays, p)
     (dx, drm, drv, dw, db), host = _cuda.device_arrays(x, rm, rv, w, b)
-    fwd, update, _ = kernels(p.dtype)
     y = _cuda.empty(p.in_shape, p.dtype)
-    mean = cuda.device_array((p.A, p.G), p.dtype)
-    var = cuda.device_array((p.A, p.G), p.dtype)
+    mean = nbcuda.device_array((p.A, p.G), p.dtype)
+    var = nbcuda.device_array((p.A, p.G), p.dtype)
     y1 = _cuda.flat(y)
-    fwd[p.A * p.G, block_threads()](
+    forward_kernel(p.dtype)[p.A * p.G, block_threads()](
         dx.reshape(p.shape4), _or(dw, y1), _or(db, y1), _or(drm, y1), _or(drv, y1), p.L, p.eps,
         p.batch_stats, p.has_weight, p.has_bias, mean, var, y.reshape(p.shape4))
     if p.has_running and p.batch_stats:
-        update[_cuda.blocks(p.G), _cuda.TPB](drm, drv, mean, var, p.momentum, p.B * p.M)
+        update_running_kernel(p.dtype)[_cuda.blocks(p.G), _cuda.TPB](
+            drm, drv, mean, var, p.momentum, p.B * p.M)
         for orig, d in ((rm, drm), (rv, drv)):
             if not _arrays.is_device(orig):  # the caller's host array, updated in place
                 orig[...] = d.copy_to_host()
     return _cuda.result(y, host)
 
 
-@gpu.backward
+@cuda.backward
 def backward(gy, *args):
     *arrays, p = args
     x, rm, rv, w, b = split(arrays, p)
     (dgy, dx, drm, drv, dw), host = _cuda.device_arrays(gy, x, rm, rv, w)
-    _, _, bwd = kernels(p.dtype)
     gx = _cuda.empty(p.in_shape, p.dtype)
-    pw = cuda.device_array((p.A, p.n_affine), p.dtype)
-    pb = cuda.device_array((p.A, p.n_affine), p.dtype)
+    pw = nbcuda.device_array((p.A, p.n_affine), p.dtype)
+    pb = nbcuda.device_array((p.A, p.n_affine), p.dtype)
     gx1 = _cuda.flat(gx)
-    bwd[p.A * p.G, block_threads()](
+    backward_kernel(p.dtype)[p.A * p.G, block_threads()](
         dgy.reshape(p.shape4), dx.reshape(p.shape4), _or(dw, gx1), _or(drm, gx1), _or(drv, gx1),
         p.L, p.eps, p.batch_stats, p.has_weight, gx.reshape(p.shape4), pw, pb)
     gw = _cuda.sum_rows(pw, _cuda.empty((p.n_affine,), p.dtype)) if p.has_weight else None

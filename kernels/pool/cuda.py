@@ -20,42 +20,54 @@ skipped.
 import math
 
 import numpy as np
-from numba import cuda
+from numba import cuda as nbcuda
 
 from kernels import _cuda
 from kernels._registry import Algorithm
 
 OPS = ("max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d")
 
-gpu = Algorithm("cuda", ops=OPS, available=_cuda.available, device=True,
+cuda = Algorithm("cuda", ops=OPS, available=_cuda.available, device=True,
                 slow=_cuda.SIMULATED,  # under the simulator every thread is Python
                 doc="Numba CUDA: a thread per output (forward) or input element (gather backward)")
 
 INCLUDE_PAD, EXCLUDE_PAD, OVERRIDE = 0, 1, 2  # how the average's divisor is counted
 
 
-@gpu.supports
+@cuda.supports
 def supports(p):
     return _cuda.simulator_limit(p.N * p.C * int(np.prod(p.size)))
 
 
-def _build(dt, tpb):
-    @cuda.jit(device=True)
-    def axis_divisor(o, n, k, s, p, mode):
-        """Divisor factor of output o along one dimension (dilation 1, as avg pools)."""
-        f = o * s - p
-        if mode == INCLUDE_PAD:
-            e = f + k
-            lim = n + p
-            return (e if e < lim else lim) - f
-        a = f if f > 0 else 0
+@nbcuda.jit(device=True)
+def axis_divisor(o, n, k, s, p, mode):
+    """Divisor factor of output o along one dimension (dilation 1, as avg pools)."""
+    f = o * s - p
+    if mode == INCLUDE_PAD:
         e = f + k
-        e = e if e < n else n
-        return e - a
+        lim = n + p
+        return (e if e < lim else lim) - f
+    a = f if f > 0 else 0
+    e = f + k
+    e = e if e < n else n
+    return e - a
 
-    @cuda.jit
+
+@nbcuda.jit(device=True)
+def divisor(od, oh, ow, D, H, W, ker, st, pad, mode, override):
+    """torch's divisor of the average at output (od, oh, ow)."""
+    if mode == OVERRIDE:
+        return override
+    return (axis_divisor(od, D, ker[0], st[0], pad[0], mode)
+            * axis_divisor(oh, H, ker[1], st[1], pad[1], mode)
+            * axis_divisor(ow, W, ker[2], st[2], pad[2], mode))
+
+
+@_cuda.per_dtype
+def max_forward_kernel(dt):
+    @nbcuda.jit
     def max_forward(x, y, idx, ker, st, pad, dil, want_idx):
-        i = cuda.grid(1)
+        i = nbcuda.grid(1)
         N, C, D, H, W = x.shape
         OD, OH, OW = y.shape[2], y.shape[3], y.shape[4]
         if i >= N * C * OD * OH * OW:
@@ -88,10 +100,14 @@ def _build(dt, tpb):
         y[n, c, od, oh, ow] = best
         if want_idx:
             idx[n, c, od, oh, ow] = bi
+    return max_forward
 
-    @cuda.jit
+
+@_cuda.per_dtype
+def avg_forward_kernel(dt):
+    @nbcuda.jit
     def avg_forward(x, y, ker, st, pad, mode, override):
-        i = cuda.grid(1)
+        i = nbcuda.grid(1)
         N, C, D, H, W = x.shape
         OD, OH, OW = y.shape[2], y.shape[3], y.shape[4]
         if i >= N * C * OD * OH * OW:
@@ -114,19 +130,18 @@ def _build(dt, tpb):
                     w = ow * st[2] - pad[2] + tw
                     if w >= 0 and w < W:
                         acc += x[n, c, z, h, w]
-        if mode == OVERRIDE:
-            div = override
-        else:
-            div = (axis_divisor(od, D, ker[0], st[0], pad[0], mode)
-                   * axis_divisor(oh, H, ker[1], st[1], pad[1], mode)
-                   * axis_divisor(ow, W, ker[2], st[2], pad[2], mode))
-        y[n, c, od, oh, ow] = acc / dt(div)
+        y[n, c, od, oh, ow] = acc / dt(divisor(od, oh, ow, D, H, W, ker, st, pad, mode,
+                                               override))
+    return avg_forward
 
-    @cuda.jit
+
+@_cuda.per_dtype
+def backward_kernel(dt):
+    @nbcuda.jit
     def backward(gy, idx, gx, ker, st, pad, dil, is_max, mode, override):
         """gx = the sum of the output gradients whose window holds each input element: all
         of them divided by the divisor (avg), or those whose index is this element (max)."""
-        i = cuda.grid(1)
+        i = nbcuda.grid(1)
         N, C, D, H, W = gx.shape
         OD, OH, OW = gy.shape[2], gy.shape[3], gy.shape[4]
         if i >= N * C * D * H * W:
@@ -157,19 +172,10 @@ def _build(dt, tpb):
                         if idx[n, c, od, oh, ow] == me:
                             acc += gy[n, c, od, oh, ow]
                     else:
-                        if mode == OVERRIDE:
-                            div = override
-                        else:
-                            div = (axis_divisor(od, D, ker[0], st[0], pad[0], mode)
-                                   * axis_divisor(oh, H, ker[1], st[1], pad[1], mode)
-                                   * axis_divisor(ow, W, ker[2], st[2], pad[2], mode))
+                        div = divisor(od, oh, ow, D, H, W, ker, st, pad, mode, override)
                         acc += gy[n, c, od, oh, ow] / dt(div)
         gx[n, c, z, h, w] = acc
-
-    return max_forward, avg_forward, backward
-
-
-kernels = _cuda.kernel_factory(_build)
+    return backward
 
 
 def _as5d(a, p, out=False):
@@ -196,13 +202,14 @@ def _geometry(p):
 
 def _max(x5, p, want_idx):
     y = _cuda.empty((p.N, p.C) + tuple(p.out3), p.dtype)
-    idx = (cuda.device_array(y.shape, np.int64) if want_idx
-           else cuda.device_array((1, 1, 1, 1, 1), np.int64))  # a stand-in never written
-    kernels(p.dtype)[0][_cuda.blocks(y.size), _cuda.TPB](x5, y, idx, *_geometry(p), want_idx)
+    idx = (nbcuda.device_array(y.shape, np.int64) if want_idx
+           else nbcuda.device_array((1, 1, 1, 1, 1), np.int64))  # a stand-in never written
+    max_forward_kernel(p.dtype)[_cuda.blocks(y.size), _cuda.TPB](
+        x5, y, idx, *_geometry(p), want_idx)
     return y, idx
 
 
-@gpu.forward
+@cuda.forward
 def forward(x, p):
     (x,), host = _cuda.device_arrays(x)
     x5 = _as5d(x, p)
@@ -215,11 +222,12 @@ def forward(x, p):
     y = _cuda.empty((p.N, p.C) + tuple(p.out3), p.dtype)
     mode, override = divisor_mode(p)
     ker, st, pad, _ = _geometry(p)
-    kernels(p.dtype)[1][_cuda.blocks(y.size), _cuda.TPB](x5, y, ker, st, pad, mode, override)
+    avg_forward_kernel(p.dtype)[_cuda.blocks(y.size), _cuda.TPB](
+        x5, y, ker, st, pad, mode, override)
     return _cuda.result(y.reshape(p.out_shape), host)
 
 
-@gpu.backward
+@cuda.backward
 def backward(gy, x, p):
     (gy, x), host = _cuda.device_arrays(gy, x)
     x5, g5 = _as5d(x, p), _as5d(gy, p, out=True)
@@ -228,8 +236,8 @@ def backward(gy, x, p):
         _, idx = _max(x5, p, True)
         mode, override = INCLUDE_PAD, 1
     else:
-        idx = cuda.device_array((1, 1, 1, 1, 1), np.int64)
+        idx = nbcuda.device_array((1, 1, 1, 1, 1), np.int64)
         mode, override = divisor_mode(p)
-    kernels(p.dtype)[2][_cuda.blocks(gx.size), _cuda.TPB](
+    backward_kernel(p.dtype)[_cuda.blocks(gx.size), _cuda.TPB](
         g5, idx, gx, *_geometry(p), p.kind == "max", mode, override)
     return (_cuda.result(gx.reshape(p.in_shape), host),)

@@ -16,23 +16,23 @@ from kernels._registry import Algorithm
 from kernels.conv import cuda as conv
 from kernels.transposed.plan import TRANSPOSED_OPS
 
-gpu = Algorithm("cuda", ops=TRANSPOSED_OPS, available=_cuda.available, device=True,
+cuda = Algorithm("cuda", ops=TRANSPOSED_OPS, available=_cuda.available, device=True,
                 slow=_cuda.SIMULATED,  # under the simulator every thread is Python
                 doc="the conv's Numba CUDA kernels: forward = conv input gradient")
 
 
-@gpu.supports
+@cuda.supports
 def supports(p):
     return conv.supports(p.conv)
 
 
-@gpu.forward
+@cuda.forward
 def forward(x, w, b, p):
     (x, w, b), host = _cuda.device_arrays(x, w, b)
     return _cuda.result(conv.grad_input(x, w, p.conv, b), host)
 
 
-@gpu.backward
+@cuda.backward
 def backward(gy, x, w, b, p):
     (gy, x, w, b), host = _cuda.device_arrays(gy, x, w, b)
     gb = conv.grad_bias(gy, p.K) if b is not None else None
