@@ -290,12 +290,13 @@ class Job:
             row.update(time_median_s=t.median_s, time_iqr_s=t.iqr_s, repeats=t.repeats,
                        first_call_s=t.first_s, compile_s=t.compile_s)
             flops, nbytes = self.cost.get("flops"), self.cost.get("bytes")
+            host = place is devices.HOST  # the measured peak and bandwidth are the CPU's
             if flops:
                 row["gflops"] = scale * flops / t.median_s / 1e9
-                row["frac_peak"] = _ratio(row["gflops"], mach.get("peak_gflops"))
+                row["frac_peak"] = _ratio(row["gflops"], mach.get("peak_gflops")) if host else None
             if nbytes:
                 row["gbytes_s"] = scale * nbytes / t.median_s / 1e9
-                row["frac_bandwidth"] = _ratio(row["gbytes_s"], mach.get("bandwidth_gbs"))
+                row["frac_bandwidth"] = _ratio(row["gbytes_s"], mach.get("bandwidth_gbs")) if host else None
             if tt is not None:
                 row["speedup_vs_torch"] = tt.median_s / t.median_s
 
