@@ -10,7 +10,7 @@ import os
 import sys
 import time
 
-from harness import files, plots, report, runner, suites, timing
+from harness import files, report, runner, suites, timing
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -30,6 +30,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--max-time", type=float,
                    help="a slow function stops after this many seconds (default 1.0; quick 0.5)")
     p.add_argument("--min-repeats", type=int, help="timed calls at least (default 5)")
+    p.add_argument("--warmup-time", type=float,
+                   help="seconds of untimed calls after the first, at least one call (default 0.05)")
     p.add_argument("--resume", action="store_true", help="keep the rows already in the output, run the rest")
     p.add_argument("--backward", action="store_true", help="also time the backward pass (direction column)")
     p.add_argument("--batch", type=int, help="batch size N (default: the suite's, 1 for real layers)")
@@ -86,7 +88,7 @@ def budget(chosen, args) -> timing.Budget:
     """Defaults, then what the (first) suite changes, then the command line."""
     fields = dict(chosen[0].budget)
     given = {"min_repeats": args.min_repeats, "min_time": args.min_time,
-             "max_time": args.max_time, "repeats": args.repeats}
+             "max_time": args.max_time, "repeats": args.repeats, "warmup_time": args.warmup_time}
     fields.update({k: v for k, v in given.items() if v is not None})
     return timing.Budget(**fields)
 
@@ -97,14 +99,6 @@ def run_suites(chosen, out, config, run_id, note=""):
         "+".join(s.name for s in chosen), "several suites",
         [dataclasses.replace(e, id=f"{s.name}/{e.id}") for s in chosen for e in s.entries],
         chosen[0].batch)
-    outcome = runner.run(suite, out, config, run_id)
-    write_report(out, note)
+    outcome = runner.run(suite, out, config, run_id, note)
+    report.write_report(out)
     return outcome
-
-
-def write_report(out, note=""):
-    header = runner.load_header(out)
-    rows = runner.load_rows(out)
-    made = plots.write_all(rows, header.get("machine", {}), out)
-    files.write_text(os.path.join(out, "report.md"), report.render(header, rows, made, note))
-    return made

@@ -1,6 +1,6 @@
 """The README's table of the issues' speed targets, from several runs of the goals suite.
 
-    PYTHONPATH=. python harness/goals_table.py results/goals results/goals-run2 ...
+    python -m harness.goals_table results/goals results/goals-run*
 
 Each target is one row of the suite (op, case, algorithm, direction), compared with torch
 or with another of our algorithms in the same run.  Per run the speedup is the other
@@ -9,10 +9,10 @@ run's value, the median times, and whether the median meets the goal.
 """
 from __future__ import annotations
 
-import json
 import statistics
 import sys
-from pathlib import Path
+
+from harness import runner
 
 # (label, op, case, algo, direction, against: "torch" or an algorithm, goal or None)
 TARGETS = [
@@ -31,8 +31,11 @@ TARGETS = [
 ]
 
 
-def load(run: Path) -> dict:
-    rows = json.loads((run / "results.json").read_text())["rows"]
+def load(run_dir) -> dict:
+    """{(op, case, algo, direction): row} of a run's float32 rows."""
+    rows = runner.load_rows(run_dir)
+    if not rows:
+        raise FileNotFoundError(f"no results.json with rows in {run_dir}")
     return {(r["op"], r["case"], r["algo"], r["direction"]): r for r in rows if r["dtype"] == "float32"}
 
 
@@ -54,7 +57,7 @@ def times(runs, op, case, algo, direction, against):
 
 
 def table(run_dirs) -> str:
-    runs = [load(Path(d)) for d in run_dirs]
+    runs = [load(d) for d in run_dirs]
     lines = [f"| target (float32) | ours | torch or the other algorithm | speedup ({len(runs)} runs: "
              f"median; each run) | goal |",
              "| --- | --- | --- | --- | --- |"]

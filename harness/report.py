@@ -1,8 +1,16 @@
 """report.md (per op: algorithms per case, the fastest, speedups, errors, plots) and the
-summary table printed at the end of a run."""
+summary table printed at the end of a run.
+
+A run folder's report.md and plots/ are drawn from its results.json alone, so they can be
+drawn again at any time (the repeated runs under results/ keep only their numbers)::
+
+    python -m harness.report results/goals-run2 [more run folders]
+"""
 from __future__ import annotations
 
 import math
+import os
+import sys
 from collections import Counter, defaultdict
 
 from harness.plots import RAN, _geomean, _num
@@ -40,6 +48,34 @@ def _cell(r) -> str:
     return text + (" !" if r["status"] == "inaccurate" else "")
 
 
+def write_report(out_dir, note: str | None = None) -> dict:
+    """report.md and plots/ of a run folder from its results.json; ``note`` replaces the
+    one the run recorded.  Returns {plot name: relative path}."""
+    from harness import files, plots, runner
+    header, rows = runner.load_header(out_dir), runner.load_rows(out_dir)
+    if not header:
+        raise FileNotFoundError(f"no results.json in {out_dir}")
+    made = plots.write_all(rows, header.get("machine", {}), out_dir)
+    files.write_text(os.path.join(out_dir, "report.md"),
+                     render(header, rows, made, header.get("note", "") if note is None else note))
+    return made
+
+
+def main(argv=None) -> int:
+    dirs = sys.argv[1:] if argv is None else argv
+    if not dirs or any(d.startswith("-") for d in dirs):
+        print(__doc__, file=sys.stderr)
+        return 2
+    for d in dirs:
+        try:
+            made = write_report(d)
+        except FileNotFoundError as e:
+            print(f"harness.report: {e}", file=sys.stderr)
+            return 1
+        print(f"wrote {os.path.join(d, 'report.md')} and {len(made)} plots")
+    return 0
+
+
 def render(header: dict, rows: list, plots: dict, note: str = "") -> str:
     m, cfg = header.get("machine", {}), header.get("config", {})
     v = m.get("versions", {})
@@ -51,13 +87,17 @@ def render(header: dict, rows: list, plots: dict, note: str = "") -> str:
         "| machine | |", "| --- | --- |",
         f"| CPU | {m.get('cpu')} ({m.get('cores')} cores) |",
         f"| threads (torch = Numba) | {m.get('threads')} |",
+        *([f"| load average at the start | {fmt(m['load_average'], '.2f')} |"]
+          if m.get("load_average") is not None else []),
+        *([f"| GPU | {_gpu(m['gpu'])} |"] if m.get("gpu") else []),
         f"| float32 GEMM peak | {fmt(m.get('peak_gflops'), '.1f')} GFLOP/s (n={m.get('gemm_n')}) |",
         f"| copy bandwidth | {fmt(m.get('bandwidth_gbs'), '.1f')} GB/s |",
         f"| versions | " + ", ".join(f"{k} {x}" for k, x in v.items()) + " |",
         f"| seed | {m.get('seed')} |",
         f"| dtypes, batch | {', '.join(cfg.get('dtypes', []))}; N = {cfg.get('batch')} |",
         f"| timing | {_budget(cfg.get('budget') or {})} |", "",
-        "Each cell: median forward time (speedup over torch on the same arrays and threads). "
+        "Each cell: median forward time (speedup over torch on the same arrays and threads; "
+        "a GPU algorithm's over torch on the GPU where torch has one). "
         "`!` marks a result over its tolerance. Errors are max |ours - torch float64| / max "
         "|torch float64|; `compile` is the first call's time beyond a steady call.", "",
     ]
@@ -120,12 +160,19 @@ def crossover_section(rows) -> list:
     return out + [""]
 
 
+def _gpu(g) -> str:
+    return (f"{g.get('name')} (compute capability {g.get('capability')}, CUDA {g.get('cuda')}, "
+            f"cuDNN {g.get('cudnn')})")
+
+
 def _budget(b) -> str:
+    warm = ("a warm-up call" if b.get("warmup_time") is None  # runs from before warmup_time
+            else f"untimed warm-up calls for {b['warmup_time']:g} s (at least one)")
     if b.get("repeats"):
-        return f"{b['repeats']} timed calls after a timed first call and a warm-up"
+        return f"{b['repeats']} timed calls after a timed first call and {warm}"
     return (f"median of at least {b.get('min_repeats')} calls and {b.get('min_time')} s "
             f"(at least {b.get('floor_repeats')} calls when past {b.get('max_time')} s), "
-            "after a timed first call and a warm-up")
+            f"after a timed first call and {warm}")
 
 
 def _status_line(rows):
@@ -193,3 +240,7 @@ def summary(rows: list, missing: dict) -> str:
     if missing:
         lines.append(f"missing ops (declared, not registered): {', '.join(sorted(missing))}")
     return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 import time
 import zlib
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from harness import files, machine, timing
+from harness import devices, files, machine, timing
 from harness.suites import Entry, Suite
 
 SEED = 20261123
@@ -65,9 +66,11 @@ def key(row) -> tuple:
     return tuple(str(row.get(k)) for k in KEY)
 
 
-def run(suite: Suite, out_dir: str, config: Config | None = None, run_id: str = "") -> Outcome:
+def run(suite: Suite, out_dir: str, config: Config | None = None, run_id: str = "",
+        note: str = "") -> Outcome:
     """Run ``suite`` into ``out_dir`` (results.csv and results.json are rewritten after
-    every case, so an interrupted run can be resumed); returns the rows."""
+    every case, so an interrupted run can be resumed); returns the rows.  ``note``: a
+    line for the top of the report, kept in results.json."""
     import kernels
     config = config or Config()
     threads = timing.set_threads(config.threads)
@@ -77,6 +80,7 @@ def run(suite: Suite, out_dir: str, config: Config | None = None, run_id: str = 
     todo = sum(1 for j in jobs for r in j.keys() if r not in done_keys)
     mach = describe_machine(out_dir, config, threads, done if config.resume else None)
     header = {"run_id": run_id, "suite": suite.name, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+              "command": shlex.join([os.path.basename(sys.executable), *sys.argv]), "note": note,
               "config": _config_dict(config, suite), "machine": mach}
     rows = {key(r): r for r in done}
     outcome = Outcome([], mach, missing)
@@ -125,7 +129,8 @@ class Job:
         self.batch = config.batch or suite.batch
         self.budget = config.budget
         self.seed = int(zlib.crc32(f"{config.seed}/{entry.op}/{entry.id}".encode()))
-        self._ref = self._torch = None
+        self._ref = None
+        self._torch = {}                # torch device -> ({direction: Timing}, error text)
 
     def keys(self) -> list[tuple]:
         return [key(self._base(a, d)) for a in self.algos for d in self.directions]
@@ -213,59 +218,68 @@ class Job:
         return self.measure(algo, a, rows, config, mach)
 
     def measure(self, algo, a, rows, config, mach):
-        from kernels._arrays import poison
         from kernels.tolerances import rel_err
         op, params, problems = self.op, self.entry.params, []
+        place = devices.for_algorithm(a)
         fwd = rows["forward"]
         try:
             ref_out, ref_grads = self.reference()
         except Exception as e:
             ref_out = ref_grads = None
             problems.append(f"reference: {_err(e)}")
+
+        def forward(xs):
+            return lambda: op(**op.named(xs), algo=algo, **params)
+
+        def backward(xs):
+            gy = place.put(self.grad_out)
+            return lambda: op.backward(gy, **op.named(xs), algo=algo, **params)
+
         results = {}
         # forward: the first call (compile) checked against the reference, then timed
         try:
-            with poison():
-                t0 = time.perf_counter()
-                out = op(**op.named(self.arrays()), algo=algo, **params)
-                first = time.perf_counter() - t0
+            out, first = self.first_call(forward, place)
             if ref_out is not None:
                 fwd["fwd_rel_err"] = output_error(out, ref_out, rel_err)
-            timed = self.arrays()
-            a.phases.clear()
-            results["forward"] = timing.measure(lambda: op(**op.named(timed), algo=algo, **params),
-                                                config.budget, first)
-            fwd["phases"] = json.dumps(dict(a.phases)) if a.phases else None
+            results["forward"], fwd["phases"] = self.time_calls(a, forward, place, config.budget, first)
         except Exception as e:
             problems.append(f"forward: {_err(e)}")
         # backward: gradients checked, timed if asked for
         if "forward" in results:
             try:
-                g = self.grad_out
-                with poison():
-                    t0 = time.perf_counter()
-                    grads = op.backward(g, **op.named(self.arrays()), algo=algo, **params)
-                    first = time.perf_counter() - t0
+                grads, first = self.first_call(backward, place)
                 if ref_grads is not None:
                     fwd["grad_rel_err"] = gradient_error(op, grads, ref_grads, rel_err)
                 if "backward" in rows:
-                    timed = self.arrays()
-                    a.phases.clear()
-                    results["backward"] = timing.measure(
-                        lambda: op.backward(g, **op.named(timed), algo=algo, **params), config.budget, first)
-                    rows["backward"]["phases"] = json.dumps(dict(a.phases)) if a.phases else None
+                    results["backward"], rows["backward"]["phases"] = self.time_calls(
+                        a, backward, place, config.budget, first)
             except Exception as e:
                 problems.append(f"backward: {_err(e)}")
-        self.fill_times(rows, results, mach)
+        self.fill_times(rows, results, mach, place)
         for d in rows:
             rows[d]["fwd_rel_err"], rows[d]["grad_rel_err"] = fwd.get("fwd_rel_err"), fwd.get("grad_rel_err")
         status, reason = judge(fwd, problems)
         return _finish(rows, status, reason)
 
-    def fill_times(self, rows, results, mach):
-        torch_times = self.torch_timings(rows)
+    def first_call(self, make, place):
+        """The first call (compile included) on fresh inputs, outputs poisoned with NaN:
+        (its outputs, on the host; seconds).  ``make(inputs)`` gives the function to call."""
+        from kernels._arrays import poison
+        with poison():
+            out, first = timing.call(make(place.put_all(self.arrays())), place.sync)
+        return devices.to_host(out), first
+
+    def time_calls(self, a, make, place, budget, first):
+        """(Timing of the steady calls, the algorithm's phase times of the last one)."""
+        a.phases.clear()
+        t = timing.measure(make(place.put_all(self.arrays())), budget, first, place.sync)
+        return t, json.dumps(dict(a.phases)) if a.phases else None
+
+    def fill_times(self, rows, results, mach, place=devices.HOST):
+        torch_times, torch_error = self.torch_timings(rows, place)
+        impl = torch_impl(self.op.name) + (" on CUDA, TF32 off" if place.torch_device == "cuda" else "")
         for d, row in rows.items():
-            row["torch_impl"] = (torch_impl(self.op.name) + " " + self.torch_error).strip()
+            row["torch_impl"] = (impl + " " + torch_error).strip()
             scale = 2 if d == "backward" else 1   # backward ~ grad input + grad weight
             t = results.get(d)
             tt = torch_times.get(d)
@@ -276,26 +290,31 @@ class Job:
             row.update(time_median_s=t.median_s, time_iqr_s=t.iqr_s, repeats=t.repeats,
                        first_call_s=t.first_s, compile_s=t.compile_s)
             flops, nbytes = self.cost.get("flops"), self.cost.get("bytes")
+            host = place is devices.HOST  # the measured peak and bandwidth are the CPU's
             if flops:
                 row["gflops"] = scale * flops / t.median_s / 1e9
-                row["frac_peak"] = _ratio(row["gflops"], mach.get("peak_gflops"))
+                row["frac_peak"] = _ratio(row["gflops"], mach.get("peak_gflops")) if host else None
             if nbytes:
                 row["gbytes_s"] = scale * nbytes / t.median_s / 1e9
-                row["frac_bandwidth"] = _ratio(row["gbytes_s"], mach.get("bandwidth_gbs"))
+                row["frac_bandwidth"] = _ratio(row["gbytes_s"], mach.get("bandwidth_gbs")) if host else None
             if tt is not None:
                 row["speedup_vs_torch"] = tt.median_s / t.median_s
 
-    def torch_timings(self, rows) -> dict:
-        """torch on tensors made from the same arrays, once per case (forward, backward)."""
-        if self._torch is None:
-            self._torch, self.torch_error = {}, ""
+    def torch_timings(self, rows, place) -> tuple[dict, str]:
+        """torch on tensors made from the same arrays, on the place's torch device; once
+        per case and device: ({direction: Timing}, what failed)."""
+        dev = place.torch_device
+        if dev not in self._torch:
+            times, error = {}, ""
             for d in ("forward", "backward") if "backward" in rows else ("forward",):
                 try:
-                    self._torch[d] = time_torch(self.op, self.arrays(), self.entry.params,
-                                                self.grad_out if d == "backward" else None, self.budget)
+                    times[d] = time_torch(self.op, self.arrays(), self.entry.params,
+                                          self.grad_out if d == "backward" else None, self.budget,
+                                          dev, place.torch_sync)
                 except Exception as e:
-                    self.torch_error += f"torch {d} failed: {_err(e)} "
-        return self._torch
+                    error += f"torch {d} failed: {_err(e)} "
+            self._torch[dev] = (times, error)
+        return self._torch[dev]
 
 
 # ---- torch ---------------------------------------------------------------------------
@@ -308,26 +327,26 @@ def torch_impl(name: str) -> str:
     return f"torch.nn.functional.{name}" if hasattr(F, name) else "reference (torch primitives)"
 
 
-def time_torch(op, arrays, params, gy, budget):
-    """Time the reference function on tensors of the run's dtype; with ``gy``, time the
-    backward (autograd through the same graph, retained between calls)."""
+def time_torch(op, arrays, params, gy, budget, device="cpu", sync=None):
+    """Time the reference function on tensors of the run's dtype on ``device``; with
+    ``gy``, time the backward (autograd through the same graph, retained between calls)."""
     import torch
     import reference
     fn = reference.REFERENCES[op.name]
     specs = op.inputs
-    ts = [None if a is None else torch.from_numpy(np.ascontiguousarray(a)) for a in arrays]
+    ts = [None if a is None else torch.from_numpy(np.ascontiguousarray(a)).to(device) for a in arrays]
     if gy is None:
         with torch.no_grad():
-            return timing.measure(lambda: fn(**op.named(ts), **params), budget)
+            return timing.measure(lambda: fn(**op.named(ts), **params), budget, sync=sync)
     for t, s in zip(ts, specs):
         if t is not None and s.differentiable and not s.index and t.is_floating_point():
             t.requires_grad_(True)
     wrt = [t for t in ts if t is not None and t.requires_grad]
     out = fn(**op.named(ts), **params)
     main = out[0] if isinstance(out, (tuple, list)) else out
-    g = torch.from_numpy(gy)
+    g = torch.from_numpy(gy).to(device)
     return timing.measure(lambda: torch.autograd.grad(main, wrt, g, retain_graph=True,
-                                                      allow_unused=True), budget)
+                                                      allow_unused=True), budget, sync=sync)
 
 
 # ---- correctness ---------------------------------------------------------------------

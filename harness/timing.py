@@ -1,5 +1,12 @@
-"""Honest timing: a timed first call (JIT compile shows there, not in the median), then
-repeats sized by a time budget, summarised by the median and the interquartile range.
+"""The one timer of the harness: a timed first call (JIT compile shows there, not in the
+median), untimed warm-up calls for ``warmup_time`` seconds, then repeats sized by a time
+budget, summarised by the median and the interquartile range.
+
+Work that returns before it is done (GPU kernel launches, torch CUDA ops) is timed with
+a ``sync`` hook, called after every call inside the clock and once before the first:
+``measure(fn, budget, sync=numba.cuda.synchronize)``.  Each time is then the wall time
+until the device has finished (launch included), as a caller waits for it.
+
 Also the machine's yardsticks, measured once per run: the float32 GEMM peak and the
 memory bandwidth of a large copy.  Threads are set the same for torch and Numba.
 """
@@ -15,12 +22,15 @@ import numpy as np
 class Budget:
     """How long to time one function: at least ``min_repeats`` calls and ``min_time``
     seconds; a function so slow that ``max_time`` passes first stops there, after no
-    fewer than ``floor_repeats`` calls.  ``repeats`` fixes the count instead."""
+    fewer than ``floor_repeats`` calls.  ``repeats`` fixes the count instead.  Before
+    them, untimed warm-up calls (at least one) for ``warmup_time`` seconds: caches, clock
+    boosts, autotuned torch/cuDNN plans."""
     min_repeats: int = 5
     min_time: float = 0.2
     max_time: float = 1.0
     repeats: int | None = None
     floor_repeats: int = 3
+    warmup_time: float = 0.05
 
 
 @dataclass
@@ -37,22 +47,36 @@ class Timing:
         return max(0.0, self.first_s - self.median_s)
 
 
-def clock(fn) -> float:
+def call(fn, sync=None):
+    """(``fn()``, seconds it took, until ``sync()`` returned when given)."""
     t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
+    out = fn()
+    if sync is not None:
+        sync()
+    return out, time.perf_counter() - t0
 
 
-def measure(fn, budget: Budget = Budget(), first_s: float | None = None) -> Timing:
+def clock(fn, sync=None) -> float:
+    return call(fn, sync)[1]
+
+
+def measure(fn, budget: Budget = Budget(), first_s: float | None = None, sync=None) -> Timing:
     """Time ``fn()``.  ``first_s``: the first call was already made (and timed) elsewhere;
-    otherwise it is made here.  One untimed warm-up follows the first call."""
+    otherwise it is made here.  ``sync``: called after each call, inside the clock (and
+    once before the first, so that no earlier work is counted)."""
+    if sync is not None:
+        sync()
     if first_s is None:
-        first_s = clock(fn)
-    fn()  # warm caches after the compile
+        first_s = clock(fn, sync)
+    warm = time.perf_counter()
+    while True:  # warm-up, untimed
+        clock(fn, sync)
+        if time.perf_counter() - warm >= budget.warmup_time:
+            break
     times: list[float] = []
     start = time.perf_counter()
     while True:
-        times.append(clock(fn))
+        times.append(clock(fn, sync))
         n, spent = len(times), time.perf_counter() - start
         if budget.repeats is not None:
             if n >= budget.repeats:

@@ -195,23 +195,3 @@ def test_kernels_compile_for_a_real_gpu():
     if run.returncode == 77:
         pytest.skip(run.stdout.strip())
     assert run.returncode == 0, run.stdout + run.stderr
-
-
-@pytest.mark.skipif(not _cuda.SIMULATED, reason="--smoke runs under the simulator")
-def test_gpu_benchmark_script_runs(tmp_path):
-    """harness/bench_cuda.py --smoke: the script's whole path on three tiny layers (its real
-    runs need a GPU), writing a CSV of forward and backward rows that match torch."""
-    import csv
-
-    from harness import bench_cuda
-    bench_cuda.main(["--smoke", "--batch", "1", "--repeat", "1", "--dtype", "float64",
-                     "--out", str(tmp_path)])
-    with open(tmp_path / "simulator.csv") as f:
-        rows = list(csv.DictReader(f))
-    assert [(r["layer"], r["direction"]) for r in rows] == [
-        ("tiny-3x3", "forward"), ("tiny-3x3", "backward"),
-        ("tiny-1x1", "forward"), ("tiny-1x1", "backward"),
-        ("tiny-depthwise", "forward"), ("tiny-depthwise", "backward")]
-    assert rows[-1]["op"] == "depthwise_conv2d"
-    assert all(float(r["rel_err"]) < 1e-9 and float(r["cuda_median_s"]) > 0 for r in rows)
-    assert (tmp_path / "simulator.json").exists()

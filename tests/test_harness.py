@@ -1,41 +1,45 @@
 """The harness end to end on a tiny suite: files, columns, every status, resume, atomic
-writes.  Algorithms that fail or support nothing are registered here for the test only."""
+writes, the timer's sync hook and the device path.  Algorithms that fail or support
+nothing are registered here for the test only."""
 import csv
+import dataclasses
 import json
 import os
+import time
 
 import numpy as np
 import pytest
 
 import kernels
-from harness import cli, files, runner, suites, timing
+from harness import cli, devices, files, goals_table, report, runner, suites, timing
 from harness.suites import Entry, Suite
 from kernels._registry import ALGO_NAMES, ALGORITHMS, Algorithm
 
-FAST = dict(budget=timing.Budget(min_repeats=2, min_time=0.0, max_time=0.05),
+FAST = dict(budget=timing.Budget(min_repeats=2, min_time=0.0, max_time=0.05, warmup_time=0.0),
             gemm_n=64, copy_mib=1, progress=False, threads=1)
 REQUIRED = ["op", "algo", "case", "dtype", "shape", "params", "time_median_s", "time_iqr_s",
             "gflops", "torch_time_median_s", "speedup_vs_torch", "fwd_rel_err", "grad_rel_err",
             "status", "compile_s", "direction", "reason"]
 
 TINY = Suite("tiny", "a test suite", [
-    Entry("conv1d", "small", (("N", 2, 9), (3, 2, 3), (3,)), dict(padding=1)),
+    Entry("conv_transpose1d", "small", (("N", 2, 9), (2, 3, 3), (3,)), dict(padding=1)),
     Entry("conv2d", "small", (("N", 2, 6, 6), (3, 2, 3, 3), None), dict(padding=1),
           sweep=("kernel_size", 3)),
-    Entry("conv1d", "bad-shape", (("N", 2, 9), (3, 5, 3), None)),
+    Entry("conv_transpose1d", "bad-shape", (("N", 2, 9), (5, 3, 3), None)),
     Entry("no_such_op", "x", (("N", 2),)),
 ])
 
 
 @pytest.fixture
 def test_algos():
-    """conv1d gets three extra algorithms: one that raises, one that supports nothing,
-    one whose answer is 1e-2 off.  They are removed after the test."""
-    free = [n for n in ALGO_NAMES if n not in ALGORITHMS["conv1d"]]
+    """conv_transpose1d (an op with free algorithm names) gets three extra algorithms: one
+    that raises, one that supports nothing, one whose answer is 1e-2 off.  They are
+    removed after the test."""
+    free = [n for n in ALGO_NAMES if n not in ALGORITHMS["conv_transpose1d"]]
     if len(free) < 3:
-        pytest.skip("no free algorithm names left for conv1d")
-    broken, picky, sloppy = (Algorithm(n, ops=("conv1d",)) for n in free[:3])
-    im2col = ALGORITHMS["conv1d"]["im2col"]
+        pytest.skip("no free algorithm names left for conv_transpose1d")
+    broken, picky, sloppy = (Algorithm(n, ops=("conv_transpose1d",)) for n in free[:3])
+    im2col = ALGORITHMS["conv_transpose1d"]["im2col"]
 
     @broken.forward
     def _fail(x, w, b, p):
@@ -51,7 +55,7 @@ def test_algos():
     sloppy.backward(lambda gy, x, w, b, p: im2col.run_backward(gy, (x, w, b), p))
     yield {"broken": free[0], "picky": free[1], "sloppy": free[2]}
     for n in free[:3]:
-        ALGORITHMS["conv1d"].pop(n)
+        ALGORITHMS["conv_transpose1d"].pop(n)
 
 
 def _csv(path):
@@ -62,11 +66,11 @@ def _csv(path):
 def test_run_writes_every_file_and_status(tmp_path, test_algos):
     out = str(tmp_path / "run")
     outcome = runner.run(TINY, out, runner.Config(slow_macs=1000, **FAST), run_id="test")
-    cli.write_report(out)
+    report.write_report(out)
     rows = _csv(os.path.join(out, "results.csv"))
     assert set(REQUIRED) <= set(rows[0])
     status = {(r["op"], r["case"], r["algo"]): r for r in rows}
-    small = {a: status[("conv1d", "small", a)] for a in ALGORITHMS["conv1d"]}
+    small = {a: status[("conv_transpose1d", "small", a)] for a in ALGORITHMS["conv_transpose1d"]}
     assert small[test_algos["broken"]]["status"] == "error"
     assert "deliberate failure" in small[test_algos["broken"]]["reason"]
     assert small[test_algos["picky"]]["status"] == "unsupported"
@@ -89,10 +93,11 @@ def test_run_writes_every_file_and_status(tmp_path, test_algos):
     assert data["machine"]["peak_gflops"] > 0 and data["machine"]["bandwidth_gbs"] > 0
     assert data["machine"]["threads"] >= 1 and data["machine"]["seed"] == runner.SEED
     assert "numba" in data["machine"]["versions"] and len(data["rows"]) == len(rows)
-    report = open(os.path.join(out, "report.md")).read()
-    assert "no_such_op" in report and "## conv1d" in report and "plots/speedup_conv1d.png" in report
+    text = open(os.path.join(out, "report.md")).read()
+    assert "no_such_op" in text and "## conv_transpose1d" in text
+    assert "plots/speedup_conv_transpose1d.png" in text
     for name in ("speedup", "roofline", "errors", "sweep_kernel_size", "sweep_input_size",
-                 "phases", "speedup_conv1d", "speedup_conv2d"):
+                 "phases", "speedup_conv_transpose1d", "speedup_conv2d"):
         path = os.path.join(out, "plots", f"{name}.png")
         assert os.path.getsize(path) > 1000, name
         with open(path, "rb") as f:
@@ -150,7 +155,7 @@ def test_cli_writes_latest_style_output(tmp_path, capsys):
     rows = _csv(tmp_path / "results.csv")
     assert sorted(r["dtype"] for r in rows) == ["float32", "float64"]
     assert (tmp_path / "report.md").exists() and (tmp_path / "plots" / "roofline.png").exists()
-    assert "conv1d" in capsys.readouterr().out
+    assert "conv_transpose1d" in capsys.readouterr().out
 
 
 def test_suite_budget_then_command_line():
@@ -164,6 +169,121 @@ def test_timing_budget():
     assert t.repeats == 7 and t.median_s > 0 and t.iqr_s >= 0 and t.first_s > 0
     t = timing.measure(lambda: None, timing.Budget(repeats=3))
     assert t.repeats == 3
+
+
+def test_timing_sync_hook_ends_every_call():
+    """sync runs once before the first call and after every call (first, warm-up, timed),
+    and the clock waits for it."""
+    calls, syncs = [], []
+
+    def sync():
+        syncs.append(len(calls))
+        time.sleep(0.002)
+
+    t = timing.measure(lambda: calls.append(len(syncs)), timing.Budget(repeats=4, warmup_time=0.0),
+                       sync=sync)
+    assert t.repeats == 4 and len(calls) == 1 + 1 + 4
+    assert syncs == list(range(len(calls) + 1))        # sync, call, sync, call, ..., sync
+    assert calls == list(range(1, len(calls) + 1))
+    assert t.first_s >= 0.002 and min(t.times) >= 0.002  # the wait is inside the clock
+
+
+def test_warm_up_is_sized_by_time(monkeypatch):
+    """Untimed calls after the first until warmup_time has passed (a fake clock: each call
+    takes 0.25 s), at least one when warmup_time is 0."""
+    now, calls = [0.0], []
+    monkeypatch.setattr(timing.time, "perf_counter", lambda: now[0])
+
+    def fn():
+        calls.append(1)
+        now[0] += 0.25
+
+    t = timing.measure(fn, timing.Budget(repeats=3, warmup_time=1.0))
+    assert len(calls) == 1 + 4 + 3 and t.times == [0.25] * 3 and t.first_s == 0.25
+    calls.clear()
+    timing.measure(fn, timing.Budget(repeats=3, warmup_time=0.0), first_s=0.25)
+    assert len(calls) == 1 + 3
+
+
+def test_device_algorithm_gets_device_arrays_and_a_synced_clock(tmp_path, monkeypatch):
+    """cuda rows (under Numba's simulator here, on the GPU with CONVBENCH_REAL_GPU=1): the
+    inputs are copied to the device before the calls, each call is synchronised, the
+    outputs are checked on the host."""
+    real = devices.cuda_place()
+    puts, syncs = [], []
+
+    def put(a):
+        puts.append(a.shape)
+        return real.put(a)
+
+    def sync():
+        syncs.append(1)
+        real.sync()
+
+    monkeypatch.setattr(devices, "cuda_place", lambda: dataclasses.replace(real, put=put, sync=sync))
+    suite = Suite("tiny-gpu", "", [
+        Entry("conv2d", "3x3", (("N", 2, 5, 5), (3, 2, 3, 3), (3,)), dict(padding=1)),
+        Entry("depthwise_conv2d", "3x3-s2", (("N", 3, 5, 5), (3, 1, 3, 3), None),
+              dict(stride=2, padding=1))])
+    config = runner.Config(algos=("cuda",), backward=True, slow_macs=10 ** 6, **FAST)
+    outcome = runner.run(suite, str(tmp_path), config)
+    assert len(outcome.rows) == 4
+    for r in outcome.rows:
+        assert r["status"] == "ok", r
+        assert r["fwd_rel_err"] < 1e-5 and r["grad_rel_err"] < 1e-5 and r["time_median_s"] > 0
+        assert ("on CUDA" in r["torch_impl"]) == devices.torch_has_gpu()
+    assert (1, 2, 5, 5) in puts and (3, 1, 3, 3) in puts
+    assert len(syncs) >= sum(r["repeats"] + 2 for r in outcome.rows)  # first, warm-up, timed
+
+
+@pytest.mark.parametrize("name, op, case", [
+    ("depthwise", "separable_conv2d", "dw384-pw64-14-s1"),
+    ("gpu", "depthwise_conv2d", "mobilenetv2-block17-depthwise"),
+])
+def test_declared_suite_runs_one_entry(tmp_path, name, op, case):
+    """The suites that replaced the side scripts: declared, and one entry of each runs
+    (batch 1) with numba beside the cuda algorithm, which a machine without a GPU refuses
+    with its reason."""
+    s = suites.get(name)
+    entry = next(e for e in s.entries if (e.op, e.id) == (op, case))
+    outcome = runner.run(Suite(name, s.doc, [entry]), str(tmp_path),
+                         runner.Config(algos=("numba", "cuda"), batch=1, **FAST))
+    by_algo = {r["algo"]: r for r in outcome.rows}
+    assert by_algo["numba"]["status"] == "ok" and by_algo["numba"]["suite"] == name
+    if "cuda" in by_algo:  # without a GPU (the simulator: too large or too slow) it says why
+        cuda = by_algo["cuda"]
+        if devices.torch_has_gpu():
+            assert cuda["status"] == "ok", cuda
+        else:
+            assert cuda["status"] in ("unsupported", "skipped-too-slow") and cuda["reason"], cuda
+
+
+def test_report_is_drawn_again_from_results_json(tmp_path, capsys):
+    out = tmp_path / "run"
+    runner.run(Suite("tiny", "", TINY.entries[:1]), str(out),
+               runner.Config(algos=("im2col",), **FAST), note="a note kept in results.json")
+    assert not (out / "report.md").exists()
+    assert report.main([str(out)]) == 0
+    text = (out / "report.md").read_text()
+    assert "> a note kept in results.json" in text and "## conv_transpose1d" in text
+    assert (out / "plots" / "speedup_conv_transpose1d.png").stat().st_size > 1000
+    assert report.main([str(tmp_path / "nothing")]) == 1
+
+
+def test_goals_table_targets_are_goals_cases(tmp_path):
+    """Every target of the README table names a case of the goals suite, and the table's
+    speedup is the median over runs of the other side's time over ours."""
+    goals = {(e.op, e.id) for e in suites.get("goals").entries}
+    assert {(op, case) for _, op, case, *_ in goals_table.TARGETS} <= goals
+    label, op, case, algo, direction, against, goal = goals_table.TARGETS[0]
+    dirs = []
+    for i, (ours, theirs) in enumerate([(1.0, 2.0), (1.0, 1.0), (2.0, 1.0)]):
+        row = dict(op=op, case=case, algo=algo, direction=direction, dtype="float32",
+                   status="ok", time_median_s=ours, torch_time_median_s=theirs)
+        runner.write_results(str(tmp_path / f"r{i}"), {}, [row], {})
+        dirs.append(tmp_path / f"r{i}")
+    line = next(ln for ln in goals_table.table(dirs).splitlines() if ln.startswith(f"| {label} |"))
+    assert "| 1.00 (2.00, 1.00, 0.50) |" in line
 
 
 def test_every_suite_entry_names_a_contract_op_with_valid_shapes():
