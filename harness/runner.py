@@ -20,9 +20,9 @@ import numpy as np
 
 from harness import files, machine, timing
 from harness.suites import Entry, Suite
+from kernels import SLOW_MACS
+from kernels.tolerances import SEED
 
-SEED = 20261123
-SLOW_MACS = 50_000             # plain-loop (slow=True) algorithms only run cases this small
 STATUSES = ("ok", "inaccurate", "unsupported", "error", "skipped-too-slow")
 KEY = ("suite", "op", "algo", "case", "dtype", "direction")
 COLUMNS = [
@@ -199,10 +199,7 @@ class Job:
         common = {"shape": self.shape_text, "threads": threads, "macs": self.cost.get("macs"),
                   "flops": self.cost.get("flops"), "bytes": self.cost.get("bytes"),
                   "arith_intensity": _ratio(self.cost.get("flops"), self.cost.get("bytes"))}
-        try:
-            common["tolerance"] = tolerance(algo, self.dtype)
-        except KeyError:
-            common["tolerance"] = None
+        common["tolerance"] = tolerance(algo, self.dtype)
         rows = {d: {**self._base(algo, d), **common} for d in self.directions}
         why = a.why_not(self.plan)
         if why is not None:
