@@ -32,7 +32,7 @@ from numba import cuda
 
 from kernels import _cuda
 from kernels._registry import Algorithm
-from kernels.conv.plan import CONV_OPS
+from kernels.conv.plan import CONV_OPS, as5d, lift
 
 gpu = Algorithm("cuda", ops=CONV_OPS, available=_cuda.available, device=True,
                 slow=_cuda.SIMULATED,  # under the simulator every thread is Python
@@ -42,17 +42,8 @@ KB = 8  # output channels per thread in the direct forward: each staged tile fee
 RB = 4  # the GEMM's register blocking: each thread computes RB x RB outputs
 
 
-def as5d(a, nd):
-    """View an (N, C, *spatial) device array as (N, C, D, H, W)."""
-    return a.reshape(tuple(a.shape[:2]) + (1,) * (3 - nd) + tuple(a.shape[2:]))
-
-
-def pad3(t, nd, fill):
-    return (fill,) * (3 - nd) + tuple(t)
-
-
 def _geometry(p):
-    return pad3(p.stride, p.nd, 1), pad3(p.dilation, p.nd, 1), pad3(p.pad_lo, p.nd, 0)
+    return lift(p.stride, p.nd, 1), lift(p.dilation, p.nd, 1), lift(p.pad_lo, p.nd, 0)
 
 
 def is_1x1(p) -> bool:
@@ -67,8 +58,8 @@ def tile(p, tpb):
     """(TH, TW): the output tile of one block, within TPB threads and shared memory;
     None if even one output pixel's halo and filter slice do not fit."""
     (_, sh, sw), (_, dh, dw), _ = _geometry(p)
-    R, S = pad3(p.kernel, p.nd, 1)[1:]
-    return fit_tile(pad3(p.out, p.nd, 1)[1:], (sh, sw), (dh, dw), (R, S),
+    R, S = lift(p.kernel, p.nd, 1)[1:]
+    return fit_tile(lift(p.out, p.nd, 1)[1:], (sh, sw), (dh, dw), (R, S),
                     min(KB, p.Kg) * R * S, p.dtype.itemsize, tpb)
 
 
@@ -317,7 +308,7 @@ kernels = _cuda.kernel_factory(_build)
 
 # ---- launches -----------------------------------------------------------------------------
 
-def _gemm(A, B, Cm, bias, M, NC, KD, NB, sa, sb, sc, NKS=1):
+def launch_gemm(A, B, Cm, bias, M, NC, KD, NB, sa, sb, sc, NKS=1):
     """Cm[b] = A[b] @ B[b] (+ bias) for b < NB, or with NKS > 1 the NB*NKS partial
     products of split-K (Cm then holds NB*NKS matrices)."""
     t = _cuda.tile_side()
@@ -338,7 +329,7 @@ def _gemm_grad_weight(gy, x, gw, p):
     nks, _ = _cuda.chunks(L, tiles)
     nks = min(nks, max(1, MAX_GRID_Z // p.N))
     part = cuda.device_array((p.N * nks, K * C), p.dtype)
-    _gemm(gy, x, part, None, K, C, L, p.N, (K * L, L, 1), (C * L, 1, L), (K * C, C, 1), nks)
+    launch_gemm(gy, x, part, None, K, C, L, p.N, (K * L, L, 1), (C * L, 1, L), (K * C, C, 1), nks)
     _cuda.sum_rows(part, _cuda.flat(gw))
 
 
@@ -365,7 +356,7 @@ def conv(x, w, b, p):
     y = _cuda.empty(p.out_shape, p.dtype)
     if is_1x1(p):
         L = int(np.prod(p.out))
-        _gemm(w, x, y, b, p.K, L, p.C, p.N, (0, p.C, 1), (p.C * L, L, 1), (p.K * L, L, 1))
+        launch_gemm(w, x, y, b, p.K, L, p.C, p.N, (0, p.C, 1), (p.C * L, L, 1), (p.K * L, L, 1))
     else:
         _forward_direct(x, w, b, y, p)
     return y
@@ -377,7 +368,7 @@ def grad_input(gy, w, p, b=None):
     gx = _cuda.empty(p.in_shape, p.dtype)
     if is_1x1(p):
         L, C, K = int(np.prod(p.out)), p.C, p.K
-        _gemm(w, gy, gx, b, C, L, K, p.N, (0, 1, C), (K * L, L, 1), (C * L, L, 1))
+        launch_gemm(w, gy, gx, b, C, L, K, p.N, (0, 1, C), (K * L, L, 1), (C * L, L, 1))
         return gx
     stride, dil, plo = _geometry(p)
     has_bias = b is not None
@@ -400,7 +391,7 @@ def grad_weight(gy, x, p):
     J, per = _cuda.chunks(p.N * OD * OH, nw)
     part = cuda.device_array((J, nw), p.dtype)
     kernels(p.dtype)[2][_cuda.blocks(J * nw), _cuda.TPB](
-        gy5, x5, part, (p.K, p.Cg) + pad3(p.kernel, p.nd, 1),
+        gy5, x5, part, (p.K, p.Cg) + lift(p.kernel, p.nd, 1),
         stride, dil, plo, p.G, per)
     _cuda.sum_rows(part, _cuda.flat(gw))
     return gw

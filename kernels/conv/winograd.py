@@ -34,9 +34,9 @@ import numba
 import numpy as np
 
 from kernels._arrays import empty
+from kernels.phases import phase_clock
 from kernels._registry import Algorithm
 from kernels._workspace import scratch
-from kernels.conv.fft import PHASES, _Clock
 from kernels.conv.im2col import columns, pad
 from kernels.conv.winograd_kernel import VW, fused, pack_bias, transform_kernel
 
@@ -162,9 +162,8 @@ def declare(name: str, m: int, trust: int, tolerance: dict, note: str = "") -> A
     def forward(x, w, b, p):
         if why_not(p):  # reached only by calling the function directly
             raise ValueError(f"{name}: {why_not(p)}")
-        algo.phases = dict.fromkeys(PHASES, 0.0)
         lo, hi = _pads(p)
-        y = winograd_conv(as2d(x, p.nd), as2d(w, p.nd), b, lo, hi, p.G, m, _Clock(algo.phases),
+        y = winograd_conv(as2d(x, p.nd), as2d(w, p.nd), b, lo, hi, p.G, m, phase_clock(algo),
                           _dilation(p))
         return y.reshape(p.out_shape)
 
@@ -172,9 +171,8 @@ def declare(name: str, m: int, trust: int, tolerance: dict, note: str = "") -> A
     def backward(gy, x, w, b, p):
         if why_not(p):
             raise ValueError(f"{name}: {why_not(p)}")
-        algo.phases = dict.fromkeys(PHASES, 0.0)
-        gx = grad_input(gy, w, p, m, _Clock(algo.phases))
-        clock = _Clock(algo.phases)
+        clock = phase_clock(algo)
+        gx = grad_input(gy, w, p, m, clock)
         with clock("weight_gradient_im2col"):
             gw = grad_weight(gy, x, p)
         gb = gy.sum(axis=(0, *range(2, gy.ndim))) if b is not None else None

@@ -180,9 +180,9 @@ def forward(x, off, w, b, m, p):
     CRS, PQ = p.Cg * prod(p.kernel), prod(p.out)
     fw, fc, fy = _cuda.flat(w), _cuda.flat(cols), _cuda.flat(y)
     for g in range(p.G):
-        conv_cuda._gemm(fw[g * p.Kg * CRS:], fc[g * CRS * PQ:], fy[g * p.Kg * PQ:],
-                        None if b is None else b[g * p.Kg:], p.Kg, PQ, CRS, p.N,
-                        (0, CRS, 1), (p.C * prod(p.kernel) * PQ, PQ, 1), (p.K * PQ, PQ, 1))
+        conv_cuda.launch_gemm(fw[g * p.Kg * CRS:], fc[g * CRS * PQ:], fy[g * p.Kg * PQ:],
+                               None if b is None else b[g * p.Kg:], p.Kg, PQ, CRS, p.N,
+                               (0, CRS, 1), (p.C * prod(p.kernel) * PQ, PQ, 1), (p.K * PQ, PQ, 1))
     return _cuda.result(y, host)
 
 
@@ -198,11 +198,12 @@ def backward(gy, x, off, w, b, m, p):
     part = cuda.device_array((p.N, p.Kg * CRS), p.dtype)
     for g in range(p.G):
         # gcols[n, g] = w[g]^T (CRS x Kg) @ gy[n, g] (Kg x PQ)
-        conv_cuda._gemm(fw[g * p.Kg * CRS:], fgy[g * p.Kg * PQ:], fgc[g * CRS * PQ:], None,
-                        CRS, PQ, p.Kg, p.N, (0, 1, CRS), (p.K * PQ, PQ, 1), (p.C * RS * PQ, PQ, 1))
+        conv_cuda.launch_gemm(fw[g * p.Kg * CRS:], fgy[g * p.Kg * PQ:], fgc[g * CRS * PQ:], None,
+                               CRS, PQ, p.Kg, p.N, (0, 1, CRS), (p.K * PQ, PQ, 1),
+                               (p.C * RS * PQ, PQ, 1))
         # gw[g] = sum over n of gy[n, g] (Kg x PQ) @ cols[n, g]^T (PQ x CRS)
-        conv_cuda._gemm(fgy[g * p.Kg * PQ:], fc[g * CRS * PQ:], part, None, p.Kg, CRS, PQ, p.N,
-                        (p.K * PQ, PQ, 1), (p.C * RS * PQ, 1, PQ), (p.Kg * CRS, CRS, 1))
+        conv_cuda.launch_gemm(fgy[g * p.Kg * PQ:], fc[g * CRS * PQ:], part, None, p.Kg, CRS, PQ, p.N,
+                               (p.K * PQ, PQ, 1), (p.C * RS * PQ, 1, PQ), (p.Kg * CRS, CRS, 1))
         _cuda.sum_rows(part, fgw[g * p.Kg * CRS:(g + 1) * p.Kg * CRS])
     _, grad_input, grad_offset_mask = kernels(p.dtype)
     has_mask = m is not None
