@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+import kernels
 from harness import files, machine, timing
 from harness.suites import Entry, Suite
-from kernels import SLOW_MACS
-from kernels.tolerances import SEED
+from kernels import SLOW_MACS, poison
+from kernels.tolerances import SEED, rel_err, tolerance
 
 STATUSES = ("ok", "inaccurate", "unsupported", "error", "skipped-too-slow")
 KEY = ("suite", "op", "algo", "case", "dtype", "direction")
@@ -68,7 +69,6 @@ def key(row) -> tuple:
 def run(suite: Suite, out_dir: str, config: Config | None = None, run_id: str = "") -> Outcome:
     """Run ``suite`` into ``out_dir`` (results.csv and results.json are rewritten after
     every case, so an interrupted run can be resumed); returns the rows."""
-    import kernels
     config = config or Config()
     threads = timing.set_threads(config.threads)
     done = load_rows(out_dir) if config.resume else []
@@ -194,7 +194,6 @@ class Job:
                     yield row
 
     def algo_rows(self, algo, config, mach, threads):
-        from kernels.tolerances import tolerance
         a = self.op.registered()[algo]
         common = {"shape": self.shape_text, "threads": threads, "macs": self.cost.get("macs"),
                   "flops": self.cost.get("flops"), "bytes": self.cost.get("bytes"),
@@ -210,8 +209,6 @@ class Job:
         return self.measure(algo, a, rows, config, mach)
 
     def measure(self, algo, a, rows, config, mach):
-        from kernels._arrays import poison
-        from kernels.tolerances import rel_err
         op, params, problems = self.op, self.entry.params, []
         fwd = rows["forward"]
         try:
