@@ -14,9 +14,8 @@ once, below, and their algorithms omit both.  Several algorithms may declare one
 raises ``ValueError``.
 
 Error is relative to the reference's scale, max |out - ref| / max |ref| (``rel_err``),
-against torch in float64 on zero-mean random inputs (drawn from ``SEED`` by the tests,
-the harness and ``algo="auto"``).  Tests, the harness's ``inaccurate``
-status and ``algo="auto"`` all read ``tolerance``.
+against torch in float64 on zero-mean random inputs (drawn from ``SEED``).  The tests,
+the harness's ``inaccurate`` status and ``algo="auto"`` all read ``tolerance``.
 
 Trust ranks algorithms by how plain their arithmetic is, most trusted (lowest) first:
 ``algo="auto"`` checks every candidate against the most trusted fast one, and chooses it
