@@ -71,7 +71,6 @@ def main(argv=None) -> int:
         backward=args.backward, seed=args.seed, slow_macs=args.slow_macs, threads=args.threads,
         resume=args.resume, progress=not args.no_progress,
         budget=budget(chosen, args))
-    import kernels  # noqa: F401  (imports every op before the run)
     declared = {e.op for s in chosen for e in s.entries}
     for op in set(config.ops or ()) - declared:
         print(f"warning: no suite of {', '.join(names)} declares op {op!r}", file=sys.stderr)

@@ -16,9 +16,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from harness import files  # noqa: E402
+from kernels.phases import PHASES  # noqa: E402
 
 RAN = ("ok", "inaccurate")
-PHASES = ("input_transform", "kernel_transform", "multiply", "output_transform")
 
 
 def write_all(rows, machine, out_dir) -> dict[str, str]:
@@ -46,10 +46,11 @@ def write_all(rows, machine, out_dir) -> dict[str, str]:
 
 
 def _timed(rows):
-    return [r for r in rows if r.get("status") in RAN and _num(r.get("time_median_s"))]
+    return [r for r in rows if r.get("status") in RAN and positive(r.get("time_median_s"))]
 
 
-def _num(v):
+def positive(v):
+    """v as a positive finite float (a cell of a results row), else None."""
     try:
         v = float(v)
     except (TypeError, ValueError):
@@ -63,7 +64,8 @@ def _empty(ax, text):
     ax.set_yticks([])
 
 
-def _geomean(values):
+def geomean(values):
+    """The geometric mean of the values that are set (None if none is)."""
     values = [v for v in values if v]
     return math.exp(sum(map(math.log, values)) / len(values)) if values else None
 
@@ -86,7 +88,7 @@ def _bars(ax, groups, series, values, ylabel):
 def speedup_overview(rows):
     data = defaultdict(list)
     for r in _timed(rows):
-        if _num(r.get("speedup_vs_torch")) and r["direction"] == "forward":
+        if positive(r.get("speedup_vs_torch")) and r["direction"] == "forward":
             data[(r["op"], r["algo"])].append(float(r["speedup_vs_torch"]))
     ops = sorted({o for o, _ in data})
     algos = sorted({a for _, a in data})
@@ -94,7 +96,7 @@ def speedup_overview(rows):
     if not data:
         _empty(ax, "no timed rows with a torch time")
     else:
-        _bars(ax, ops, algos, {k: _geomean(v) for k, v in data.items()},
+        _bars(ax, ops, algos, {k: geomean(v) for k, v in data.items()},
               "speedup over torch (geometric mean over cases, log)")
     ax.set_title("Forward speedup over torch per op and algorithm (>1: faster)", fontsize=11)
     ax.set_xlabel("op")
@@ -104,7 +106,7 @@ def speedup_overview(rows):
 def speedup_op(rows, op):
     data = {}
     for r in _timed(rows):
-        if _num(r.get("speedup_vs_torch")):
+        if positive(r.get("speedup_vs_torch")):
             data[(f"{r['case']} {r['dtype']}" + ("" if r["direction"] == "forward" else " bwd"),
                   r["algo"])] = float(r["speedup_vs_torch"])
     cases = list(dict.fromkeys(c for c, _ in data))
@@ -123,10 +125,10 @@ def roofline(rows, machine):
     fig, ax = plt.subplots(layout="constrained", figsize=(7, 5))
     pts = defaultdict(list)
     for r in _timed(rows):
-        ai, gf = _num(r.get("arith_intensity")), _num(r.get("gflops"))
+        ai, gf = positive(r.get("arith_intensity")), positive(r.get("gflops"))
         if ai and gf:
             pts[r["algo"]].append((ai, gf))
-    peak, bw = _num(machine.get("peak_gflops")), _num(machine.get("bandwidth_gbs"))
+    peak, bw = positive(machine.get("peak_gflops")), positive(machine.get("bandwidth_gbs"))
     allx = [x for v in pts.values() for x, _ in v] or [0.1, 100]
     lo = min(allx) / 2
     if peak and bw:
@@ -193,7 +195,7 @@ def sweep(rows, name):
         if r.get("sweep") == name and r["direction"] == "forward":
             x = float(r["sweep_x"])
             lines[(r["op"], r["algo"], r["dtype"])][x] = float(r["time_median_s"])
-            if _num(r.get("torch_time_median_s")):
+            if positive(r.get("torch_time_median_s")):
                 torch_line[(r["op"], r["dtype"])][x] = float(r["torch_time_median_s"])
     many = len({(o, d) for o, _, d in lines}) > 1
     for (op, algo, dt), pts in sorted(lines.items()):

@@ -13,7 +13,7 @@ import os
 import sys
 from collections import Counter, defaultdict
 
-from harness.plots import RAN, _geomean, _num
+from harness.plots import RAN, geomean, positive
 from harness.runner import STATUSES
 
 OVERVIEW = ("speedup", "roofline", "errors", "sweep_kernel_size", "sweep_input_size", "phases")
@@ -22,7 +22,7 @@ OVERVIEW = ("speedup", "roofline", "errors", "sweep_kernel_size", "sweep_input_s
 def fmt_time(s) -> str:
     if s == 0 or s == 0.0:
         return "0"
-    s = _num(s)
+    s = positive(s)
     if s is None:
         return ""
     for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):
@@ -40,10 +40,10 @@ def fmt(v, spec=".2g") -> str:
 
 
 def _cell(r) -> str:
-    if r["status"] not in RAN or not _num(r.get("time_median_s")):
+    if r["status"] not in RAN or not positive(r.get("time_median_s")):
         return r["status"]
     text = fmt_time(r["time_median_s"])
-    if _num(r.get("speedup_vs_torch")):
+    if positive(r.get("speedup_vs_torch")):
         text += f" ({float(r['speedup_vs_torch']):.3g}x)"
     return text + (" !" if r["status"] == "inaccurate" else "")
 
@@ -127,10 +127,10 @@ def crossover(rows, fast="fft", rivals=("im2col", "numba")):
     times = defaultdict(lambda: defaultdict(dict))
     for r in rows:
         if r.get("sweep") == "kernel_size" and r["direction"] == "forward" and r["status"] in RAN \
-                and _num(r.get("time_median_s")):
+                and positive(r.get("time_median_s")):
             at = times[(r["op"], r["dtype"])][float(r["sweep_x"])]
             at[r["algo"]] = float(r["time_median_s"])
-            if _num(r.get("torch_time_median_s")):
+            if positive(r.get("torch_time_median_s")):
                 at["torch"] = float(r["torch_time_median_s"])
     result = {}
     for key, by_k in sorted(times.items()):
@@ -196,11 +196,11 @@ def _op_section(op, rows, plots):
     for r in rows:
         groups[(r["case"], r["dtype"], r["direction"])][r["algo"]] = r
     for (case, dt, d), by_algo in groups.items():
-        ran = [r for r in by_algo.values() if r["status"] in RAN and _num(r.get("time_median_s"))]
+        ran = [r for r in by_algo.values() if r["status"] in RAN and positive(r.get("time_median_s"))]
         ok = [r for r in ran if r["status"] == "ok"] or ran
         best = min(ok, key=lambda r: float(r["time_median_s"]), default=None)
         torch_t = next((r.get("torch_time_median_s") for r in by_algo.values()
-                        if _num(r.get("torch_time_median_s"))), None)
+                        if positive(r.get("torch_time_median_s"))), None)
         out.append(f"| {case} | {dt} | {'fwd' if d == 'forward' else 'bwd'} | "
                    + " | ".join(_cell(by_algo[a]) if a in by_algo else "" for a in algos)
                    + f" | {fmt_time(torch_t)} | {best['algo'] if best else ''} |")
@@ -231,9 +231,9 @@ def summary(rows: list, missing: dict) -> str:
         c = Counter(r["status"] for r in rs)
         sp = defaultdict(list)
         for r in rs:
-            if r["status"] == "ok" and r["direction"] == "forward" and _num(r.get("speedup_vs_torch")):
+            if r["status"] == "ok" and r["direction"] == "forward" and positive(r.get("speedup_vs_torch")):
                 sp[r["algo"]].append(float(r["speedup_vs_torch"]))
-        best = max(((a, _geomean(v)) for a, v in sp.items()), key=lambda t: t[1], default=None)
+        best = max(((a, geomean(v)) for a, v in sp.items()), key=lambda t: t[1], default=None)
         lines.append(f"{op:<28} {len(rs):>4} {c['ok']:>3} {c['inaccurate']:>5} {c['unsupported']:>5} "
                      f"{c['error']:>4} {c['skipped-too-slow']:>4}  "
                      + (f"{best[0]} ({best[1]:.2f}x)" if best else "-"))

@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+import kernels
 from harness import devices, files, machine, timing
 from harness.suites import Entry, Suite
+from kernels import SLOW_MACS, poison
+from kernels.tolerances import SEED, rel_err, tolerance
 
-SEED = 20261123
-SLOW_MACS = 50_000             # plain-loop (slow=True) algorithms only run cases this small
 STATUSES = ("ok", "inaccurate", "unsupported", "error", "skipped-too-slow")
 KEY = ("suite", "op", "algo", "case", "dtype", "direction")
 COLUMNS = [
@@ -71,7 +72,6 @@ def run(suite: Suite, out_dir: str, config: Config | None = None, run_id: str = 
     """Run ``suite`` into ``out_dir`` (results.csv and results.json are rewritten after
     every case, so an interrupted run can be resumed); returns the rows.  ``note``: a
     line for the top of the report, kept in results.json."""
-    import kernels
     config = config or Config()
     threads = timing.set_threads(config.threads)
     done = load_rows(out_dir) if config.resume else []
@@ -199,15 +199,11 @@ class Job:
                     yield row
 
     def algo_rows(self, algo, config, mach, threads):
-        from kernels.tolerances import tolerance
         a = self.op.registered()[algo]
         common = {"shape": self.shape_text, "threads": threads, "macs": self.cost.get("macs"),
                   "flops": self.cost.get("flops"), "bytes": self.cost.get("bytes"),
                   "arith_intensity": _ratio(self.cost.get("flops"), self.cost.get("bytes"))}
-        try:
-            common["tolerance"] = tolerance(algo, self.dtype)
-        except KeyError:
-            common["tolerance"] = None
+        common["tolerance"] = tolerance(algo, self.dtype)
         rows = {d: {**self._base(algo, d), **common} for d in self.directions}
         why = a.why_not(self.plan)
         if why is not None:
@@ -218,7 +214,6 @@ class Job:
         return self.measure(algo, a, rows, config, mach)
 
     def measure(self, algo, a, rows, config, mach):
-        from kernels.tolerances import rel_err
         op, params, problems = self.op, self.entry.params, []
         place = devices.for_algorithm(a)
         fwd = rows["forward"]

@@ -11,9 +11,10 @@ algorithm file is picked up with no other edit.
 import importlib
 import pkgutil
 
-from kernels._registry import ALGORITHMS, OPS, Algorithm, Input, Op, ops
+from kernels._arrays import poison
+from kernels._registry import ALGORITHMS, OPS, SLOW_MACS, Algorithm, Input, Op, ops
 
-__all__ = ["ops", "Op", "Algorithm", "Input", "OPS", "ALGORITHMS"]
+__all__ = ["ops", "Op", "Algorithm", "Input", "OPS", "ALGORITHMS", "SLOW_MACS", "poison"]
 
 
 def _import_all(path=__path__, prefix=__name__ + "."):

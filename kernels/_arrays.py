@@ -145,6 +145,11 @@ def empty(shape, dtype) -> np.ndarray:
     return a
 
 
+def poisoning() -> bool:
+    """Whether outputs are NaN-filled now (inside ``poison()``)."""
+    return _poison
+
+
 @contextlib.contextmanager
 def poison(on: bool = True):
     """Fill every output ``empty`` allocates with NaN while the block runs."""

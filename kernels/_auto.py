@@ -7,8 +7,9 @@ inputs from ``op.make_inputs``:
 1. ``slow`` algorithms (plain loops; CUDA under Numba's simulator) are left out unless
    nothing else supports the case;
 2. each candidate runs once (this is also the warm-up: JIT compilation is not timed) and its
-   output is compared with the most trusted candidate's, computed in float64 where the plan
-   allows; a candidate whose error exceeds its row of ``kernels/tolerances.py`` is dropped;
+   output is compared with the most trusted candidate's (lowest declared trust rank),
+   computed in float64 where the plan allows; a candidate whose error exceeds its declared
+   tolerance (``kernels.tolerances``) is dropped;
 3. the rest are timed (a few repeats, bounded time) and the fastest is kept.
 
 The choice is stored in memory and in ``$CONVBENCH_CACHE_DIR/auto.json`` (default
@@ -38,20 +39,14 @@ from pathlib import Path
 import numpy as np
 
 from kernels import _arrays
-from kernels.tolerances import rel_err, tolerance
+from kernels.tolerances import SEED, rel_err, tolerance, trust
 
 FORMAT = 1
 FILE_NAME = "auto.json"
-# Trust when two algorithms disagree: the plainest first.  The reference is the most
-# trusted candidate that is not slow.
-TRUST = ("naive", "numpy", "im2col", "numba", "cuda", "fft",
-         "winograd_f2", "winograd", "winograd_f4", "winograd_f6")
 REPEATS = 3            # timed runs per candidate after the warm-up
 BUDGET_S = 0.25        # a candidate stops repeating once its runs took this long
-SEED = 20261123
 VOLATILE = ("seed",)   # plan fields left out of the key (a new dropout seed is the same case)
 FAST_MAX = 4096        # entries of the in-memory shortcut before it is emptied
-PREFERENCE = ("numba", "winograd", "fft", "im2col", "numpy", "cuda", "naive")  # untimed order only
 
 timed_keys: list[str] = []        # keys timed in this process (tests read it)
 last_timings: dict[str, dict] = {}  # key -> {"times": {...}, "errors": {...}, "rejected": {...}}
@@ -172,12 +167,15 @@ def _slow(algo) -> bool:
 
 
 def _untimed(op, names) -> str:
-    """Without the input shapes and parameters there is nothing to time: the first of a fixed
-    order of expected speed, with a warning; nothing is cached."""
+    """Without the input shapes and parameters there is nothing to time: the most trusted
+    candidate, with a warning; nothing is cached."""
     warnings.warn(f"convbench auto: {op.name} was resolved without its input shapes and "
                   f"parameters, so nothing was timed; pass them to Op.resolve", stacklevel=3)
-    ranked = sorted(names, key=lambda n: PREFERENCE.index(n) if n in PREFERENCE else len(PREFERENCE))
-    return ranked[0]
+    return _by_trust(names)[0]
+
+
+def _by_trust(names) -> list[str]:
+    return sorted(names, key=lambda n: (trust(n), n))
 
 
 def _lookup(path: str, key: str, names) -> str | None:
@@ -292,7 +290,7 @@ def _tune(op, plan, direction, names, key, shapes, params) -> str:
     inputs = _inputs(op, plan, shapes, params, rng)
     gy = rng.standard_normal(_first_shape(plan.out_shape)).astype(plan.dtype)
     run = _runner(direction, gy)
-    ranked = sorted(names, key=lambda n: TRUST.index(n) if n in TRUST else len(TRUST))
+    ranked = _by_trust(names)
     ref_name, ref_out, ref_dtype = _reference(op, plan, ranked, inputs, run)
     errors, rejected, times = {}, {}, {}
     for name in ranked:

@@ -121,7 +121,7 @@ def result(a, host: bool):
 def empty(shape, dtype):
     """An uninitialised device array; NaN-filled while the tests poison outputs."""
     a = nbcuda.device_array(tuple(int(d) for d in shape), np.dtype(dtype))
-    if _arrays._poison:
+    if _arrays.poisoning():
         fill(a, np.nan)
     return a
 

@@ -15,6 +15,10 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+# The CPU kernels' fastmath flags: 'contract' lets LLVM fuse a*b+c into an FMA and
+# 'reassoc' lets it vectorise reductions; both are within the numba tolerances.
+FASTMATH = {"contract", "reassoc"}
+
 
 @intrinsic
 def stack_empty(typingctx, size, dtype):

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
+
 
 def as_tuple(op: str, name: str, value, nd: int, minimum: int = 1) -> tuple[int, ...]:
     """``value`` (an int or a length-nd sequence of ints) as an nd-tuple, each >= minimum."""
@@ -40,6 +42,13 @@ def prod(values) -> int:
     for v in values:
         p *= int(v)
     return p
+
+
+def check_flag(op: str, name: str, value) -> bool:
+    """A bool parameter (NumPy's bool too), refusing 0, 1 and other truthy values."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{op}: {name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def check_groups(op: str, name: str, groups) -> int:

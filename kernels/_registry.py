@@ -4,31 +4,36 @@ An op (``kernels.conv2d``) validates and normalises its arguments into a *plan* 
 then hands the plan to the algorithm asked for.  Algorithms register themselves by
 declaration, one file each::
 
-    naive = Algorithm("naive", ops=("conv1d", "conv2d", "conv3d"), slow=True)
+    einsum = Algorithm("einsum", ops=("conv2d",), trust=25, tolerance={
+        "float32": (1e-4, "float32 sums in einsum's order"),
+        "float64": (1e-9, "float64 rounding only")})
 
-    @naive.forward
+    @einsum.forward
     def forward(x, w, b, p): ...
 
-    @naive.backward
+    @einsum.backward
     def backward(gy, x, w, b, p): ...
 
-Adding an algorithm never edits this file, the op, or the tests.
+The declaration carries everything the rest of the library needs: the ops, the accuracy
+limits with their reasons and the trust rank (``kernels.tolerances`` derives its table
+from them; the names every family uses, such as ``numba``, are declared there once).
+Adding an algorithm therefore never edits this file, the op, the tolerances or the tests.
 """
 from __future__ import annotations
 
 import inspect
+import keyword
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
-from kernels import _arrays
+from kernels import _arrays, tolerances
 
 OPS: dict[str, "Op"] = {}
 ALGORITHMS: dict[str, dict[str, "Algorithm"]] = {}  # op name -> algo name -> Algorithm
 REQUIRED = inspect.Parameter.empty  # a parameter with no default, such as kernel_size
-ALGO_NAMES = ("naive", "numpy", "im2col", "fft", "winograd", "winograd_f2",
-              "winograd_f4", "winograd_f6", "numba", "cuda")
+SLOW_MACS = 60_000  # tests and the harness run slow algorithms on cases this small only
 
 
 @dataclass(frozen=True)
@@ -44,29 +49,50 @@ class Input:
 class Algorithm:
     """One algorithm for one or more ops: a forward, a backward and what it supports.
 
-    ``supports(plan)`` returns None when the case is supported, else a short reason.
-    ``slow=True`` marks plain loops: tests and the harness use them on small cases only.
-    ``available()`` says whether the algorithm can run on this machine (CUDA needs a GPU
-    or the simulator).  ``device=True`` marks an algorithm that also takes arrays in GPU
-    memory (``__cuda_array_interface__``) and then returns device arrays.
+    ``name`` is any identifier but ``auto``; one name may serve several ops, and several
+    op families (every family has a ``numba``).  ``tolerance`` ({dtype: (limit, reason)}
+    for float32 and float64) and ``trust`` (lower is plainer arithmetic, believed first)
+    declare the name's accuracy (see ``kernels.tolerances``); names declared there or by an
+    earlier algorithm omit them.  ``supports(plan)`` returns None when the case is
+    supported, else a short reason.  ``slow=True`` marks plain loops: tests and the harness
+    use them on cases of at most ``SLOW_MACS`` multiply-adds only.  ``available()`` says
+    whether the algorithm can run on this machine (CUDA needs a GPU or the simulator).
+    ``device=True`` marks an algorithm that also takes arrays in GPU memory
+    (``__cuda_array_interface__``) and then returns device arrays.
     """
 
     def __init__(self, name: str, ops: tuple[str, ...], slow: bool = False,
                  available: Callable[[], bool] | None = None, doc: str = "",
-                 device: bool = False):
-        if name not in ALGO_NAMES:
-            raise ValueError(f"algorithm name {name!r} is not one of {ALGO_NAMES}")
-        self.name, self.ops, self.slow, self.doc = name, tuple(ops), slow, doc
+                 device: bool = False, *, tolerance: dict | None = None,
+                 trust: int | None = None):
+        if not (isinstance(name, str) and name.isidentifier()) or keyword.iskeyword(name) \
+                or name == "auto":
+            raise ValueError(f"algorithm name must be an identifier other than 'auto', got {name!r}")
+        ops = tuple(ops)
+        for op in ops:
+            if name in ALGORITHMS.get(op, {}):
+                raise ValueError(f"algorithm {name!r} registered twice for op {op!r}")
+        self.accuracy = tolerances.declare(name, tolerance, trust)
+        self.name, self.ops, self.slow, self.doc = name, ops, slow, doc
         self.device = device
         self._available = available or (lambda: True)
         self._forward = self._backward = None
         self._supports: Callable[[Any], str | None] = lambda plan: None
         self.phases: dict[str, float] = {}  # filled by algorithms that time their phases
+        self._held = True
+        for op in ops:
+            ALGORITHMS.setdefault(op, {})[name] = self
+
+    def unregister(self) -> None:
+        """Take this algorithm out of every op's table (and its accuracy declaration out of
+        the tolerance table, unless another algorithm of its name holds it): for algorithms
+        made at run time, by tests and tools.  Calling it again does nothing."""
         for op in self.ops:
-            algos = ALGORITHMS.setdefault(op, {})
-            if name in algos:
-                raise ValueError(f"algorithm {name!r} registered twice for op {op!r}")
-            algos[name] = self
+            if ALGORITHMS.get(op, {}).get(self.name) is self:
+                del ALGORITHMS[op][self.name]
+        if self._held:
+            self._held = False
+            tolerances.release(self.name)
 
     def forward(self, fn):
         self._forward = fn

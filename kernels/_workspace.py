@@ -35,7 +35,7 @@ def scratch(name: str, shape, dtype) -> np.ndarray:
     if buf is None or buf.size < n:
         buf = bufs[key] = np.empty(n, dtype)
     a = buf[:n].reshape(shape)
-    if _arrays._poison:
+    if _arrays.poisoning():
         a.fill(np.nan)
     return a
 

@@ -11,7 +11,7 @@ as the registry passes them; call with mask= to use torchvision's order.
 import torch
 
 from reference import ref
-from reference.pads import _pair, pads2d
+from reference.pads import pair, pads2d
 
 
 def _sample(img, y, x):
@@ -36,7 +36,7 @@ def deform_conv2d(input, offset, weight, bias=None, mask=None, stride=1, padding
     K, Cg, R, S = weight.shape
     G, P, Q = C // Cg, offset.shape[2], offset.shape[3]
     G_off = offset.shape[1] // (2 * R * S)
-    (sh, sw), (dh, dw) = _pair(stride), _pair(dilation)
+    (sh, sw), (dh, dw) = pair(stride), pair(dilation)
     (ph, _), (pw, _) = pads2d(padding, (R, S), dilation)
     ii = torch.arange(R, dtype=input.dtype)[:, None, None, None]
     jj = torch.arange(S, dtype=input.dtype)[None, :, None, None]

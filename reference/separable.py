@@ -4,11 +4,11 @@ import torch
 import torch.nn.functional as F
 
 from reference import ref
-from reference.conv import _padding
+from reference.pads import torch_padding
 
 
 def _conv2d(x, w, b, stride, padding, dilation, groups=1):
-    return F.conv2d(x, w, b, stride, _padding(padding, w, dilation), dilation, groups)
+    return F.conv2d(x, w, b, stride, torch_padding(padding, w, dilation), dilation, groups)
 
 
 @ref("depthwise_conv2d")

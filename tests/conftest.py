@@ -14,6 +14,9 @@ import pytest  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+# a skip fails the run unless tests/skips.py lists its reason as a legitimate absence
+from tests.skips import pytest_make_collect_report, pytest_runtest_makereport  # noqa: E402,F401
+
 # algo="auto" caches its choices on disk: the test session (and every subprocess it starts)
 # uses a throwaway directory, never the user's ~/.cache/convbench.
 _CACHE = tempfile.mkdtemp(prefix="convbench-test-cache-")

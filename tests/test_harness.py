@@ -13,11 +13,11 @@ import pytest
 import kernels
 from harness import cli, devices, files, goals_table, report, runner, suites, timing
 from harness.suites import Entry, Suite
-from kernels._registry import ALGO_NAMES, ALGORITHMS, Algorithm
+from kernels._registry import ALGORITHMS, Algorithm
 
 FAST = dict(budget=timing.Budget(min_repeats=2, min_time=0.0, max_time=0.05, warmup_time=0.0),
             gemm_n=64, copy_mib=1, progress=False, threads=1)
-REQUIRED = ["op", "algo", "case", "dtype", "shape", "params", "time_median_s", "time_iqr_s",
+CONTRACT_COLUMNS = ["op", "algo", "case", "dtype", "shape", "params", "time_median_s", "time_iqr_s",
             "gflops", "torch_time_median_s", "speedup_vs_torch", "fwd_rel_err", "grad_rel_err",
             "status", "compile_s", "direction", "reason"]
 
@@ -32,13 +32,11 @@ TINY = Suite("tiny", "a test suite", [
 
 @pytest.fixture
 def test_algos():
-    """conv_transpose1d (an op with free algorithm names) gets three extra algorithms: one
-    that raises, one that supports nothing, one whose answer is 1e-2 off.  They are
-    removed after the test."""
-    free = [n for n in ALGO_NAMES if n not in ALGORITHMS["conv_transpose1d"]]
-    if len(free) < 3:
-        pytest.skip("no free algorithm names left for conv_transpose1d")
-    broken, picky, sloppy = (Algorithm(n, ops=("conv_transpose1d",)) for n in free[:3])
+    """conv_transpose1d gets three extra algorithms: one that raises, one that supports nothing,
+    one whose answer is 1e-2 off.  They are unregistered after the test."""
+    limits = {"float32": (1e-4, "test algorithm"), "float64": (1e-9, "test algorithm")}
+    broken, picky, sloppy = (Algorithm(n, ops=("conv_transpose1d",), trust=100, tolerance=limits)
+                             for n in ("test_broken", "test_picky", "test_sloppy"))
     im2col = ALGORITHMS["conv_transpose1d"]["im2col"]
 
     @broken.forward
@@ -46,6 +44,7 @@ def test_algos():
         raise RuntimeError("deliberate failure")
 
     picky.supports(lambda p: "supports nothing (test)")
+
     @sloppy.forward
     def _off(x, w, b, p):
         sloppy.phases.update(input_transform=1e-6, kernel_transform=2e-6, multiply=3e-6,
@@ -53,9 +52,9 @@ def test_algos():
         return im2col.run_forward((x, w, b), p) * 1.01
 
     sloppy.backward(lambda gy, x, w, b, p: im2col.run_backward(gy, (x, w, b), p))
-    yield {"broken": free[0], "picky": free[1], "sloppy": free[2]}
-    for n in free[:3]:
-        ALGORITHMS["conv_transpose1d"].pop(n)
+    yield {"broken": broken.name, "picky": picky.name, "sloppy": sloppy.name}
+    for a in (broken, picky, sloppy):
+        a.unregister()
 
 
 def _csv(path):
@@ -68,7 +67,7 @@ def test_run_writes_every_file_and_status(tmp_path, test_algos):
     outcome = runner.run(TINY, out, runner.Config(slow_macs=1000, **FAST), run_id="test")
     report.write_report(out)
     rows = _csv(os.path.join(out, "results.csv"))
-    assert set(REQUIRED) <= set(rows[0])
+    assert set(CONTRACT_COLUMNS) <= set(rows[0])
     status = {(r["op"], r["case"], r["algo"]): r for r in rows}
     small = {a: status[("conv_transpose1d", "small", a)] for a in ALGORITHMS["conv_transpose1d"]}
     assert small[test_algos["broken"]]["status"] == "error"

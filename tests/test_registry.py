@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 import kernels
+from kernels import SLOW_MACS
 from tests.cases import load
-from tests.helpers import SLOW_MACS, check_op
+from tests.helpers import check_op
 
 CASES = load()
 DTYPES = (np.float32, np.float64)

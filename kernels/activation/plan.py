@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kernels import _arrays
-from kernels._params import prod
+from kernels._params import check_flag, prod
 from kernels._registry import Input, Op
 
 
@@ -68,15 +68,9 @@ def keep_mask(p: DropoutPlan) -> np.ndarray:
     return np.random.default_rng(p.seed).random(p.mask_shape) >= p.p
 
 
-def _flag(op, name, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{op}: {name} must be a bool, got {value!r}")
-    return bool(value)
-
-
 def activation_plan(op, shapes, dtype, negative_slope=0.0, inplace=False):
     (x,) = shapes
-    _flag(op, "inplace", inplace)
+    check_flag(op, "inplace", inplace)
     if isinstance(negative_slope, bool) or not isinstance(negative_slope, numbers.Real) \
             or not np.isfinite(negative_slope):
         raise TypeError(f"{op}: negative_slope must be a finite real number, got {negative_slope!r}")
@@ -89,7 +83,7 @@ def dropout_plan(op, shapes, dtype, p, training, inplace, seed, channels):
         raise TypeError(f"{op}: p must be a real number in [0, 1], got {p!r}")
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"{op}: dropout probability p must be in [0, 1], got {p!r}")
-    training, _ = _flag(op, "training", training), _flag(op, "inplace", inplace)
+    training, _ = check_flag(op, "training", training), check_flag(op, "inplace", inplace)
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
                              or seed < 0):
         raise TypeError(f"{op}: seed must be None or a non-negative int, got {seed!r}")

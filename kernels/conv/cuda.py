@@ -32,7 +32,7 @@ from numba import cuda as nbcuda
 
 from kernels import _cuda
 from kernels._registry import Algorithm
-from kernels.conv.plan import CONV_OPS
+from kernels.conv.plan import CONV_OPS, as5d, lift
 
 cuda = Algorithm("cuda", ops=CONV_OPS, available=_cuda.available, device=True,
                 slow=_cuda.SIMULATED,  # under the simulator every thread is Python
@@ -41,17 +41,8 @@ cuda = Algorithm("cuda", ops=CONV_OPS, available=_cuda.available, device=True,
 KB = 8  # output channels per thread in the direct forward: each staged tile feeds KB
 
 
-def as5d(a, nd):
-    """View an (N, C, *spatial) device array as (N, C, D, H, W)."""
-    return a.reshape(tuple(a.shape[:2]) + (1,) * (3 - nd) + tuple(a.shape[2:]))
-
-
-def pad3(t, nd, fill):
-    return (fill,) * (3 - nd) + tuple(t)
-
-
 def _geometry(p):
-    return pad3(p.stride, p.nd, 1), pad3(p.dilation, p.nd, 1), pad3(p.pad_lo, p.nd, 0)
+    return lift(p.stride, p.nd, 1), lift(p.dilation, p.nd, 1), lift(p.pad_lo, p.nd, 0)
 
 
 def is_1x1(p) -> bool:
@@ -66,8 +57,8 @@ def tile(p, tpb):
     """(TH, TW): the output tile of one block, within TPB threads and shared memory;
     None if even one output pixel's halo and filter slice do not fit."""
     (_, sh, sw), (_, dh, dw), _ = _geometry(p)
-    R, S = pad3(p.kernel, p.nd, 1)[1:]
-    return _cuda.fit_tile(pad3(p.out, p.nd, 1)[1:], (sh, sw), (dh, dw), (R, S),
+    R, S = lift(p.kernel, p.nd, 1)[1:]
+    return _cuda.fit_tile(lift(p.out, p.nd, 1)[1:], (sh, sw), (dh, dw), (R, S),
                           min(KB, p.Kg) * R * S, p.dtype.itemsize, tpb)
 
 
@@ -337,7 +328,7 @@ def grad_weight(gy, x, p):
     J, per = _cuda.chunks(p.N * OD * OH, nw)
     part = nbcuda.device_array((J, nw), p.dtype)
     grad_weight_partial_kernel(p.dtype)[_cuda.blocks(J * nw), _cuda.TPB](
-        gy5, x5, part, (p.K, p.Cg) + pad3(p.kernel, p.nd, 1),
+        gy5, x5, part, (p.K, p.Cg) + lift(p.kernel, p.nd, 1),
         stride, dil, plo, p.G, per)
     _cuda.sum_rows(part, _cuda.flat(gw))
     return gw

@@ -30,7 +30,6 @@ blocks of grad_out instead.
 """
 from __future__ import annotations
 
-import time
 from itertools import product
 
 import numba
@@ -40,6 +39,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from kernels._arrays import empty
 from kernels._params import prod
+from kernels.phases import phase_clock
 from kernels._registry import Algorithm
 from kernels._workspace import scratch
 from kernels.conv._pocketfft import c2c, c2r, r2c
@@ -54,29 +54,6 @@ MEMORY_BUDGET = 256 * 2 ** 20  # bytes of spectra held at once before tiling
 FFT_WEIGHT = 12.0              # cost of one n log n unit of FFT relative to one GEMM flop
 TILE_FACTOR = 4                # weight-gradient blocks: FFT length ~ TILE_FACTOR * kernel,
 TILE_MIN = 32                  # but at least TILE_MIN
-PHASES = ("input_transform", "kernel_transform", "multiply", "output_transform")
-
-
-class _Clock:
-    """Adds the seconds spent in each ``with clock("phase"):`` block to a dict."""
-
-    def __init__(self, phases: dict):
-        self.phases = phases
-
-    def __call__(self, name):
-        self._name = name
-        return self
-
-    def __enter__(self):
-        self._t = time.perf_counter()
-
-    def __exit__(self, *exc):
-        self.phases[self._name] = self.phases.get(self._name, 0.0) + time.perf_counter() - self._t
-
-    def share(self, seconds, fractions):
-        """Add a fused call's seconds to several phases, split by measured fractions."""
-        for name, f in fractions:
-            self.phases[name] = self.phases.get(name, 0.0) + seconds * float(f)
 
 
 def _spectrum_bytes(n_signals: int, lengths, itemsize: int) -> int:
@@ -252,14 +229,13 @@ def dilate(w, dilation):
 
 @fft.forward
 def forward(x, w, b, p):
-    fft.phases = dict.fromkeys(PHASES, 0.0)
-    return conv_forward(x, w, b, p, _Clock(fft.phases))
+    return conv_forward(x, w, b, p, phase_clock(fft))
 
 
 def conv_forward(x, w, b, p, clock):
     """The convolution of plan p (a ConvPlan) by FFT, phases timed on ``clock``."""
     with clock("kernel_transform"):
-        wd = dilate(w, p.dilation).reshape(p.G, p.Kg, p.Cg, *_kernel_d(p))
+        wd = dilate(w, p.dilation).reshape(p.G, p.Kg, p.Cg, *p.dilated_kernel)
     xg = x.reshape(p.N, p.G, p.Cg, *p.size).swapaxes(0, 1)             # (G, N, C/G, *size)
     yf = correlate(xg, wd, p.pad_lo, p.pad_hi, clock)                  # (G, N, K/G, *full)
     with clock("output_transform"):
@@ -271,18 +247,9 @@ def conv_forward(x, w, b, p, clock):
     return y
 
 
-def _kernel_d(p):
-    return tuple(d * (r - 1) + 1 for r, d in zip(p.kernel, p.dilation))
-
-
-def _full_out(p):
-    """Output length at stride 1 (every position the dilated kernel fits in)."""
-    return tuple(s - r + 1 for s, r in zip(p.padded, _kernel_d(p)))
-
-
 def upsample(gy, p):
     """grad_out at full resolution: stride-1 zeros between its values (and at the end)."""
-    full = _full_out(p)
+    full = p.full_out
     if all(s == 1 for s in p.stride) and tuple(gy.shape[2:]) == full:
         return gy
     up = np.zeros((p.N, p.K, *full), gy.dtype)  # (transposed convs: full may exceed out*stride)
@@ -292,14 +259,13 @@ def upsample(gy, p):
 
 @fft.backward
 def backward(gy, x, w, b, p):
-    fft.phases = dict.fromkeys(PHASES, 0.0)
-    return conv_backward(gy, x, w, b, p, _Clock(fft.phases))
+    return conv_backward(gy, x, w, b, p, phase_clock(fft))
 
 
 def conv_backward(gy, x, w, b, p, clock):
     """(grad_input, grad_weight, grad_bias) of the convolution of plan p by FFT."""
-    Rd = _kernel_d(p)
-    gyu = upsample(gy, p).reshape(p.N, p.G, p.Kg, *_full_out(p))
+    Rd = p.dilated_kernel
+    gyu = upsample(gy, p).reshape(p.N, p.G, p.Kg, *p.full_out)
     gx = grad_input(gyu, w, p, Rd, clock)
     gw = grad_weight(gyu, x, p, Rd, clock)
     gb = gy.sum(axis=(0, *range(2, gy.ndim))) if b is not None else None

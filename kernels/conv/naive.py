@@ -12,18 +12,9 @@ import numpy as np
 
 from kernels._arrays import empty
 from kernels._registry import Algorithm
-from kernels.conv.plan import CONV_OPS
+from kernels.conv.plan import CONV_OPS, taps
 
 naive = Algorithm("naive", ops=CONV_OPS, slow=True, doc="plain loops; tiny shapes only")
-
-
-def _taps(p, o):
-    """(kernel position, input position) for every kernel tap of output position o
-    that falls inside the input (not in the padding)."""
-    for r in product(*map(range, p.kernel)):
-        i = tuple(oi * s + ri * d - lo for oi, ri, s, d, lo in zip(o, r, p.stride, p.dilation, p.pad_lo))
-        if all(0 <= ii < n for ii, n in zip(i, p.size)):
-            yield r, i
 
 
 @naive.forward
@@ -34,7 +25,7 @@ def forward(x, w, b, p):
         for o in product(*map(range, p.out)):
             acc = b[k] if b is not None else 0.0
             for c in range(p.Cg):
-                for r, i in _taps(p, o):
+                for r, i in taps(p, o):
                     acc += x[(n, c0 + c) + i] * w[(k, c) + r]
             y[(n, k) + o] = acc
     return y
@@ -48,7 +39,7 @@ def backward(gy, x, w, b, p):
         for o in product(*map(range, p.out)):
             g = gy[(n, k) + o]
             for c in range(p.Cg):
-                for r, i in _taps(p, o):
+                for r, i in taps(p, o):
                     gx[(n, c0 + c) + i] += g * w[(k, c) + r]
                     gw[(k, c) + r] += g * x[(n, c0 + c) + i]
     gb = gy.sum(axis=(0, *range(2, gy.ndim))) if b is not None else None

@@ -31,27 +31,15 @@ import numpy as np
 from numba import carray, njit, prange
 
 from kernels._arrays import empty
-from kernels._numba_util import fma_rows, fma_rows_gather, stack_empty
+from kernels._numba_util import FASTMATH, fma_rows, fma_rows_gather, stack_empty
 from kernels._registry import Algorithm
-from kernels.conv.plan import CONV_OPS
+from kernels.conv.plan import CONV_OPS, as5d, lift
 
 numba = Algorithm("numba", ops=CONV_OPS, doc="register-blocked direct loops, Numba parallel JIT")
 
-# 'contract' lets LLVM fuse a*b+c into an FMA and 'reassoc' lets it vectorise reductions;
-# both are within the numba rows of the tolerance table.
-FASTMATH = {"contract", "reassoc"}
 VW = 16  # output channels per block: two AVX2 vectors of float32
 OB = 6   # output pixels (forward) or kernel taps (weight gradient) per micro-tile
 TILE = OB * VW  # accumulators per micro-tile (a compile-time constant for stack_empty)
-
-
-def as5d(a, nd):
-    """View an (N, C, *spatial) array as (N, C, D, H, W)."""
-    return a.reshape(a.shape[:2] + (1,) * (3 - nd) + a.shape[2:])
-
-
-def lift(t, nd, fill):
-    return (fill,) * (3 - nd) + tuple(t)
 
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH)

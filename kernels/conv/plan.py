@@ -12,6 +12,7 @@ each end, so that every superimposition of kernel and input is an output.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import product
 
 import numpy as np
 
@@ -61,8 +62,38 @@ class ConvPlan:
         return tuple(s + lo + hi for s, lo, hi in zip(self.size, self.pad_lo, self.pad_hi))
 
     @property
+    def dilated_kernel(self) -> tuple:
+        """The kernel's extent with dilation - 1 gaps between taps."""
+        return tuple(d * (r - 1) + 1 for r, d in zip(self.kernel, self.dilation))
+
+    @property
+    def full_out(self) -> tuple:
+        """The output length at stride 1 (every position the dilated kernel fits in)."""
+        return tuple(s - r + 1 for s, r in zip(self.padded, self.dilated_kernel))
+
+    @property
     def macs(self) -> int:
         return self.N * self.K * prod(self.out) * self.Cg * prod(self.kernel)
+
+
+def taps(p, o):
+    """(kernel position, input position) for every kernel tap of output position o that
+    falls inside the input (not in the padding): the loops of the plain algorithms."""
+    for r in product(*map(range, p.kernel)):
+        i = tuple(oi * s + ri * d - lo for oi, ri, s, d, lo in zip(o, r, p.stride, p.dilation, p.pad_lo))
+        if all(0 <= ii < n for ii, n in zip(i, p.size)):
+            yield r, i
+
+
+def lift(t, nd: int, fill) -> tuple:
+    """A per-dimension tuple of an nd-dimensional plan as three values (D, H, W): ``fill``
+    for the missing leading dimensions."""
+    return (fill,) * (3 - nd) + tuple(t)
+
+
+def as5d(a, nd: int):
+    """View an (N, C, *spatial) array (host or device) as (N, C, D, H, W)."""
+    return a.reshape(tuple(a.shape[:2]) + (1,) * (3 - nd) + tuple(a.shape[2:]))
 
 
 def resolve_padding(op: str, padding, kernel, dilation, stride) -> tuple[tuple, tuple]:

@@ -34,9 +34,9 @@ import numba
 import numpy as np
 
 from kernels._arrays import empty
+from kernels.phases import phase_clock
 from kernels._registry import Algorithm
 from kernels._workspace import scratch
-from kernels.conv.fft import PHASES, _Clock
 from kernels.conv.im2col import columns, pad
 from kernels.conv.winograd_kernel import VW, fused, pack_bias, transform_kernel
 
@@ -147,9 +147,9 @@ def why_not(p) -> str | None:
     return None
 
 
-def declare(name: str, m: int, note: str = "") -> Algorithm:
+def declare(name: str, m: int, trust: int, tolerance: dict, note: str = "") -> Algorithm:
     """Register Winograd F(m, 3) under ``name`` for conv1d and conv2d."""
-    algo = Algorithm(name, ops=("conv1d", "conv2d"),
+    algo = Algorithm(name, ops=("conv1d", "conv2d"), trust=trust, tolerance=tolerance,
                      doc=f"Winograd F({m}x{m},3x3) / F({m},3){note}: stride-1 3x3 "
                          f"(3-tap) kernels, dilation by decimation; one batched GEMM over the {(m + 2) ** 2} tile "
                          f"positions; grad_input by Winograd, grad_weight by im2col")
@@ -162,9 +162,8 @@ def declare(name: str, m: int, note: str = "") -> Algorithm:
     def forward(x, w, b, p):
         if why_not(p):  # reached only by calling the function directly
             raise ValueError(f"{name}: {why_not(p)}")
-        algo.phases = dict.fromkeys(PHASES, 0.0)
         lo, hi = _pads(p)
-        y = winograd_conv(as2d(x, p.nd), as2d(w, p.nd), b, lo, hi, p.G, m, _Clock(algo.phases),
+        y = winograd_conv(as2d(x, p.nd), as2d(w, p.nd), b, lo, hi, p.G, m, phase_clock(algo),
                           _dilation(p))
         return y.reshape(p.out_shape)
 
@@ -172,9 +171,8 @@ def declare(name: str, m: int, note: str = "") -> Algorithm:
     def backward(gy, x, w, b, p):
         if why_not(p):
             raise ValueError(f"{name}: {why_not(p)}")
-        algo.phases = dict.fromkeys(PHASES, 0.0)
-        gx = grad_input(gy, w, p, m, _Clock(algo.phases))
-        clock = _Clock(algo.phases)
+        clock = phase_clock(algo)
+        gx = grad_input(gy, w, p, m, clock)
         with clock("weight_gradient_im2col"):
             gw = grad_weight(gy, x, p)
         gb = gy.sum(axis=(0, *range(2, gy.ndim))) if b is not None else None
@@ -183,7 +181,17 @@ def declare(name: str, m: int, note: str = "") -> Algorithm:
     return algo
 
 
-winograd_f2 = declare("winograd_f2", 2)
-winograd_f4 = declare("winograd_f4", 4)
-winograd_f6 = declare("winograd_f6", 6)
-winograd = declare("winograd", 4, " (the default tile size)")
+# The larger the tile, the larger the interpolation points of the transforms and the more
+# they amplify round-off (Lavin & Gray 2016): F(2) is trusted most, F(6) least.
+F2 = {"float32": (1e-5, "F(2x2,3x3): transforms with entries 0, +-1, +-1/2 keep the error "
+                        "near im2col's (a few 1e-7 up to 256 channels)"),
+      "float64": (1e-9, "float64 rounding")}
+F4 = {"float32": (1e-4, "F(4x4,3x3): points 0, +-1, +-2 amplify error ~10x"),
+      "float64": (1e-9, "float64 rounding, amplified ~10x by the transforms")}
+F6 = {"float32": (1e-3, "F(6x6,3x3): points up to +-1/2, +-2, +-3 amplify error ~100x "
+                        "(Lavin & Gray 2016; NNPACK uses 1e-3)"),
+      "float64": (1e-9, "float64 rounding, amplified ~100x by the transforms")}
+winograd_f2 = declare("winograd_f2", 2, trust=60, tolerance=F2)
+winograd_f4 = declare("winograd_f4", 4, trust=70, tolerance=F4)
+winograd_f6 = declare("winograd_f6", 6, trust=80, tolerance=F6)
+winograd = declare("winograd", 4, trust=70, tolerance=F4, note=" (the default tile size)")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kernels._arrays import check_dtype
-from kernels._params import check_ndim, prod
+from kernels._params import check_flag, check_ndim, prod
 from kernels._registry import ALGORITHMS, Algorithm, Input, Op
 from kernels.conv.plan import ConvPlan, conv_cost, conv_plan
 
@@ -38,8 +38,7 @@ class CoordPlan:
 
 def coord_plan(op, shapes, dtype, stride, padding, dilation, groups, with_r) -> CoordPlan:
     x, w, b = shapes
-    if not isinstance(with_r, (bool, np.bool_)):
-        raise TypeError(f"{op}: with_r must be a bool, got {with_r!r}")
+    with_r = check_flag(op, "with_r", with_r)
     check_ndim(op, "input", x, 4, "(N, C, H, W)")
     check_ndim(op, "weight", w, 4, "(K, (C + coordinate channels)/groups, R, S)")
     extra = 3 if with_r else 2
@@ -51,9 +50,9 @@ def coord_plan(op, shapes, dtype, stride, padding, dilation, groups, with_r) -> 
         if w[1] * groups != C_all:
             raise ValueError(f"{op}: weight must have (C + {extra} coordinate channels)/groups = "
                              f"{C_all // groups} input channels, got shape {tuple(w)} for input "
-                             f"channels {x[1]}, with_r={bool(with_r)} and groups {groups}")
+                             f"channels {x[1]}, with_r={with_r} and groups {groups}")
     conv = conv_plan(op, 2, ((x[0], C_all, *x[2:]), w, b), dtype, stride, padding, dilation, groups)
-    return CoordPlan(conv, x[1], bool(with_r))
+    return CoordPlan(conv, x[1], with_r)
 
 
 class CoordConvOp(Op):

@@ -17,8 +17,8 @@ import numpy as np
 from numba import njit, prange
 
 from kernels._arrays import empty
+from kernels._numba_util import FASTMATH
 from kernels._registry import Algorithm
-from kernels.conv.numba import FASTMATH
 from kernels.deform.plan import DEFORM_OPS
 
 numba = Algorithm("numba", ops=DEFORM_OPS, doc="direct loops, Numba parallel JIT")

@@ -5,8 +5,9 @@ grad_weight) is the conv FFT's grouped correlation: per channel, one (m, 1) @ (1
 product per frequency, i.e. the pointwise spectrum product of each input channel with
 its m kernels.
 """
+from kernels.phases import phase_clock
 from kernels._registry import Algorithm
-from kernels.conv.fft import PHASES, _Clock, conv_backward, conv_forward
+from kernels.conv.fft import conv_backward, conv_forward
 from kernels.depthwise.plan import DEPTHWISE_OPS
 
 fft = Algorithm("fft", ops=DEPTHWISE_OPS,
@@ -15,11 +16,9 @@ fft = Algorithm("fft", ops=DEPTHWISE_OPS,
 
 @fft.forward
 def forward(x, w, b, p):
-    fft.phases = dict.fromkeys(PHASES, 0.0)
-    return conv_forward(x, w, b, p, _Clock(fft.phases))
+    return conv_forward(x, w, b, p, phase_clock(fft))
 
 
 @fft.backward
 def backward(gy, x, w, b, p):
-    fft.phases = dict.fromkeys(PHASES, 0.0)
-    return conv_backward(gy, x, w, b, p, _Clock(fft.phases))
+    return conv_backward(gy, x, w, b, p, phase_clock(fft))

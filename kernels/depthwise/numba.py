@@ -17,9 +17,8 @@ import numpy as np
 from numba import carray, get_num_threads, njit, prange
 
 from kernels._arrays import empty
-from kernels._numba_util import deinterleave_vec, fma_scalar_rows, stack_empty, store_rows
+from kernels._numba_util import FASTMATH, deinterleave_vec, fma_scalar_rows, stack_empty, store_rows
 from kernels._registry import Algorithm
-from kernels.conv.numba import FASTMATH
 from kernels.depthwise.plan import DEPTHWISE_OPS
 
 RB, VW = 4, 16  # output rows x columns per register tile: 8 AVX2 float32 accumulators

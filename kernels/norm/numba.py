@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit, prange
 
 from kernels._arrays import empty
-from kernels._numba_util import address, stream_affine
+from kernels._numba_util import FASTMATH, address, stream_affine
 from kernels._registry import Algorithm
 from kernels.norm.plan import GROUP_NORMS, affine, pack, split, update_running
 
@@ -29,9 +29,6 @@ numba = Algorithm("numba", ops=GROUP_NORMS, doc="parallel Numba loops, one task 
 numba_lrn = Algorithm("numba", ops=("local_response_norm",), doc=numba.doc)
 numba_wn = Algorithm("numba", ops=("weight_norm",), doc=numba.doc)
 
-# 'contract' fuses a*b+c into FMAs, 'reassoc' lets LLVM vectorise the reductions; both are
-# within the numba rows of the tolerance table.
-FASTMATH = {"contract", "reassoc"}
 STREAM_BYTES = 8 * 2 ** 20  # outputs at least this large bypass the cache
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kernels._params import check_ndim, prod
+from kernels._params import check_flag, check_ndim, prod
 from kernels._registry import REQUIRED, Input, Op
 
 
@@ -79,12 +79,6 @@ def _number(op, name, value, minimum=None):
     return value
 
 
-def _flag(op, name, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{op}: {name} must be a bool, got {value!r}")
-    return bool(value)
-
-
 def _vector(op, name, shape, length, what="channels"):
     if shape is not None and tuple(shape) != (length,):
         raise ValueError(f"{op}: {name} must have shape ({length},) (one per {what}), "
@@ -121,7 +115,7 @@ def _running(op, rm, rv, C, required):
 def batch_norm_plan(op, shapes, dtype, training, momentum, eps):
     x, rm, rv, w, b = shapes
     N, C, S = _nc_input(op, x, 2)
-    training = _flag(op, "training", training)
+    training = check_flag(op, "training", training)
     has_running = _running(op, rm, rv, C, required=not training)
     _vector(op, "weight", w, C)
     _vector(op, "bias", b, C)
@@ -134,7 +128,7 @@ def batch_norm_plan(op, shapes, dtype, training, momentum, eps):
 def instance_norm_plan(op, shapes, dtype, use_input_stats, momentum, eps):
     x, rm, rv, w, b = shapes
     N, C, S = _nc_input(op, x, 3)
-    use_input_stats = _flag(op, "use_input_stats", use_input_stats)
+    use_input_stats = check_flag(op, "use_input_stats", use_input_stats)
     has_running = _running(op, rm, rv, C, required=not use_input_stats)
     _vector(op, "weight", w, C)
     _vector(op, "bias", b, C)

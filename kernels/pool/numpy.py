@@ -125,11 +125,6 @@ def max_backward(g5, idx5, p):
 PRIMS = _common.primitives(avg, avg_backward, max_, max_backward)
 
 
-def max_pool_np(x, p):
-    """Forward of a max-pool plan (used to draw valid unpooling indices)."""
-    return _common.forward(PRIMS, x, p)
-
-
 @numpy.forward
 def forward(x, p):
     return _common.forward(PRIMS, x, p)

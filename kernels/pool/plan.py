@@ -25,7 +25,6 @@ d*H*W + h*W + w, exactly as torch's; ties go to the first maximum in scan order.
 """
 from __future__ import annotations
 
-import inspect
 import math
 import numbers
 from dataclasses import dataclass
@@ -33,10 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from kernels import _arrays
-from kernels._params import as_tuple, check_ndim, prod
-from kernels._registry import Input, Op
-
-REQUIRED = inspect.Parameter.empty  # a parameter with no default, as in torch's signature
+from kernels._params import as_tuple, check_flag, check_ndim, prod
+from kernels._registry import REQUIRED, Input, Op
 
 
 @dataclass(frozen=True)
@@ -82,12 +79,6 @@ class PoolPlan:
         return self.N * self.C * prod(sum(c) for c in self.cnt)
 
 
-def _flag(op, name, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{op}: {name} must be True or False, got {value!r}")
-    return bool(value)
-
-
 def _stride(op, stride, kernel, nd):
     if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0):
         return kernel
@@ -125,7 +116,7 @@ def sliding(op, kind, nd, shape, dtype, kernel_size, stride, padding, dilation, 
     stride = _stride(op, stride, kernel, nd)
     pad = as_tuple(op, "padding", padding, nd, minimum=0)
     dil = as_tuple(op, "dilation", dilation, nd)
-    ceil_mode = _flag(op, "ceil_mode", ceil_mode)
+    ceil_mode = check_flag(op, "ceil_mode", ceil_mode)
     for k, p in zip(kernel, pad):
         if p > k // 2:
             raise ValueError(f"{op}: padding must be at most half of kernel_size, got "
@@ -146,7 +137,7 @@ def sliding(op, kind, nd, shape, dtype, kernel_size, stride, padding, dilation, 
                     ((0,),) * unit + tuple(lo), ((1,),) * unit + tuple(cnt),
                     (1,) * unit + dil, ((1,),) * unit + tuple(div), prod(kernel),
                     (1,) * unit + kernel, (1,) * unit + stride, (0,) * unit + pad,
-                    _flag(op, "return_indices", return_indices), float(norm_type), dtype, batched)
+                    check_flag(op, "return_indices", return_indices), float(norm_type), dtype, batched)
 
 
 def _axis(op, kind, count_include_pad, n, k, p, d, s, o):
@@ -174,7 +165,7 @@ def adaptive(op, kind, shape, dtype, output_size, return_indices=False) -> PoolP
     div = cnt if kind == "avg" else tuple((1,) * m for m in out)
     return PoolPlan(kind, 2, N, C, tuple(size), out, ((0,),) + lo, ((1,),) + cnt, (1, 1, 1),
                     ((1,),) + div, 0, None, None, None,
-                    _flag(op, "return_indices", return_indices), 0.0, dtype, batched)
+                    check_flag(op, "return_indices", return_indices), 0.0, dtype, batched)
 
 
 def adaptive_size(op, output_size, size) -> tuple:
@@ -236,7 +227,7 @@ class AvgPoolOp(Op):
             raise TypeError(f"{self.name}: divisor_override must be an int or None, got {d!r}")
         if d is not None and d == 0:
             raise ValueError(f"{self.name}: divisor_override must not be zero")
-        cip = _flag(self.name, "count_include_pad", params.pop("count_include_pad"))
+        cip = check_flag(self.name, "count_include_pad", params.pop("count_include_pad"))
         if self.nd == 3 and len(shapes[0]) in (4, 5):  # torch's avg_pool3d checks the unpadded input
             k = as_tuple(self.name, "kernel_size", params["kernel_size"], 3)
             if any(n < kk for n, kk in zip(shapes[0][-3:], k)):
@@ -421,18 +412,18 @@ class MaxUnpoolOp(Op):
                 "bytes": elems * plan.dtype.itemsize + 8 * n_in}
 
     def make_inputs(self, shapes, params, rng):
-        """Indices from a real max pool of a random tensor of the output's size, and as
-        input the pooled values (so repeated indices carry equal values, as in a network)."""
-        from kernels.pool.numpy import max_pool_np
+        """Indices from a real max pool (``max_pool2d``, vectorised NumPy) of a random
+        tensor of the output's size, and as input the pooled values (so repeated indices
+        carry equal values, as in a network)."""
         p = self._plan_from_shapes(tuple(shapes), np.float64, dict(params))
         _, bound = self._bind(tuple(shapes), dict(params))
+        window = {k: bound[k] for k in ("kernel_size", "stride", "padding")}
         src = rng.standard_normal(p.out_shape)
-        pool = sliding(self.name, "max", 2, src.shape, np.dtype(np.float64), bound["kernel_size"],
-                       bound["stride"], bound["padding"], 1, False, return_indices=True)
-        if pool.out_shape != tuple(shapes[0]):
-            raise ValueError(f"{self.name}: max pooling {src.shape} gives {pool.out_shape}, not "
+        pooled = max_pool2d.output_shape(src.shape, **window)
+        if pooled != tuple(shapes[0]):
+            raise ValueError(f"{self.name}: max pooling {src.shape} gives {pooled}, not "
                              f"the input shape {tuple(shapes[0])}; choose a consistent case")
-        return list(max_pool_np(src, pool))
+        return list(max_pool2d(src, **window, return_indices=True, algo="numpy"))
 
 
 def validate_indices(op, indices, plan: UnpoolPlan):

@@ -32,9 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kernels._params import check_ndim, prod
-from kernels._registry import Input, Op
-from kernels.pool.plan import REQUIRED
+from kernels._params import check_flag, check_ndim, prod
+from kernels._registry import REQUIRED, Input, Op
 
 
 # ---- pixel shuffle ------------------------------------------------------------------
@@ -197,9 +196,7 @@ class InterpolateOp(Op):
         check_ndim(op, "input", x, 4, "(N, C, H, W)")
         if min(x) < 1:
             raise ValueError(f"{op}: input must have no empty dimension, got {tuple(x)}")
-        if not isinstance(params["antialias"], (bool, np.bool_)):
-            raise TypeError(f"{op}: antialias must be True or False, got {params['antialias']!r}")
-        if params["antialias"]:
+        if check_flag(op, "antialias", params["antialias"]):
             raise ValueError(f"{op}: antialias=True is not implemented")
         if mode == "nearest" and ac is not None:
             raise ValueError(f"{op}: align_corners can only be set with mode='bilinear'")

@@ -6,7 +6,7 @@ import numpy as np
 
 from kernels._arrays import empty
 from kernels._registry import Algorithm
-from kernels.conv.naive import _taps
+from kernels.conv.plan import taps
 from kernels.spatial_separable.plan import SPATIAL_OPS
 
 naive = Algorithm("naive", ops=SPATIAL_OPS, slow=True, doc="plain loops; tiny shapes only")
@@ -19,7 +19,7 @@ def forward(x, col, row, b, p):
         for o in product(*map(range, p.out)):
             acc = b[k] if b is not None else 0.0
             for c in range(p.C):
-                for (r, s), i in _taps(p, o):
+                for (r, s), i in taps(p, o):
                     acc += x[(n, c) + i] * col[k, c, r] * row[k, c, s]
             y[(n, k) + o] = acc
     return y
@@ -32,7 +32,7 @@ def backward(gy, x, col, row, b, p):
         for o in product(*map(range, p.out)):
             g = gy[(n, k) + o]
             for c in range(p.C):
-                for (r, s), i in _taps(p, o):
+                for (r, s), i in taps(p, o):
                     gx[(n, c) + i] += g * col[k, c, r] * row[k, c, s]
                     gcol[k, c, r] += g * x[(n, c) + i] * row[k, c, s]
                     grow[k, c, s] += g * x[(n, c) + i] * col[k, c, r]

@@ -16,9 +16,9 @@ import numpy as np
 from numba import njit, prange
 
 from kernels._arrays import empty
+from kernels._numba_util import FASTMATH
 from kernels._registry import Algorithm
 from kernels.conv.im2col import pad
-from kernels.conv.numba import FASTMATH
 from kernels.depthwise.numba import axpy, axpy_taps, dot, scatter_taps, taps
 from kernels.spatial_separable.plan import SPATIAL_OPS, used_columns
 

@@ -6,9 +6,9 @@ convolution whose input gradient this op is):
     grad_input   = conv forward of grad_out
     grad_weight  = conv grad_weight with grad_out = x and input = grad_out
 """
+from kernels.phases import phase_clock
 from kernels._registry import Algorithm
-from kernels.conv.fft import PHASES, _Clock, _full_out, _kernel_d, conv_forward, grad_input, \
-    grad_weight, upsample
+from kernels.conv.fft import conv_forward, grad_input, grad_weight, upsample
 from kernels.transposed.plan import TRANSPOSED_OPS
 
 fft = Algorithm("fft", ops=TRANSPOSED_OPS,
@@ -18,14 +18,13 @@ fft = Algorithm("fft", ops=TRANSPOSED_OPS,
 
 def _upsampled(x, c):
     """x as the conv's grad_out at full resolution, grouped (N, G, C/G, *full)."""
-    return upsample(x, c).reshape(c.N, c.G, c.Kg, *_full_out(c))
+    return upsample(x, c).reshape(c.N, c.G, c.Kg, *c.full_out)
 
 
 @fft.forward
 def forward(x, w, b, p):
-    fft.phases = dict.fromkeys(PHASES, 0.0)
     c = p.conv
-    y = grad_input(_upsampled(x, c), w, c, _kernel_d(c), _Clock(fft.phases))
+    y = grad_input(_upsampled(x, c), w, c, c.dilated_kernel, phase_clock(fft))
     if b is not None:
         y += b.reshape((1, p.K) + (1,) * p.nd)
     return y
@@ -33,9 +32,8 @@ def forward(x, w, b, p):
 
 @fft.backward
 def backward(gy, x, w, b, p):
-    fft.phases = dict.fromkeys(PHASES, 0.0)
-    clock, c = _Clock(fft.phases), p.conv
+    clock, c = phase_clock(fft), p.conv
     gx = conv_forward(gy, w, None, c, clock)
-    gw = grad_weight(_upsampled(x, c), gy, c, _kernel_d(c), clock)
+    gw = grad_weight(_upsampled(x, c), gy, c, c.dilated_kernel, clock)
     gb = gy.sum(axis=(0, *range(2, gy.ndim))) if b is not None else None
     return gx, gw, gb

@@ -8,7 +8,7 @@ import numpy as np
 
 from kernels._arrays import empty
 from kernels._registry import Algorithm
-from kernels.conv.naive import _taps
+from kernels.conv.plan import taps
 from kernels.unshared.plan import UNSHARED_OPS
 
 naive = Algorithm("naive", ops=UNSHARED_OPS, slow=True, doc="plain loops; tiny shapes only")
@@ -20,7 +20,7 @@ def forward(x, w, b, p):
     for n, k, o in product(range(p.N), range(p.K), product(*map(range, p.out))):
         acc = b[(k,) + o] if b is not None else 0.0
         for c in range(p.C):
-            for r, i in _taps(p, o):
+            for r, i in taps(p, o):
                 acc += x[(n, c) + i] * w[o + (k, c) + r]
         y[(n, k) + o] = acc
     return y
@@ -32,7 +32,7 @@ def backward(gy, x, w, b, p):
     for n, k, o in product(range(p.N), range(p.K), product(*map(range, p.out))):
         g = gy[(n, k) + o]
         for c in range(p.C):
-            for r, i in _taps(p, o):
+            for r, i in taps(p, o):
                 gx[(n, c) + i] += g * w[o + (k, c) + r]
                 gw[o + (k, c) + r] += g * x[(n, c) + i]
     gb = gy.sum(axis=0) if b is not None else None

@@ -9,9 +9,9 @@ import numpy as np
 from numba import njit, prange
 
 from kernels._arrays import empty
+from kernels._numba_util import FASTMATH
 from kernels._registry import Algorithm
 from kernels.conv.im2col import pad
-from kernels.conv.numba import FASTMATH
 from kernels.unshared.plan import UNSHARED_OPS
 
 numba = Algorithm("numba", ops=UNSHARED_OPS, doc="direct loops, Numba parallel JIT")

@@ -11,9 +11,8 @@ import pytest
 
 import kernels
 from harness import suites
+from kernels.tolerances import SEED
 from tests.cases import load as load_cases
-
-SEED = 20261123
 QUICK = suites.get("quick")
 TEST_CASES = load_cases()
 
