@@ -259,7 +259,6 @@ class Job:
     def first_call(self, make, place):
         """The first call (compile included) on fresh inputs, outputs poisoned with NaN:
         (its outputs, on the host; seconds).  ``make(inputs)`` gives the function to call."""
-        from kernels._arrays import poison
         with poison():
             out, first = timing.call(make(place.put_all(self.arrays())), place.sync)
         return devices.to_host(out), first

@@ -142,6 +142,7 @@ class Op:
     defaults: dict[str, Any] = {}
     order: tuple[str, ...] | None = None
     writes: tuple[str, ...] = ()  # inputs the forward updates in place (running statistics)
+    empty_shortcut = True         # an empty output is returned without running an algorithm
 
     def __init__(self, name: str, doc: str = ""):
         self.name = self.__name__ = name
@@ -189,6 +190,9 @@ class Op:
         originals, params = self._bind(args, kwargs)
         arrays, dtype = _arrays.check_inputs(self.name, self.inputs, originals, self._device(algo))
         plan = self._cached_plan(_shapes(arrays), dtype, params)
+        if self.empty_shortcut and _empty(plan.out_shape):
+            self._check_name(algo)
+            return self.empty_result(plan)
         out = self.resolve(algo, plan, "forward", _shapes(arrays), params).run_forward(arrays, plan)
         # the checks hand algorithms contiguous copies of views and Fortran-ordered arrays:
         # what an algorithm updated in place must reach the caller's array
@@ -204,10 +208,24 @@ class Op:
         arrays, dtype = _arrays.check_inputs(self.name, self.inputs, arrays, device)
         plan = self._cached_plan(_shapes(arrays), dtype, params)
         grad_out = _arrays.check_grad(self.name, grad_out, plan.out_shape, dtype, device)
-        chosen = self.resolve(algo, plan, "backward", _shapes(arrays), params)
-        grads = chosen.run_backward(grad_out, arrays, plan)
+        if self.empty_shortcut and _empty(plan.out_shape):
+            self._check_name(algo)
+            grads = [None if a is None else np.zeros(a.shape, dtype) for a in arrays]
+        else:
+            chosen = self.resolve(algo, plan, "backward", _shapes(arrays), params)
+            grads = chosen.run_backward(grad_out, arrays, plan)
         return tuple(None if (a is None or not i.differentiable or i.index) else g
                      for a, i, g in zip(arrays, self.inputs, grads))
+
+    def empty_result(self, plan):
+        """The output when it has no element (N=0, ...): computed here, so algorithms never
+        see an empty output; with ``return_indices`` also the empty int64 indices.  An op
+        whose empty call still has an effect (running statistics) sets ``empty_shortcut``
+        to False and lets its algorithms handle it."""
+        out = _arrays.empty(plan.out_shape, plan.dtype)
+        if getattr(plan, "return_indices", False):
+            return out, _arrays.empty(plan.out_shape, np.int64)
+        return out
 
     def algos(self) -> list[str]:
         """The algorithms implemented for this op and runnable on this machine."""
@@ -252,15 +270,11 @@ class Op:
 
     def resolve(self, algo: str, plan, direction: str, shapes=None, params=None) -> Algorithm:
         """The algorithm to run; ``shapes`` and ``params`` let auto draw inputs to time."""
-        if not isinstance(algo, str):
-            raise TypeError(f"{self.name}: algo must be a string, got {type(algo).__name__}")
+        self._check_name(algo)
         if algo == "auto":
             from kernels import _auto
             algo = _auto.choose(self, plan, direction, shapes, params)
         registered = ALGORITHMS.get(self.name, {})
-        if algo not in registered:
-            raise ValueError(f"{self.name}: algo must be one of {['auto', *registered]}, "
-                             f"got {algo!r}")
         reason = registered[algo].why_not(plan)
         if reason is not None:
             raise ValueError(f"{self.name}: algo={algo!r} does not support this case: {reason}")
@@ -270,6 +284,15 @@ class Op:
         return f"<op {self.name}{self.__signature__}>"
 
     # ---- helpers ----------------------------------------------------------------------
+    def _check_name(self, algo) -> None:
+        """``algo`` is "auto" or the name of an algorithm registered for this op."""
+        if not isinstance(algo, str):
+            raise TypeError(f"{self.name}: algo must be a string, got {type(algo).__name__}")
+        registered = ALGORITHMS.get(self.name, {})
+        if algo != "auto" and algo not in registered:
+            raise ValueError(f"{self.name}: algo must be one of {['auto', *registered]}, "
+                             f"got {algo!r}")
+
     def _bind(self, args, kwargs):
         """(input arrays in ``inputs`` order, {parameter: value}) as Signature.bind would
         give them, with the same errors, in a few microseconds rather than tens: small
@@ -334,6 +357,10 @@ def _typed(v):
     if isinstance(v, (tuple, list)):
         return (type(v), tuple(_typed(x) for x in v))
     return (type(v), v)
+
+
+def _empty(shape) -> bool:
+    return any(d == 0 for d in shape)
 
 
 def _shapes(arrays):

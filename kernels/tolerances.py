@@ -122,12 +122,23 @@ def _accuracy(algo: str) -> Accuracy:
 
 
 def rel_err(out, ref) -> float:
-    """max |out - ref| / max |ref|  (NaN anywhere gives inf)."""
+    """max |out - ref| / max |ref| over the reference's finite elements; inf unless every NaN
+    and infinity of the reference is matched exactly (NaN where it has NaN, the same signed
+    infinity where it has one) and ``out`` is finite wherever the reference is."""
     out, ref = np.asarray(out, np.float64), np.asarray(ref, np.float64)
     if out.shape != ref.shape:
         raise ValueError(f"shape {out.shape} differs from the reference's {ref.shape}")
     if out.size == 0:
         return 0.0
+    finite = np.isfinite(ref)
+    if not finite.all():
+        nan = np.isnan(ref)
+        inf = ~finite & ~nan
+        if not (np.isnan(out[nan]).all() and np.array_equal(out[inf], ref[inf])):
+            return float("inf")
+        out, ref = out[finite], ref[finite]
+        if out.size == 0:
+            return 0.0
     diff = np.abs(out - ref).max()
     if not np.isfinite(diff):
         return float("inf")

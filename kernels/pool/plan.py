@@ -412,18 +412,31 @@ class MaxUnpoolOp(Op):
                 "bytes": elems * plan.dtype.itemsize + 8 * n_in}
 
     def make_inputs(self, shapes, params, rng):
-        """Indices from a real max pool (``max_pool2d``, vectorised NumPy) of a random
-        tensor of the output's size, and as input the pooled values (so repeated indices
-        carry equal values, as in a network)."""
+        """Indices as a max pool gives them: for each window of the input's shape, one random
+        position of the window that lies inside the output plane; as input, the values of a
+        random plane of the output's size at those positions (so repeated indices carry
+        equal values, as in a network)."""
         p = self._plan_from_shapes(tuple(shapes), np.float64, dict(params))
         _, bound = self._bind(tuple(shapes), dict(params))
-        window = {k: bound[k] for k in ("kernel_size", "stride", "padding")}
-        src = rng.standard_normal(p.out_shape)
-        pooled = max_pool2d.output_shape(src.shape, **window)
-        if pooled != tuple(shapes[0]):
-            raise ValueError(f"{self.name}: max pooling {src.shape} gives {pooled}, not "
-                             f"the input shape {tuple(shapes[0])}; choose a consistent case")
-        return list(max_pool2d(src, **window, return_indices=True, algo="numpy"))
+        window = {**bound, "stride": bound["stride"] or bound["kernel_size"]}
+        (kh, kw), (sh, sw), (ph, pw) = (as_tuple(self.name, k, window[k], 2, 0)
+                                        for k in ("kernel_size", "stride", "padding"))
+        N, C, Hi, Wi = shapes[0]
+        H, W = p.out
+        h0 = np.arange(Hi)[:, None] * sh - ph
+        w0 = np.arange(Wi)[None, :] * sw - pw
+        size = (N, C, Hi, Wi)
+        # the window's taps clipped to the plane; a random one in each window
+        lo_h, hi_h = np.maximum(h0, 0), np.minimum(h0 + kh, H)
+        lo_w, hi_w = np.maximum(w0, 0), np.minimum(w0 + kw, W)
+        if (hi_h <= lo_h).any() or (hi_w <= lo_w).any():
+            raise ValueError(f"{self.name}: a pooling window of this case lies outside the "
+                             f"output plane {p.out}; choose a consistent case")
+        h = lo_h + (rng.random(size) * (hi_h - lo_h)).astype(np.int64)
+        w = lo_w + (rng.random(size) * (hi_w - lo_w)).astype(np.int64)
+        indices = h * W + w
+        plane = rng.standard_normal((N, C, H * W))
+        return [np.take_along_axis(plane, indices.reshape(N, C, -1), 2).reshape(size), indices]
 
 
 def validate_indices(op, indices, plan: UnpoolPlan):
