@@ -63,3 +63,13 @@ def check_conv_shapes(op: str, x, w, C: int, groups: int) -> None:
         raise ValueError(f"{op}: input {tuple(x)} and weight {tuple(w)} must have no empty dimension")
     if C % groups:
         raise ValueError(f"{op}: input channels ({C}) must be divisible by groups ({groups})")
+
+
+def check_output_size(op: str, names: str, shape, dtype) -> None:
+    """Refuse an output that cannot exist: a dimension or a byte count (of the non-zero
+    dimensions, as NumPy counts it) beyond the address space.  ``names`` are the arguments
+    that set the shape, named in the message."""
+    limit = int(np.iinfo(np.intp).max)
+    extent = prod(d for d in shape if d) * np.dtype(dtype).itemsize
+    if any(d > limit for d in shape) or extent > limit:
+        raise ValueError(f"{op}: {names} give an output of shape {tuple(shape)}, too large to exist")

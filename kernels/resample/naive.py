@@ -1,8 +1,9 @@
 """Resampling as written on the blackboard, one output element at a time.
 
 pixel_shuffle: y[.., c, h*r + i, w*r + j] = x[.., c*r*r + i*r + j, h, w] (unshuffle reads
-the other way); each is the other's backward.  interpolate: each output is the weighted
-sum of its (up to) four source pixels; the backward adds grad * weight to each of them.
+the other way); each is the other's backward.  interpolate: each output is the sum, over
+every combination of one tap per spatial axis, of the product of the taps' weights times
+the input sample they name; the backward adds grad * weight to each such sample.
 """
 from itertools import product
 
@@ -33,20 +34,27 @@ def _shuffle(src, p, to_big):
     return out
 
 
-def _taps(p, oh, ow):
-    """(weight, source row, source column) of output pixel (oh, ow)."""
-    for ih, lh in ((p.i0[0][oh], p.l0[0][oh]), (p.i1[0][oh], p.l1[0][oh])):
-        for iw, lw in ((p.i0[1][ow], p.l0[1][ow]), (p.i1[1][ow], p.l1[1][ow])):
-            yield lh * lw, ih, iw
+def _taps(tables, out):
+    """(weight, source index) of every tap combination of output position ``out``."""
+    per_axis = [[(t.weight[o, k], t.index[o, k]) for k in range(t.count[o])]
+                for t, o in zip(tables, out)]
+    for combo in product(*per_axis):
+        weight = combo[0][0]
+        for w, _ in combo[1:]:
+            weight = weight * w
+        yield weight, tuple(int(i) for _, i in combo)
 
 
 @naive.forward
 def forward(x, p):
     if isinstance(p, ShufflePlan):
         return _shuffle(x, p, p.up)
-    y = empty(p.out_shape, p.dtype)
-    for n, c, oh, ow in product(range(p.N), range(p.C), *map(range, p.out)):
-        y[n, c, oh, ow] = sum(wt * x[n, c, ih, iw] for wt, ih, iw in _taps(p, oh, ow))
+    tables, y = p.taps(), empty(p.out_shape, p.dtype)
+    for n, c, *out in product(range(p.N), range(p.C), *map(range, p.out)):
+        total = p.dtype.type(0)
+        for w, src in _taps(tables, out):
+            total += w * x[(n, c) + src]
+        y[(n, c, *out)] = total
     return y
 
 
@@ -54,8 +62,8 @@ def forward(x, p):
 def backward(gy, x, p):
     if isinstance(p, ShufflePlan):
         return (_shuffle(gy, p, not p.up),)
-    gx = np.zeros(x.shape, p.dtype)
-    for n, c, oh, ow in product(range(p.N), range(p.C), *map(range, p.out)):
-        for wt, ih, iw in _taps(p, oh, ow):
-            gx[n, c, ih, iw] += wt * gy[n, c, oh, ow]
+    tables, gx = p.taps(), np.zeros(x.shape, p.dtype)
+    for n, c, *out in product(range(p.N), range(p.C), *map(range, p.out)):
+        for w, src in _taps(tables, out):
+            gx[(n, c) + src] += w * gy[(n, c, *out)]
     return (gx,)

@@ -2,19 +2,25 @@
 
 ``_shuffle`` copies between the channel-packed layout (B, C*r*r, H, W) and the spatial one
 (B, C, H*r, W*r), parallel over (b, c); one kernel serves pixel_shuffle, pixel_unshuffle
-and both backwards (each is the other's inverse).  ``_interp`` computes each output row from
-its two source rows (nearest uses weights (1, 0)) or, backward, scatters the gradient
-back; parallel over planes, so no two threads add into the same plane.
+and both backwards (each is the other's inverse).
+
+``_along`` resamples one axis of x, viewed as (A, n, B) with the axis in the middle, into
+y (A, m, B): row o of y is the weighted sum of the rows its taps name, a multiply-add over
+B contiguous elements per tap.  interpolate runs it once per spatial axis (the last
+first), parallel over the (a, o) rows, so no two threads write one element; the backward
+runs it through the transposed tables, a gather again (no scatter, no atomics).
 """
 import numpy as np
 from numba import njit, prange
 
 from kernels._arrays import empty
+from kernels._numba_util import FASTMATH
+from kernels._params import prod
 from kernels._registry import Algorithm
 from kernels.resample.plan import INTERP_OPS, SHUFFLE_OPS, ShufflePlan
 
 numba = Algorithm("numba", ops=SHUFFLE_OPS + INTERP_OPS,
-                      doc="parallel copy/interpolation loops, Numba JIT")
+                  doc="parallel copy loops; per-axis tap sums over contiguous rows, Numba JIT")
 
 
 @njit(parallel=True, cache=True)
@@ -34,39 +40,19 @@ def _shuffle(small, big, r, to_big):
                             small[b, ch, h, w] = big[b, c, h * r + i, w * r + j]
 
 
-@njit(parallel=True, cache=True)
-def _interp(x, y, h0, h1, lh0, lh1, w0, w1, lw0, lw1, backward):
-    """Forward: each output row from its two source rows.  Backward (x, y the input and
-    output gradients): the same taps, the gradient scattered back.  Parallel over planes."""
-    N, C = x.shape[0], x.shape[1]
-    OH, OW = y.shape[2], y.shape[3]
-    for plane in prange(N * C):
-        n, c = plane // C, plane % C
-        if backward:
-            x[n, c] = 0.0
-        for oh in range(OH):
-            r0, r1 = x[n, c, h0[oh]], x[n, c, h1[oh]]
-            a, b = lh0[oh], lh1[oh]
-            yrow = y[n, c, oh]
-            if backward:
-                for ow in range(OW):
-                    i, j, g = w0[ow], w1[ow], yrow[ow]
-                    r0[i] += a * lw0[ow] * g
-                    r0[j] += a * lw1[ow] * g
-                    r1[i] += b * lw0[ow] * g
-                    r1[j] += b * lw1[ow] * g
-            else:
-                for ow in range(OW):
-                    i, j = w0[ow], w1[ow]
-                    yrow[ow] = (a * (lw0[ow] * r0[i] + lw1[ow] * r0[j])
-                                + b * (lw0[ow] * r1[i] + lw1[ow] * r1[j]))
-
-
-def _tables(p):
-    """Source indices (int64) and weights (the input's dtype): rows, then columns."""
-    return tuple(a for k in range(2) for a in (
-        np.asarray(p.i0[k], np.int64), np.asarray(p.i1[k], np.int64),
-        np.asarray(p.l0[k], p.dtype), np.asarray(p.l1[k], p.dtype)))
+@njit(parallel=True, cache=True, fastmath=FASTMATH)
+def _along(x, y, index, weight, count):
+    """y[a, o, :] = sum over k < count[o] of weight[o, k] * x[a, index[o, k], :]."""
+    A, m, B = y.shape
+    for task in prange(A * m):
+        a, o = task // m, task % m
+        row = y[a, o]
+        row[:] = 0
+        for k in range(count[o]):
+            w = weight[o, k]
+            src = x[a, index[o, k]]
+            for b in range(B):
+                row[b] += w * src[b]
 
 
 def _run_shuffle(src, p, to_big):
@@ -80,19 +66,27 @@ def _run_shuffle(src, p, to_big):
     return out
 
 
+def resample(x, tables):
+    for axis in reversed(range(len(tables))):
+        t, dim = tables[axis], axis + 2
+        shape = x.shape[:dim] + (len(t.count),) + x.shape[dim + 1:]
+        y = empty(shape, x.dtype)
+        A, B = prod(x.shape[:dim]), prod(x.shape[dim + 1:])
+        _along(x.reshape(A, x.shape[dim], B), y.reshape(A, len(t.count), B),
+               t.index, t.weight, t.count)
+        x = y
+    return x
+
+
 @numba.forward
 def forward(x, p):
     if isinstance(p, ShufflePlan):
         return _run_shuffle(x, p, p.up)
-    y = empty(p.out_shape, p.dtype)
-    _interp(x, y, *_tables(p), False)
-    return y
+    return resample(x, p.taps())
 
 
 @numba.backward
 def backward(gy, x, p):
     if isinstance(p, ShufflePlan):
         return (_run_shuffle(gy, p, not p.up),)
-    gx = empty(x.shape, p.dtype)
-    _interp(gx, gy, *_tables(p), True)
-    return (gx,)
+    return (resample(gy, p.adjoint_taps()),)

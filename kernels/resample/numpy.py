@@ -1,18 +1,20 @@
 """Resampling in vectorised NumPy.
 
 pixel_shuffle is a reshape and a transpose: (B, C, r, r, H, W) -> (B, C, H, r, W, r).
-interpolate is separable, so it is two small matrix products per plane,
-
-    y = A_h @ x @ A_w^T,   grad_x = A_h^T @ grad_y @ A_w,
-
-with A_h (OH, H) holding each output row's (up to two) source weights.
+interpolate resamples one spatial axis at a time (the last first): along an axis, output o
+is ``sum_k weight[o, k] * x[..., index[o, k], ...]`` over its ``count[o]`` taps, one
+gather and multiply-add per tap slot for all outputs at once.  Only the taps a table holds
+are read (a dense interpolation matrix would multiply every 0 by every input, and one
+infinite input would make a whole row NaN).  The backward is the same resampling through
+the transposed tables.
 """
 import numpy as np
 
 from kernels._registry import Algorithm
 from kernels.resample.plan import INTERP_OPS, SHUFFLE_OPS, ShufflePlan
 
-numpy = Algorithm("numpy", ops=SHUFFLE_OPS + INTERP_OPS, doc="reshape/transpose; separable matrices")
+numpy = Algorithm("numpy", ops=SHUFFLE_OPS + INTERP_OPS,
+                  doc="reshape/transpose; one gather per tap and axis")
 
 
 def shuffle(src, p, to_big):
@@ -24,29 +26,33 @@ def shuffle(src, p, to_big):
     return np.ascontiguousarray(t).reshape(p.small_shape)
 
 
-def matrices(p):
-    """A_h (OH, H) and A_w (OW, W): the interpolation weights as dense matrices."""
-    mats = []
-    for k, (n, m) in enumerate(zip(p.size, p.out)):
-        a = np.zeros((m, n))
-        rows = np.arange(m)
-        np.add.at(a, (rows, np.asarray(p.i0[k])), np.asarray(p.l0[k]))
-        np.add.at(a, (rows, np.asarray(p.i1[k])), np.asarray(p.l1[k]))
-        mats.append(a.astype(p.dtype))
-    return mats
+def along(x, axis, t):
+    """Resample axis ``axis`` of x through the table t."""
+    xs = np.moveaxis(x, axis, 0)
+    rest = xs.shape[1:]
+    xs = xs.reshape(xs.shape[0], -1)
+    y = np.zeros((len(t.count), xs.shape[1]), x.dtype)
+    for k in range(t.index.shape[1]):
+        live = np.flatnonzero(t.count > k)
+        y[live] += t.weight[live, k, None] * xs[t.index[live, k]]
+    return np.ascontiguousarray(np.moveaxis(y.reshape(len(t.count), *rest), 0, axis))
+
+
+def resample(x, tables):
+    for axis in reversed(range(len(tables))):
+        x = along(x, axis + 2, tables[axis])
+    return x
 
 
 @numpy.forward
 def forward(x, p):
     if isinstance(p, ShufflePlan):
         return shuffle(x, p, p.up)
-    ah, aw = matrices(p)
-    return np.ascontiguousarray(ah @ x @ aw.T)
+    return resample(x, p.taps())
 
 
 @numpy.backward
 def backward(gy, x, p):
     if isinstance(p, ShufflePlan):
         return (shuffle(gy, p, not p.up),)
-    ah, aw = matrices(p)
-    return (np.ascontiguousarray(ah.T @ gy @ aw),)
+    return (resample(gy, p.adjoint_taps()),)

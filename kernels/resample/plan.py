@@ -1,28 +1,16 @@
-"""Resampling plans: pixel_shuffle / pixel_unshuffle and interpolate (nearest, bilinear).
+"""Resampling plans: pixel_shuffle / pixel_unshuffle and interpolate.
 
 pixel_shuffle (Shi et al. 2016, "Real-Time Single Image and Video Super-Resolution Using an
 Efficient Sub-Pixel Convolutional Neural Network") moves channel c*r*r + i*r + j of
 (*, C*r*r, H, W) to pixel (h*r + i, w*r + j) of channel c of (*, C, H*r, W*r);
 pixel_unshuffle is its inverse, and each is the other's backward.
 
-interpolate is separable: output row oh reads input rows i0[oh] and i1[oh] with weights
-l0[oh] and l1[oh] (and the same along the width), so
-
-    y[n, c, oh, ow] = sum_{a, b} lh_a[oh] * lw_b[ow] * x[n, c, ih_a[oh], iw_b[ow]]
-
-with torch's rules for the source coordinate (aten/src/ATen/native/UpSample.h):
-
-- scale: with align_corners, (in - 1) / (out - 1) (0 if out == 1); otherwise 1/scale_factor
-  when a scale factor is used and not recomputed, else in / out;
-- bilinear: src = scale * (dst + 0.5) - 0.5 clamped at 0 (align_corners: scale * dst),
-  i0 = min(floor(src), in - 1), i1 = i0 + (i0 < in - 1), l1 = clamp(src - i0, 0, 1); equal
-  sizes copy.  Coordinates are computed in the input's precision (float or double), as
-  torch's opmath type does;
-- nearest: i0 = min(floor(dst * scale), in - 1) with weights (1, 0) ("legacy" nearest,
-  OpenCV's INTER_NEAREST), in float32 arithmetic for both dtypes, as torch; equal sizes
-  copy and doubled sizes take dst // 2 exactly.
-
-The output size is size, or floor(in * scale_factor).
+interpolate resizes (N, C, *spatial) with 1 to 3 spatial axes in every mode of
+torch.nn.functional.interpolate.  Each mode is separable: the plan holds the geometry and
+``InterpPlan.taps()`` one ``kernels.resample.taps.Taps`` table per axis (where output index
+o reads, with what weights), computed by torch's rules; the algorithms only differ in how
+they evaluate the sums.  The output size is ``size``, or ``trunc(in * scale_factor)``; a
+scale factor not recomputed also sets the coordinate scale (1 / scale_factor).
 """
 from __future__ import annotations
 
@@ -32,8 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kernels._params import check_flag, check_ndim, prod
+from kernels._params import check_flag, check_ndim, check_output_size, prod
 from kernels._registry import REQUIRED, Input, Op
+from kernels.resample.taps import SMALL_2D, Taps, taps, transposed
 
 
 # ---- pixel shuffle ------------------------------------------------------------------
@@ -81,19 +70,21 @@ class ShuffleOp(Op):
     def plan(self, shapes, dtype, params):
         op, x = self.name, shapes[0]
         r = _factor(op, self.factor, params[self.factor])
-        check_ndim(op, "input", x, range(3, 9), "(*, C, H, W)")
-        if min(x) < 1:
-            raise ValueError(f"{op}: input must have no empty dimension, got {tuple(x)}")
+        if len(x) < 3 or min(x) < 0:
+            raise ValueError(f"{op}: input must be (*, C, H, W) (at least 3-D), got shape {tuple(x)}")
         *lead, C, H, W = x
         if self.up:
             if C % (r * r):
                 raise ValueError(f"{op}: input channels ({C}) must be divisible by "
                                  f"upscale_factor**2 ({r * r})")
-            return ShufflePlan(tuple(lead), C // (r * r), H, W, r, True, dtype)
-        if H % r or W % r:
-            raise ValueError(f"{op}: input height and width ({H}, {W}) must be divisible by "
-                             f"downscale_factor ({r})")
-        return ShufflePlan(tuple(lead), C, H // r, W // r, r, False, dtype)
+            p = ShufflePlan(tuple(lead), C // (r * r), H, W, r, True, dtype)
+        else:
+            if H % r or W % r:
+                raise ValueError(f"{op}: input height and width ({H}, {W}) must be divisible "
+                                 f"by downscale_factor ({r})")
+            p = ShufflePlan(tuple(lead), C, H // r, W // r, r, False, dtype)
+        check_output_size(op, self.factor, p.out_shape, dtype)
+        return p
 
     def cost_of(self, p):
         n = prod(p.big_shape)
@@ -111,76 +102,78 @@ SHUFFLE_OPS = ("pixel_shuffle", "pixel_unshuffle")
 
 # ---- interpolate --------------------------------------------------------------------
 
+MODES = {  # mode -> the spatial ranks it takes (torch dispatches on input.dim() and mode)
+    "nearest": (1, 2, 3), "nearest-exact": (1, 2, 3), "area": (1, 2, 3), "linear": (1,),
+    "bilinear": (2,), "bicubic": (2,), "trilinear": (3,), "lanczos": (2,)}
+NEAREST = ("nearest", "nearest-exact")
+ANTIALIAS = ("bilinear", "bicubic", "lanczos")   # the modes antialias=True takes (2-D)
+
+
 @dataclass(frozen=True)
 class InterpPlan:
     N: int
     C: int
-    size: tuple          # (H, W)
-    out: tuple           # (OH, OW)
+    size: tuple              # input spatial sizes
+    out: tuple               # output spatial sizes
     mode: str
     align_corners: bool
-    i0: tuple            # per dimension: first and second source index per output index
-    i1: tuple
-    l0: tuple            # per dimension: their weights
-    l1: tuple
+    antialias: bool
+    scales: tuple            # per axis, the scale factor torch's kernel uses (None: in/out)
     dtype: np.dtype
 
     @property
     def out_shape(self) -> tuple:
         return (self.N, self.C, *self.out)
 
+    @property
+    def kind(self) -> str:
+        return f"aa-{self.mode}" if self.antialias else self.mode
 
-def _pair_of(op, name, value, kind):
-    vals = list(value) if isinstance(value, (tuple, list)) else [value, value]
-    if len(vals) != 2:
-        raise ValueError(f"{op}: {name} must be one value or 2 values for a 4-D input, got {value!r}")
-    for v in vals:
-        ok = isinstance(v, numbers.Integral) if kind is int else isinstance(v, numbers.Real)
-        if isinstance(v, bool) or not ok:
-            raise TypeError(f"{op}: {name} must hold {kind.__name__}s, got {value!r}")
-        if not (math.isfinite(v) and v > 0):
-            raise ValueError(f"{op}: {name} must be positive, got {value!r}")
-    return [kind(v) for v in vals]
+    def _args(self, axis):
+        small = self.mode in NEAREST and len(self.out) == 2 and sum(self.out) <= SMALL_2D
+        return (self.kind, self.size[axis], self.out[axis], self.scales[axis],
+                self.align_corners, self.dtype, small)
 
+    def taps(self) -> tuple[Taps, ...]:
+        """One table per spatial axis: the forward reads through them."""
+        return tuple(taps(*self._args(a)) for a in range(len(self.out)))
 
-def _nearest(n, m, scale):
-    """torch's legacy nearest source index, in float32 arithmetic (torch's nearest_idx,
-    whose exact shortcuts for equal and doubled sizes avoid float error)."""
-    if m == n or m == 2 * n:
-        i0 = np.arange(m) // (m // n)
-        return i0, i0, np.ones(m), np.zeros(m)
-    s = np.float32(1.0 / scale) if scale is not None else np.float32(n) / np.float32(m)
-    src = np.floor(np.arange(m, dtype=np.float32) * s).astype(np.int64)
-    i0 = np.minimum(src, n - 1)
-    return i0, i0, np.ones(m), np.zeros(m)
+    def adjoint_taps(self) -> tuple[Taps, ...]:
+        """The transposed tables: the backward is a resampling through them."""
+        return tuple(transposed(*self._args(a)) for a in range(len(self.out)))
 
 
-def _linear(n, m, scale, align_corners, dtype):
-    """torch's bilinear source indices and weights along one dimension, in the input's precision."""
-    ft = np.dtype(dtype).type
-    if m == n:
-        i = np.arange(m)
-        return i, i, np.ones(m), np.zeros(m)
-    if align_corners:
-        s = ft(n - 1) / ft(m - 1) if m > 1 else ft(0)
-        src = s * np.arange(m, dtype=dtype)
+def _spatial(op, name, value, dims, kind):
+    """size or scale_factor as a list of ``dims`` values (one value stands for all)."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != dims:
+            raise ValueError(f"{op}: {name} must have one value per spatial dimension "
+                             f"({dims}), got {value!r}")
+        values = list(value)
     else:
-        s = ft(1.0 / scale) if scale is not None else ft(n) / ft(m)
-        src = np.maximum(s * (np.arange(m, dtype=dtype) + ft(0.5)) - ft(0.5), ft(0))
-    i0 = np.minimum(np.floor(src).astype(np.int64), n - 1)
-    l1 = np.clip(src - i0.astype(dtype), ft(0), ft(1))
-    i1 = i0 + (i0 < n - 1)
-    return i0, i1, (ft(1) - l1).astype(np.float64), l1.astype(np.float64)
+        values = [value] * dims
+    for v in values:
+        if kind is int:   # torch takes ints (NumPy's too), not bools or floats
+            ok = isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
+        else:             # a number (torch takes True as 1.0)
+            ok = isinstance(v, numbers.Real)
+        if not ok:
+            raise TypeError(f"{op}: {name} must be {'an int' if kind is int else 'a number'} "
+                            f"or a sequence of them, got {value!r}")
+    return values
 
 
 class InterpolateOp(Op):
     """interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
     recompute_scale_factor=None, antialias=False, algo="auto")
 
-    Resize (N, C, H, W) as torch.nn.functional.interpolate does, for mode "nearest" (torch's
-    legacy nearest) and "bilinear" (both align_corners settings).  size or scale_factor
-    (not both); with a scale factor the output is floor(in * scale_factor) and, unless
-    recompute_scale_factor, the coordinates use 1/scale_factor as torch does."""
+    Resize (N, C, L), (N, C, H, W) or (N, C, D, H, W) as torch.nn.functional.interpolate,
+    in every mode torch has: nearest, nearest-exact, linear (3-D input), bilinear and
+    bicubic (4-D), trilinear (5-D), area (adaptive average pooling) and lanczos (4-D, with
+    antialias); align_corners for the interpolating modes; antialias for bilinear, bicubic
+    and lanczos.  size or scale_factor (exactly one); with a scale factor the output is
+    trunc(in * scale_factor) and, unless recompute_scale_factor, the coordinates use
+    1 / scale_factor as torch does."""
 
     inputs = (Input("input"),)
     defaults = {"size": None, "scale_factor": None, "mode": "nearest", "align_corners": None,
@@ -188,48 +181,82 @@ class InterpolateOp(Op):
 
     def plan(self, shapes, dtype, params):
         op, x = self.name, shapes[0]
-        size, scale, mode = params["size"], params["scale_factor"], params["mode"]
-        ac, recompute = params["align_corners"], params["recompute_scale_factor"]
-        if mode not in ("nearest", "bilinear"):
-            raise ValueError(f"{op}: mode must be 'nearest' or 'bilinear' (the modes implemented), "
-                             f"got {mode!r}")
-        check_ndim(op, "input", x, 4, "(N, C, H, W)")
-        if min(x) < 1:
-            raise ValueError(f"{op}: input must have no empty dimension, got {tuple(x)}")
-        if check_flag(op, "antialias", params["antialias"]):
-            raise ValueError(f"{op}: antialias=True is not implemented")
-        if mode == "nearest" and ac is not None:
-            raise ValueError(f"{op}: align_corners can only be set with mode='bilinear'")
-        if ac is not None and not isinstance(ac, (bool, np.bool_)):
+        mode, ac = params["mode"], params["align_corners"]
+        if not isinstance(mode, str) or mode not in MODES:
+            raise ValueError(f"{op}: mode must be one of {', '.join(map(repr, MODES))}, got {mode!r}")
+        check_ndim(op, "input", x, (3, 4, 5), "(N, C, *spatial)")
+        dims = len(x) - 2
+        if dims not in MODES[mode]:
+            raise ValueError(f"{op}: mode {mode!r} takes {'/'.join(str(d + 2) for d in MODES[mode])}-D "
+                             f"input, got input of shape {tuple(x)}")
+        ac = self._align_corners(mode, ac)
+        antialias = check_flag(op, "antialias", params["antialias"])
+        if antialias and not (mode in ANTIALIAS and dims == 2):
+            raise ValueError(f"{op}: antialias=True takes mode 'bilinear', 'bicubic' or 'lanczos' "
+                             f"and 4-D input, got mode {mode!r}")
+        if mode == "lanczos" and not antialias:
+            raise ValueError(f"{op}: mode 'lanczos' needs antialias=True")
+        out, scales, names = self._out_size(x, params, mode)
+        check_output_size(op, names, (*x[:2], *out), dtype)
+        N, C, *size = x
+        if min(size) < 1:
+            raise ValueError(f"{op}: input must have non-empty spatial dimensions, got shape {tuple(x)}")
+        if C == 0 and not (mode == "area" and dims < 3):   # as torch: adaptive pooling takes C = 0
+            raise ValueError(f"{op}: input must have channels (only the batch may be empty), "
+                             f"got shape {tuple(x)}")
+        return InterpPlan(N, C, tuple(size), tuple(out), mode, ac, antialias, tuple(scales), dtype)
+
+    def _align_corners(self, mode, ac):
+        op = self.name
+        if mode in NEAREST + ("area",):
+            if ac is not None:
+                raise ValueError(f"{op}: align_corners can only be set with the interpolating "
+                                 f"modes (linear, bilinear, bicubic, trilinear), not {mode!r}")
+            return False
+        if ac is None:
+            return False
+        if not isinstance(ac, bool):   # torch takes a Python bool only
             raise TypeError(f"{op}: align_corners must be True, False or None, got {ac!r}")
-        if recompute is not None and not isinstance(recompute, (bool, np.bool_)):
-            raise TypeError(f"{op}: recompute_scale_factor must be True, False or None, got {recompute!r}")
-        if (size is None) == (scale is None):
-            raise ValueError(f"{op}: exactly one of size or scale_factor must be given")
-        N, C, *insize = x
-        scales = [None, None]
+        if mode == "lanczos" and ac:
+            raise ValueError(f"{op}: mode 'lanczos' does not take align_corners=True")
+        return ac
+
+    def _out_size(self, x, params, mode):
+        """(output sizes, the scale factors the kernel uses, the argument that set them), as
+        torch's interpolate."""
+        op, size, scale = self.name, params["size"], params["scale_factor"]
+        recompute = params["recompute_scale_factor"]
+        if recompute is not None:
+            recompute = check_flag(op, "recompute_scale_factor", recompute)
+        if size is not None and scale is not None:
+            raise ValueError(f"{op}: only one of size or scale_factor should be given")
+        if size is None and scale is None:
+            raise ValueError(f"{op}: either size or scale_factor should be given")
+        insize, dims = x[2:], len(x) - 2
         if size is not None:
             if recompute:
                 raise ValueError(f"{op}: recompute_scale_factor is not meaningful with an explicit size")
-            out = _pair_of(op, "size", size, int)
+            out, names = [int(v) for v in _spatial(op, "size", size, dims, int)], "size"
+            scales = [None] * dims
         else:
-            factors = _pair_of(op, "scale_factor", scale, float)
-            out = [math.floor(float(n) * f) for n, f in zip(insize, factors)]
-            if min(out) < 1:
-                raise ValueError(f"{op}: scale_factor {scale!r} gives an empty output {tuple(out)} "
-                                 f"for input size {tuple(insize)}")
-            scales = [None, None] if recompute else factors
-        ac = bool(ac)
-        if mode == "nearest":
-            dims = [_nearest(n, m, s) for n, m, s in zip(insize, out, scales)]
-        else:
-            dims = [_linear(n, m, s, ac, dtype) for n, m, s in zip(insize, out, scales)]
-        i0, i1, l0, l1 = (tuple(tuple(d[k].tolist()) for d in dims) for k in range(4))
-        return InterpPlan(N, C, tuple(insize), tuple(out), mode, ac, i0, i1, l0, l1, dtype)
+            factors = _spatial(op, "scale_factor", scale, dims, float)
+            if not all(math.isfinite(f) for f in factors):
+                raise ValueError(f"{op}: scale_factor must be finite, got {scale!r}")
+            if recompute or mode == "area":   # torch computes the size in Python, then drops the scale
+                out, scales = [int(n * f) for n, f in zip(insize, factors)], [None] * dims
+            else:                             # ... or in C++, in double, and keeps the scale
+                out, scales = [int(float(n) * float(f)) for n, f in zip(insize, factors)], \
+                    [float(f) for f in factors]
+            names = "scale_factor"
+        if min(out) < 1:
+            raise ValueError(f"{op}: {names} gives an empty output {tuple(out)} for input size "
+                             f"{tuple(insize)}; output sizes must be positive")
+        return out, scales, names
 
     def cost_of(self, p):
-        taps = 1 if p.mode == "nearest" else 4
-        macs = p.N * p.C * prod(p.out) * (taps if p.mode == "bilinear" else 0)
+        """Nearest modes move data (0 macs); the others read count taps per output along
+        each axis, so the direct method does N*C*prod(sum of counts) multiply-adds."""
+        macs = 0 if p.mode in NEAREST else p.N * p.C * prod(t.reads() for t in p.taps())
         elems = p.N * p.C * (prod(p.size) + prod(p.out))
         return {"params": 0, "macs": macs, "flops": 2 * macs, "bytes": elems * p.dtype.itemsize}
 
