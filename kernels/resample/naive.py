@@ -50,11 +50,12 @@ def forward(x, p):
     if isinstance(p, ShufflePlan):
         return _shuffle(x, p, p.up)
     tables, y = p.taps(), empty(p.out_shape, p.dtype)
-    for n, c, *out in product(range(p.N), range(p.C), *map(range, p.out)):
-        total = p.dtype.type(0)
-        for w, src in _taps(tables, out):
-            total += w * x[(n, c) + src]
-        y[(n, c, *out)] = total
+    with np.errstate(invalid="ignore", over="ignore"):   # 0 * inf is NaN, as in torch
+        for n, c, *out in product(range(p.N), range(p.C), *map(range, p.out)):
+            total = p.dtype.type(0)
+            for w, src in _taps(tables, out):
+                total += w * x[(n, c) + src]
+            y[(n, c, *out)] = total
     return y
 
 
@@ -62,7 +63,7 @@ def forward(x, p):
 def backward(gy, x, p):
     if isinstance(p, ShufflePlan):
         return (_shuffle(gy, p, not p.up),)
-    tables, gx = p.taps(), np.zeros(x.shape, p.dtype)
+    tables, gx = p.backward_taps(), np.zeros(x.shape, p.dtype)
     for n, c, *out in product(range(p.N), range(p.C), *map(range, p.out)):
         for w, src in _taps(tables, out):
             gx[(n, c) + src] += w * gy[(n, c, *out)]

@@ -39,8 +39,9 @@ def along(x, axis, t):
 
 
 def resample(x, tables):
-    for axis in reversed(range(len(tables))):
-        x = along(x, axis + 2, tables[axis])
+    with np.errstate(invalid="ignore", over="ignore"):   # 0 * inf is NaN, as in torch
+        for axis in reversed(range(len(tables))):
+            x = along(x, axis + 2, tables[axis])
     return x
 
 

@@ -129,8 +129,10 @@ class InterpPlan:
     def kind(self) -> str:
         return f"aa-{self.mode}" if self.antialias else self.mode
 
-    def _args(self, axis):
-        small = self.mode in NEAREST and len(self.out) == 2 and sum(self.out) <= SMALL_2D
+    def _args(self, axis, backward=False):
+        """taps()'s arguments for one axis.  torch's nearest backward always indexes as its
+        channels-last forward does (nearest_idx / nearest_exact_idx), whatever the size."""
+        small = self.mode in NEAREST and (backward or len(self.out) == 2 and sum(self.out) <= SMALL_2D)
         return (self.kind, self.size[axis], self.out[axis], self.scales[axis],
                 self.align_corners, self.dtype, small)
 
@@ -138,9 +140,14 @@ class InterpPlan:
         """One table per spatial axis: the forward reads through them."""
         return tuple(taps(*self._args(a)) for a in range(len(self.out)))
 
+    def backward_taps(self) -> tuple[Taps, ...]:
+        """The tables torch's backward scatters the gradient through (the forward's, but for
+        the nearest modes' index rule)."""
+        return tuple(taps(*self._args(a, backward=True)) for a in range(len(self.out)))
+
     def adjoint_taps(self) -> tuple[Taps, ...]:
-        """The transposed tables: the backward is a resampling through them."""
-        return tuple(transposed(*self._args(a)) for a in range(len(self.out)))
+        """backward_taps() transposed: the backward as a resampling (a gather) through them."""
+        return tuple(transposed(*self._args(a, backward=True)) for a in range(len(self.out)))
 
 
 def _spatial(op, name, value, dims, kind):
