@@ -40,7 +40,7 @@ __all__ = [
     "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "GroupNorm", "LayerNorm",
     "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
     "LocalResponseNorm", "Dropout", "Dropout2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
-    "PixelShuffle", "PixelUnshuffle", "Upsample",
+    "PixelShuffle", "PixelUnshuffle", "Upsample", "Fold", "Unfold",
 ]
 
 
@@ -264,9 +264,21 @@ def _upsample_forward(self, input):
     return op("interpolate")(input, algo=self.algo, **params)
 
 
+def _fold_forward(self, input):
+    return op("fold")(input, output_size=self.output_size, kernel_size=self.kernel_size,
+                      dilation=self.dilation, padding=self.padding, stride=self.stride, algo=self.algo)
+
+
+def _unfold_forward(self, input):
+    return op("unfold")(input, kernel_size=self.kernel_size, dilation=self.dilation,
+                        padding=self.padding, stride=self.stride, algo=self.algo)
+
+
 PixelShuffle = drop_in(nn.PixelShuffle, _pixel_shuffle_forward, "pixel_shuffle")
 PixelUnshuffle = drop_in(nn.PixelUnshuffle, _pixel_unshuffle_forward, "pixel_unshuffle")
 Upsample = drop_in(nn.Upsample, _upsample_forward, "interpolate")
+Fold = drop_in(nn.Fold, _fold_forward, "fold")
+Unfold = drop_in(nn.Unfold, _unfold_forward, "unfold")
 
 
 # ---- normalisation ----------------------------------------------------------------------------
@@ -364,4 +376,5 @@ OP_OF = {
     "LocalResponseNorm": "local_response_norm", "Dropout": "dropout", "Dropout2d": "dropout2d",
     "ReLU": "relu", "LeakyReLU": "leaky_relu", "Sigmoid": "sigmoid", "Tanh": "tanh",
     "PixelShuffle": "pixel_shuffle", "PixelUnshuffle": "pixel_unshuffle", "Upsample": "interpolate",
+    "Fold": "fold", "Unfold": "unfold",
 }
