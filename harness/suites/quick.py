@@ -47,6 +47,8 @@ _POOL = [
     Entry("interpolate", "nearest-x2", ((N, 8, 8, 8),), dict(scale_factor=2, mode="nearest")),
     Entry("interpolate", "bilinear-x2", ((N, 8, 8, 8),),
           dict(scale_factor=2, mode="bilinear", align_corners=False)),
+    Entry("unfold", "3x3-pad1", (X2,), dict(kernel_size=3, padding=1)),
+    Entry("fold", "3x3-pad1", ((N, 72, 256),), dict(output_size=16, kernel_size=3, padding=1)),
 ]
 
 _NORM = [
