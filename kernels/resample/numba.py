@@ -44,15 +44,23 @@ def _shuffle(small, big, r, to_big):
 def _along(x, y, index, weight, count):
     """y[a, o, :] = sum over k < count[o] of weight[o, k] * x[a, index[o, k], :]."""
     A, m, B = y.shape
+    if B == 1:   # the last axis: one sum per output, kept in a register
+        zero = weight[0, 0] - weight[0, 0]   # a 0 of the data's type (weights are finite)
+        for task in prange(A * m):
+            a, o = task // m, task % m
+            acc = zero
+            for k in range(count[o]):
+                acc += weight[o, k] * x[a, index[o, k], 0]
+            y[a, o, 0] = acc
+        return
     for task in prange(A * m):
         a, o = task // m, task % m
-        row = y[a, o]
-        row[:] = 0
+        for b in range(B):
+            y[a, o, b] = 0
         for k in range(count[o]):
-            w = weight[o, k]
-            src = x[a, index[o, k]]
+            w, i = weight[o, k], index[o, k]
             for b in range(B):
-                row[b] += w * src[b]
+                y[a, o, b] += w * x[a, i, b]
 
 
 def _run_shuffle(src, p, to_big):
