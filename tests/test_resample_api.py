@@ -59,6 +59,22 @@ def test_fma_matches_torchs_cpu_capability():
     assert T.FMA == (torch.backends.cpu.get_cpu_capability() != "DEFAULT")
 
 
+def test_float64_fused_multiply_add_is_correctly_rounded():
+    """NumPy has no FMA: taps._fma64 must round a*b + c once, exactly as the hardware."""
+    from fractions import Fraction
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal(3000) * 10.0 ** rng.integers(-3, 4, 3000)
+    b = rng.standard_normal(3000)
+    near = -(a * b) * (1 + rng.choice([0, 2.0 ** -52, 2.0 ** -53, 1e-12], 3000))
+    c = np.concatenate([near, rng.standard_normal(3000)])
+    a, b = np.concatenate([a, a]), np.concatenate([b, b])
+    o = np.arange(3000.0) + 0.5   # torch's source coordinate, scale * (o + 0.5) - 0.5
+    a, b, c = (np.concatenate([a, np.full(3000, 1 / 3)]), np.concatenate([b, o]),
+               np.concatenate([c, np.full(3000, -0.5)]))
+    exact = [float(Fraction(x) * Fraction(y) + Fraction(z)) for x, y, z in zip(a, b, c)]
+    np.testing.assert_array_equal(T._fma64(a, b, c), exact)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("mode,dims,aa", CONFIGS, ids=[f"{m}-{d}d{'-aa' if a else ''}" for m, d, a in CONFIGS])
 def test_tables_are_torchs_weights(mode, dims, aa, dtype):

@@ -13,6 +13,8 @@ of ``floorf`` for both.  They keep every tap torch keeps, weight 0 included: tor
 bilinear computes ``1 * x[i] + 0 * x[i]`` where an axis keeps its size, so an infinite
 input becomes NaN there, and an algorithm that dropped or added zero-weight taps would
 not give torch's values for NaN and infinite inputs.
+Which weights are exactly 0 also depends on whether torch's compiled kernels fuse
+multiply-adds (``FMA``), so the tables fuse them where torch does.
 
 Modes:
 
@@ -72,8 +74,42 @@ def _muladd(ft, a, b, c, fused=True):
         return (a * b + c).astype(ft)
     if ft is np.float32:   # the float64 product of two floats is exact
         return (a.astype(np.float64) * b + c).astype(np.float32)
-    exact = [float(Fraction(x) * Fraction(y) + Fraction(z)) for x, y, z in zip(a.flat, b.flat, c.flat)]
-    return np.array(exact, np.float64).reshape(a.shape)
+    return _fma64(a, b, c)
+
+
+def _two_sum(a, b):
+    """s + err == a + b exactly, s = fl(a + b) (Knuth)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _split(a):
+    """hi + lo == a, each with at most 26 significant bits (Veltkamp)."""
+    t = 134217729.0 * a
+    hi = t - (t - a)
+    return hi, a - hi
+
+
+def _fma64(a, b, c):
+    """The correctly rounded a * b + c of float64 arrays (no FMA in NumPy).  The exact value
+    is r + w + v (Dekker's product, Knuth's sums) with r its rounding to nearest unless
+    w + v reaches half an ulp of r: there (a tie or nearly) the value is computed exactly."""
+    p = a * b
+    (ah, al), (bh, bl) = _split(a), _split(b)
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl         # a * b == p + e
+    s1, t1 = _two_sum(p, c)
+    u, v = _two_sum(t1, e)
+    r, w = _two_sum(s1, u)                                   # a * b + c == r + w + v
+    spacing = np.spacing(np.abs(r))
+    toward_zero = (np.sign(w) * np.sign(r)) < 0
+    power_of_two = np.frexp(np.abs(r))[0] == 0.5
+    half_ulp = np.where(toward_zero & power_of_two, spacing / 4, spacing / 2)
+    out = np.where(r == 0, v, r)
+    for i in np.flatnonzero((np.abs(w) + np.abs(v) >= half_ulp) & (r != 0)):
+        x, y, z = (float(t.flat[i]) for t in (a, b, c))
+        out.flat[i] = float(Fraction(x) * Fraction(y) + Fraction(z))
+    return out
 
 
 @dataclass(frozen=True, eq=False)
