@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import os
+import platform
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
@@ -55,6 +56,8 @@ def _torch_contracts() -> bool:
     about 1.5e-8 rounded once."""
     if os.environ.get("ATEN_CPU_CAPABILITY", "").lower() == "default":
         return False
+    if platform.machine().lower() in ("aarch64", "arm64"):   # FMA is ARMv8 baseline (untested here)
+        return True
     try:
         from llvmlite import binding
         features = binding.get_host_cpu_features()
@@ -72,7 +75,7 @@ def _muladd(ft, a, b, c, fused=True):
     a, b, c = np.broadcast_arrays(np.asarray(a, ft), np.asarray(b, ft), np.asarray(c, ft))
     if not (FMA and fused):
         return (a * b + c).astype(ft)
-    if ft is np.float32:   # the float64 product of two floats is exact
+    if ft is np.float32:   # exact product of floats, and for operands of like size exact sum
         return (a.astype(np.float64) * b + c).astype(np.float32)
     return _fma64(a, b, c)
 
