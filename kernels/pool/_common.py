@@ -42,6 +42,13 @@ def flat_index(p: PoolPlan, id_, ih, iw):
     return (id_ * H + ih) * W + iw
 
 
+def tap_range(n, k, s, pad, d, o) -> range:
+    """The kernel taps t (along one dimension) that reach the input for some output j < o:
+    0 <= j*s - pad + t*d < n.  A kernel far wider than the input (huge padding, or ceil_mode
+    with a huge stride) has few of them."""
+    return range(max(0, -((pad - (o - 1) * s) // -d)), min(k, (n - 1 + pad) // d + 1))
+
+
 def primitives(avg, avg_backward, max, max_backward=None, max_grad=None):
     """An algorithm's pooling primitives, with ``max_backward`` or ``max_grad``: given
     ``max_backward`` only, max pooling's input gradient runs ``max`` for the indices, then
