@@ -487,11 +487,10 @@ class SPPOp(Op):
             raise TypeError(f"{self.name}: levels must be a non-empty tuple of ints, got {levels!r}")
         if any(not 1 <= l <= INT64_MAX for l in levels):
             raise ValueError(f"{self.name}: levels must be positive ints, got {levels!r}")
-        check_input(self.name, shapes[0], 2)
+        (N, C, *_), _ = check_input(self.name, shapes[0], 2)
+        check_exists(self.name, "levels", (N, C * sum(int(l) ** 2 for l in levels)), dtype.itemsize)
         plans = tuple(adaptive(self.name, mode, 2, shapes[0], dtype, int(l)) for l in levels)
-        check_exists(self.name, "levels", (shapes[0][0], sum(prod(p.out_shape[1:]) for p in plans)),
-                     dtype.itemsize)
-        return SPPPlan(plans, mode, shapes[0][0], shapes[0][1], dtype)
+        return SPPPlan(plans, mode, N, C, dtype)
 
     def cost_of(self, plan):
         taps = sum(lv.taps for lv in plan.levels)
