@@ -101,7 +101,7 @@ def _window_backward(prims, gy, x, p):
     if p.kind == "lp" and np.isinf(p.norm_type):
         # out = s * max(s * |x|) for s = +-1: the gradient at the maximum is sign(x)
         s5 = as5d((1.0 if p.norm_type > 0 else -1.0) * np.abs(x), p)
-        return prims.max_grad(g5, s5, p).reshape(x.shape) * np.sign(x)
+        return prims.max_grad(g5, s5, p).reshape(x.shape) * _sign(x)
     if p.kind == "lp":
         xp = _power(x, p.norm_type)
         a = prims.avg(as5d(xp, p), p)
@@ -114,6 +114,11 @@ def _window_backward(prims, gy, x, p):
     return prims.avg_backward(np.ascontiguousarray(g5), p).reshape(x.shape)
 
 
+def _sign(x):
+    """torch.sign: 0 at NaN (so abs's gradient there is 0, as torch's)."""
+    return np.where(np.isnan(x), x.dtype.type(0), np.sign(x))
+
+
 def _power(x, e):
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.power(x, x.dtype.type(e))
@@ -121,5 +126,5 @@ def _power(x, e):
 
 def _lp(a, p):
     """torch's tail of lp_pool: m = sign(a) * relu(|a|) * prod(kernel), r = m ** (1/p)."""
-    m = np.sign(a) * np.maximum(np.abs(a), 0) * a.dtype.type(p.window)
+    m = _sign(a) * np.maximum(np.abs(a), 0) * a.dtype.type(p.window)
     return m, _power(m, 1.0 / p.norm_type)

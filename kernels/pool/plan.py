@@ -624,7 +624,7 @@ class MaxUnpoolOp(Op):
                 pos = lo.reshape(shape) + (rng.random(size) * (hi - lo).reshape(shape)).astype(np.int64)
                 flat = flat * o + pos
         plane = rng.standard_normal((p.N, p.C, max(prod(p.out), 1)))
-        values = np.take_along_axis(plane, flat.reshape(p.N, p.C, -1), 2).reshape(size)
+        values = np.take_along_axis(plane, flat.reshape(p.N, p.C, prod(p.size)), 2).reshape(size)
         if not p.batched:
             values, flat = values[0], flat[0]
         return [values, flat]
