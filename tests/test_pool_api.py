@@ -370,3 +370,95 @@ def test_max_unpool_modules_invert_max_pool(nd):
     ours = getattr(knn, f"MaxUnpool{nd}d")(2, algo="numba")
     assert isinstance(ours, getattr(torch.nn, f"MaxUnpool{nd}d"))
     torch.testing.assert_close(ours(y, idx), getattr(torch.nn, f"MaxUnpool{nd}d")(2)(y, idx))
+
+
+# ---- every argument against torch ------------------------------------------------------------
+def _int_values(nd):
+    return [1, 2, 3, 0, -1, True, 2.0, None, (), [2], (2,) * nd, [3] * nd, (2,) * (nd + 1),
+            (2,) * (nd - 1) or None, np.int64(2), (np.int64(2),) * nd, 2**31 - 1, 2**31, 2**62, "2"]
+
+
+_FLAGS = [True, False, 1, 0, None, "yes", np.bool_(True)]
+
+
+def _argument_space(name):
+    """(base call, {argument: values to try one at a time}) for each pooling function."""
+    nd = int(name[-2])
+    x = (1, 2, *(5,) * nd)
+    if name.startswith("max_pool"):
+        base = dict(kernel_size=3, stride=2, padding=1)
+        return x, base, dict(kernel_size=_int_values(nd), stride=_int_values(nd),
+                             padding=_int_values(nd), dilation=_int_values(nd),
+                             ceil_mode=_FLAGS, return_indices=_FLAGS)
+    if name.startswith("avg_pool"):
+        base = dict(kernel_size=3, stride=2, padding=1)
+        space = dict(kernel_size=_int_values(nd), stride=_int_values(nd), padding=_int_values(nd),
+                     ceil_mode=_FLAGS, count_include_pad=_FLAGS)
+        if nd > 1:
+            space["divisor_override"] = [None, 1, 3, -2, 0, True, 1.5, 2**62, 2**63, np.int64(3)]
+        return x, base, space
+    if name.startswith("lp_pool"):
+        base = dict(norm_type=2, kernel_size=2)
+        return x, base, dict(norm_type=[1, 2, 3.5, -1, 0, float("inf"), -float("inf"), float("nan"),
+                                        True, False, "2", np.float64(2), None],
+                             kernel_size=_int_values(nd), stride=_int_values(nd), ceil_mode=_FLAGS)
+    if name.startswith("adaptive"):
+        sizes = [0, 1, 3, -1, None, (3,) * nd, (None,) * nd, (3,) * (nd + 1), [3] * nd, 3.0, True,
+                 np.int64(3), (np.int64(3),) * nd, (3.0,) * nd, 2**62, "3"]
+        space = dict(output_size=sizes)
+        if "max" in name:
+            space["return_indices"] = _FLAGS
+        return x, dict(output_size=2), space
+    base = dict(kernel_size=2)                            # max_unpool: default output 10 per dim
+    return x, base, dict(kernel_size=_int_values(nd), stride=_int_values(nd), padding=_int_values(nd),
+                         output_size=[None, (10,) * nd, (11,) * nd, (9,) * nd, (8,) * nd,
+                                      (1, 2, *(10,) * nd), (10,) * (nd + 1), 10, [10] * nd,
+                                      (10.0,) * nd, (None,) * nd])
+
+
+# what torch takes and we refuse, on purpose (docs/pooling.md): none among these values
+DEVIATIONS = set()
+
+ARGUMENT_OPS = [f"{kind}_pool{nd}d" for kind in ("max", "avg", "lp", "adaptive_avg", "adaptive_max")
+                for nd in (1, 2, 3)] + [f"max_unpool{nd}d" for nd in (1, 2, 3)]
+
+
+@pytest.mark.parametrize("name", ARGUMENT_OPS)
+def test_each_argument_is_taken_or_refused_as_torch_does(name):
+    """Each argument of a base call, varied alone over ints, tuples of every length, zero,
+    negatives, bools, floats, None, NumPy scalars, C-int and int64 limits: where torch (its
+    differentiable path) computes the call, so do we, with its shape and values; where it
+    refuses, we raise ValueError or TypeError naming the argument."""
+    import warnings
+    op = kernels.OPS[name]
+    shape, base, space = _argument_space(name)
+    x = rng.standard_normal(shape)
+    arrays = [x, np.zeros(shape, np.int64)] if "unpool" in name else [x]
+    compared = 0
+    for arg, values in space.items():
+        for value in values:
+            call = {**base, arg: value}
+            tensors = [torch.from_numpy(a) for a in arrays]
+            tensors[0].requires_grad_()
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    want = getattr(F, name)(*tensors, **call)
+            except Exception:
+                want = None
+            if (name, arg, repr(value)) in DEVIATIONS:
+                assert want is not None, f"{name}({arg}={value!r}): torch now refuses it"
+                want = None
+            if want is None:
+                with pytest.raises((ValueError, TypeError), match=arg):
+                    op(*arrays, **call, algo="numpy")
+                continue
+            got = op(*arrays, **call, algo="numpy")
+            want = tuple(w.detach().numpy() for w in want) if isinstance(want, tuple) else want.detach().numpy()
+            assert isinstance(got, tuple) == isinstance(want, tuple), (name, arg, value)
+            for g, w in zip(*((got, want) if isinstance(got, tuple) else ((got,), (want,)))):
+                assert g.shape == w.shape, (name, arg, value)
+                np.testing.assert_allclose(g, w, rtol=1e-12, atol=0, equal_nan=True,
+                                           err_msg=f"{name}({arg}={value!r})")
+            compared += 1
+    assert compared >= 5

@@ -46,7 +46,7 @@ from functools import cached_property
 import numpy as np
 
 from kernels import _arrays
-from kernels._params import as_tuple, check_flag, check_ndim, prod
+from kernels._params import as_tuple, check_ndim, prod
 from kernels._registry import REQUIRED, Input, Op
 
 INT_MAX = 2**31 - 1        # torch's pools take kernel_size, stride, padding, dilation as C ints
@@ -224,6 +224,13 @@ def _stride(op, stride, kernel, nd):
     return _ints(op, "stride", stride, nd)
 
 
+def flag(op, name, value) -> bool:
+    """ceil_mode, count_include_pad: a Python bool (torch refuses ints and NumPy bools)."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{op}: {name} must be True or False, got {value!r}")
+    return value
+
+
 def truthy(op, name, value) -> bool:
     """A flag torch reads by its truth value (return_indices: torch.nn.functional dispatches
     on ``if return_indices``)."""
@@ -261,7 +268,7 @@ def sliding(op, kind, nd, shape, dtype, kernel_size, stride, padding, dilation, 
     stride = _stride(op, stride, kernel, nd)
     pad = _ints(op, "padding", padding, nd, minimum=0)
     dil = _ints(op, "dilation", dilation, nd)
-    ceil_mode = check_flag(op, "ceil_mode", ceil_mode)
+    ceil_mode = flag(op, "ceil_mode", ceil_mode)
     for k, p in zip(kernel, pad):
         if p > k // 2:
             raise ValueError(f"{op}: padding must be at most half of kernel_size, got "
@@ -377,7 +384,7 @@ class AvgPoolOp(Op):
             raise ValueError(f"{self.name}: divisor_override must not be zero")
         if d is not None:
             params["divisor_override"] = int(d)
-        cip = check_flag(self.name, "count_include_pad", params.pop("count_include_pad"))
+        cip = flag(self.name, "count_include_pad", params.pop("count_include_pad"))
         if self.nd == 3:
             _small_input_3d(self.name, shapes[0], params["kernel_size"])
         return sliding(self.name, "avg", self.nd, shapes[0], dtype, dilation=1,
@@ -513,14 +520,22 @@ class UnpoolPlan:
         return (self.N, self.C, *self.out)[0 if self.batched else 1:]
 
 
-def _unpool_ints(op, name, value, nd) -> tuple:
-    """kernel_size, stride or padding of max_unpool: torch only computes the default output
-    size from them, so any int (or nd ints) goes."""
-    vals = value if isinstance(value, (tuple, list)) else (value,) * nd
-    if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in vals):
+def _unpool_ints(op, name, value, nd, numpy_ok, strict) -> tuple:
+    """kernel_size, stride or padding of max_unpool as torch's Python code takes them: it
+    only computes the default output size from them, so any ints go (bools too); kernel_size
+    has nd values, stride and padding at least nd (the first nd are used).  NumPy integers
+    make that size a NumPy int, which torch's check of it refuses (``numpy_ok`` False: no
+    output_size is given).  ``strict`` (what max_unpool3d also hands to its kernel): exactly
+    nd ints, no bools."""
+    vals = tuple(value) if isinstance(value, (tuple, list)) else (value,) * nd
+    if len(vals) != nd and (name == "kernel_size" or strict or len(vals) < nd):
+        raise ValueError(f"{op}: {name} must be an int or {nd} ints, got {value!r}")
+    vals = vals[:nd]
+    if any(not isinstance(v, numbers.Integral) or (strict and isinstance(v, bool)) for v in vals):
         raise TypeError(f"{op}: {name} must be an int or a tuple of {nd} ints, got {value!r}")
-    if len(vals) != nd:
-        raise ValueError(f"{op}: {name} must have {nd} values, got {tuple(value)}")
+    if not numpy_ok and any(isinstance(v, np.integer) for v in vals):
+        raise TypeError(f"{op}: {name} must hold Python ints when output_size is None (torch "
+                        f"refuses the NumPy output size they make), got {value!r}")
     if any(abs(v) > INT64_MAX for v in vals):
         raise ValueError(f"{op}: {name} must fit in int64, got {value!r}")
     return tuple(int(v) for v in vals)
@@ -556,10 +571,13 @@ class MaxUnpoolOp(Op):
 
     def geometry(self, params) -> tuple:
         """(kernel, stride, padding) as nd-tuples."""
-        op, nd = self.name, self.nd
-        kernel = _unpool_ints(op, "kernel_size", params["kernel_size"], nd)
-        stride = kernel if params["stride"] is None else _unpool_ints(op, "stride", params["stride"], nd)
-        pad = _unpool_ints(op, "padding", params["padding"], nd)
+        op, nd, given = self.name, self.nd, params["output_size"] is not None
+        strict = nd == 3   # max_unpool3d hands stride and padding to its kernel too
+        kernel = _unpool_ints(op, "kernel_size", params["kernel_size"], nd, given,
+                              strict and params["stride"] is None)
+        stride = kernel if params["stride"] is None else _unpool_ints(op, "stride", params["stride"],
+                                                                      nd, given, strict)
+        pad = _unpool_ints(op, "padding", params["padding"], nd, given, strict)
         if nd == 3 and min(stride) < 1:
             raise ValueError(f"{op}: stride must be positive, got {params['stride']!r} "
                              f"(kernel_size {params['kernel_size']!r})")
