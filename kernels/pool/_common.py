@@ -17,6 +17,7 @@ spatial pyramid pooling as one adaptive pool per level.
 """
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 
 import numpy as np
@@ -59,9 +60,15 @@ def primitives(avg, avg_backward, max, max_backward=None, max_grad=None):
     return SimpleNamespace(avg=avg, avg_backward=avg_backward, max=max, max_grad=max_grad)
 
 
+def _levels(p: SPPPlan):
+    """The pyramid's levels in the plan's dtype (a plan widened to float64 by auto keeps
+    float32 levels)."""
+    return [lv if lv.dtype == p.dtype else dataclasses.replace(lv, dtype=p.dtype) for lv in p.levels]
+
+
 def forward(prims, x, p):
     if isinstance(p, SPPPlan):
-        return np.concatenate([_window_forward(prims, x, lv).reshape(p.N, -1) for lv in p.levels],
+        return np.concatenate([_window_forward(prims, x, lv).reshape(p.N, -1) for lv in _levels(p)],
                               axis=1)
     return _window_forward(prims, x, p)
 
@@ -69,7 +76,7 @@ def forward(prims, x, p):
 def backward(prims, gy, x, p):
     if isinstance(p, SPPPlan):
         gx, start = None, 0
-        for lv in p.levels:
+        for lv in _levels(p):
             n = p.C * prod(lv.out)
             g = np.ascontiguousarray(gy[:, start:start + n]).reshape(lv.out_shape)
             start += n
