@@ -5,8 +5,9 @@ import torch.nn.functional as F
 from reference import ref
 
 for _name in ("max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
-              "lp_pool1d", "lp_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d",
-              "max_unpool2d"):
+              "lp_pool1d", "lp_pool2d", "lp_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+              "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+              "adaptive_max_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d"):
     ref(_name)(getattr(F, _name))
 
 

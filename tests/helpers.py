@@ -8,11 +8,15 @@ from kernels.tolerances import SEED, rel_err, tolerance
 
 
 def layout(a, how):
-    """The same values as a Fortran-ordered array or a strided view."""
+    """The same values as a Fortran-ordered array, a strided view or a read-only array."""
     if a is None or how == "C":
         return a
     if how == "F":
         return np.asfortranarray(a)
+    if how == "readonly":
+        a = a.copy()
+        a.flags.writeable = False
+        return a
     big = np.empty(tuple(2 * d for d in a.shape), a.dtype)
     view = big[tuple(slice(None, None, 2) for _ in a.shape)]
     view[...] = a
@@ -25,21 +29,26 @@ def copies(arrays):
 
 def check_op(op_name, algo, case, dtype, how="C", tol=None):
     """Forward and every gradient of ``algo`` against torch float64, outputs NaN-poisoned,
-    within ``tol`` (default: the algorithm's tolerance)."""
+    within ``tol`` (default: the algorithm's tolerance), the op's inputs laid out ``how``
+    (an input the op updates in place stays writeable)."""
     op = kernels.OPS[op_name]
     rng = np.random.default_rng(SEED)
     arrays = case.arrays(rng, dtype, op)
     tol = tolerance(algo, dtype) if tol is None else tol
+    hows = ["C" if how == "readonly" and i.name in op.writes else how for i in op.inputs]
+
+    def laid_out():
+        return op.named([layout(a, h) for a, h in zip(copies(arrays), hows)])
+
     with poison():
-        out = op(**op.named([layout(a, how) for a in copies(arrays)]), algo=algo, **case.params)
+        out = op(**laid_out(), algo=algo, **case.params)
     ref = reference.forward(op_name, *copies(arrays), **case.params)
     _compare(f"{op_name}[{algo}] forward", out, ref, tol, dtype)
 
     main = ref[0] if isinstance(ref, tuple) else ref
     gy = rng.standard_normal(main.shape).astype(dtype)
     with poison():
-        grads = op.backward(layout(gy, how), **op.named([layout(a, how) for a in copies(arrays)]),
-                            algo=algo, **case.params)
+        grads = op.backward(layout(gy, how), **laid_out(), algo=algo, **case.params)
     ref_grads = reference.grad(op_name, gy, *copies(arrays), **case.params)
     assert len(grads) == len(op.inputs), f"{op_name}: backward returned {len(grads)} gradients"
     for spec, g, r in zip(op.inputs, grads, ref_grads):

@@ -145,9 +145,16 @@ SIGNATURES = {
     "avg_pool3d": "input kernel_size stride padding ceil_mode count_include_pad divisor_override",
     "lp_pool1d": "input norm_type kernel_size stride ceil_mode",
     "lp_pool2d": "input norm_type kernel_size stride ceil_mode",
+    "lp_pool3d": "input norm_type kernel_size stride ceil_mode",
+    "adaptive_avg_pool1d": "input output_size",
     "adaptive_avg_pool2d": "input output_size",
+    "adaptive_avg_pool3d": "input output_size",
+    "adaptive_max_pool1d": "input output_size return_indices",
     "adaptive_max_pool2d": "input output_size return_indices",
+    "adaptive_max_pool3d": "input output_size return_indices",
+    "max_unpool1d": "input indices kernel_size stride padding output_size",
     "max_unpool2d": "input indices kernel_size stride padding output_size",
+    "max_unpool3d": "input indices kernel_size stride padding output_size",
     "pixel_shuffle": "input upscale_factor",
     "pixel_unshuffle": "input downscale_factor",
     "interpolate": "input size scale_factor mode align_corners recompute_scale_factor antialias",
@@ -203,3 +210,264 @@ def test_gradient_goes_where_torch_sends_it_under_ties(algo):
         (gx,) = kernels.max_pool2d.backward(gy, x, **kw, algo=algo)
         # a tap in several windows sums their gradients, maybe in another order than torch
         np.testing.assert_allclose(gx, t.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+# ---- torch parity: NaN, empty outputs, sizes --------------------------------------------------
+POOL_ALGOS = ["naive", "numpy", "numba"]
+
+
+def _nan_input(r, shape):
+    x = r.standard_normal(shape)
+    x[r.random(shape) < 0.3] = np.nan
+    x[r.random(shape) < 0.1] = -np.inf
+    return x
+
+
+@pytest.mark.parametrize("algo", POOL_ALGOS)
+def test_nan_windows_match_torch_on_random_configurations(algo):
+    """Random geometries on inputs full of NaN and -inf: values (NaN where torch has NaN),
+    indices and the gradient (where torch's index sends it) are torch's exactly."""
+    r = np.random.default_rng(5)
+    for trial in range(24):
+        nd = 1 + trial % 3
+        size = tuple(int(v) for v in r.integers(3, 8, nd))
+        k = tuple(int(v) for v in r.integers(1, 4, nd))
+        kw = dict(kernel_size=k, stride=tuple(int(v) for v in r.integers(1, 3, nd)),
+                  padding=tuple(int(r.integers(0, kk // 2 + 1)) for kk in k),
+                  dilation=tuple(int(v) for v in r.integers(1, 3, nd)), ceil_mode=bool(trial % 2))
+        x = _nan_input(r, (2, 2, *size))
+        try:
+            ty, ti = getattr(F, f"max_pool{nd}d")(torch.from_numpy(x), **kw, return_indices=True)
+        except RuntimeError:
+            continue
+        op = kernels.OPS[f"max_pool{nd}d"]
+        if not op.supports(algo, x.shape, **kw):   # a window in the padding (torch: -inf)
+            continue
+        y, i = op(x, **kw, return_indices=True, algo=algo)
+        np.testing.assert_array_equal(y, ty.numpy())
+        np.testing.assert_array_equal(i, ti.numpy())
+        np.testing.assert_array_equal(op(x, **kw, algo=algo), ty.numpy())
+        gy = r.standard_normal(ty.shape)
+        t = torch.from_numpy(x).requires_grad_()
+        getattr(F, f"max_pool{nd}d")(t, **kw).backward(torch.from_numpy(gy))
+        np.testing.assert_allclose(op.backward(gy, x, **kw, algo=algo)[0], t.grad.numpy(), rtol=1e-12)
+    for nd in (1, 2, 3):
+        x = _nan_input(r, (2, 3, *(7,) * nd))
+        y, i = kernels.OPS[f"adaptive_max_pool{nd}d"](x, 3, return_indices=True, algo=algo)
+        ty, ti = getattr(F, f"adaptive_max_pool{nd}d")(torch.from_numpy(x), 3, return_indices=True)
+        np.testing.assert_array_equal(y, ty.numpy())
+        np.testing.assert_array_equal(i, ti.numpy())
+
+
+@pytest.mark.parametrize("name,shape,kw", [
+    ("adaptive_avg_pool2d", (2, 3, 5, 5), dict(output_size=0)),
+    ("adaptive_avg_pool2d", (2, 0, 5, 5), dict(output_size=2)),
+    ("adaptive_avg_pool1d", (2, 0, 5), dict(output_size=2)),
+    ("adaptive_max_pool3d", (1, 2, 3, 4, 4), dict(output_size=(1, 0, 1), return_indices=True)),
+    ("adaptive_avg_pool3d", (2, 3, 4, 4, 4), dict(output_size=(None, 0, 2))),
+    ("global_avg_pool2d", (2, 0, 5, 5), {}),
+    ("max_unpool2d", (1, 2, 3, 3), dict(kernel_size=0)),
+    ("max_unpool1d", (1, 2, 3), dict(kernel_size=2, stride=1, padding=2)),
+])
+def test_empty_outputs_torch_computes_are_computed(name, shape, kw):
+    """Calls whose output torch computes as empty (its backward refuses them, so no registry
+    case can hold them): the same empty output, and zero gradients, from every algorithm."""
+    op = kernels.OPS[name]
+    x = rng.standard_normal(shape)
+    arrays = [x] if name != "max_unpool2d" and name != "max_unpool1d" else [x, np.zeros(shape, np.int64)]
+    ref = getattr(F, name, None)
+    if name == "global_avg_pool2d":
+        ref = lambda t: F.adaptive_avg_pool2d(t, 1)  # noqa: E731
+    want = ref(*[torch.from_numpy(a) for a in arrays], **kw)
+    want = want if isinstance(want, tuple) else (want,)
+    for algo in [*op.algos(), "auto"]:
+        got = op(*arrays, **kw, algo=algo)
+        got = got if isinstance(got, tuple) else (got,)
+        assert [g.shape for g in got] == [tuple(w.shape) for w in want] and got[0].size == 0
+        grads = op.backward(np.zeros(want[0].shape), *arrays, **kw, algo=algo)
+        assert grads[0].shape == x.shape and not grads[0].any()
+
+
+def test_max_unpool_output_size_below_the_windows_with_auto():
+    """An output_size torch accepts (within one stride of the default) that cuts the last
+    windows off: supports says yes, and algo="auto" (which draws its own inputs) runs."""
+    kw = dict(kernel_size=2, stride=3, output_size=(6, 7))
+    shape = (1, 2, 3, 3)
+    assert kernels.max_unpool2d.supports("auto", shape, shape, **kw)
+    x, idx = kernels.max_unpool2d.make_inputs((shape, shape), kw, np.random.default_rng(0))
+    assert idx.min() >= 0 and idx.max() < 6 * 7
+    want = F.max_unpool2d(torch.from_numpy(x), torch.from_numpy(idx), **kw).numpy()
+    np.testing.assert_array_equal(kernels.max_unpool2d(x, idx, **kw, algo="auto"), want)
+
+
+def test_huge_sizes_are_planned_in_constant_time():
+    """Validation never walks the output: an empty batch with a 2**40-long output (torch
+    accepts it) and 2**62 sizes (refused, naming the argument) return at once."""
+    import time
+    start = time.perf_counter()
+    y = kernels.adaptive_avg_pool1d(np.empty((0, 3, 5)), 2**40, algo="numba")
+    assert y.shape == (0, 3, 2**40)
+    assert kernels.adaptive_max_pool1d.output_shape((0, 3, 5), 2**40) == (0, 3, 2**40)
+    for op, kw in ((kernels.adaptive_avg_pool2d, dict(output_size=2**62)),
+                   (kernels.adaptive_max_pool2d, dict(output_size=(2**62, 1))),
+                   (kernels.max_pool2d, dict(kernel_size=2**62)),
+                   (kernels.avg_pool2d, dict(kernel_size=3, stride=2**62)),
+                   (kernels.max_unpool2d, dict(kernel_size=2, stride=2**62))):
+        shapes = ((2, 3, 5, 5),) * (2 if op is kernels.max_unpool2d else 1)
+        assert not op.supports("auto", *shapes, **kw)
+        with pytest.raises(ValueError, match="kernel_size|stride|output_size"):
+            op.output_shape(*shapes, **kw)
+    # the largest kernel torch takes, padded to cover a 6-element input from every start:
+    # only the taps inside the input are visited
+    x = rng.standard_normal((1, 2, 6))
+    for algo in kernels.max_pool1d.algos():
+        kw = dict(kernel_size=2**31 - 1, padding=2**30 - 1)
+        if kernels.max_pool1d.supports(algo, x.shape, **kw):
+            np.testing.assert_array_equal(kernels.max_pool1d(x, **kw, algo=algo), x.max(-1, keepdims=True))
+            np.testing.assert_allclose(kernels.avg_pool1d(x, **kw, algo=algo),
+                                       x.sum(-1, keepdims=True) / (2**31 - 1), rtol=1e-12)
+    assert time.perf_counter() - start < 10
+
+
+def test_lp_pool_norm_types_torch_takes():
+    """NaN, negative and bool norm types, and inf with an input smaller than the kernel
+    (max_pool3d's path, which has no size check): torch's values."""
+    x = np.abs(rng.standard_normal((1, 2, 2, 5, 5))) + 0.1
+    t = torch.from_numpy(x)
+    for p, kw in ((float("nan"), dict(kernel_size=2)), (-2, dict(kernel_size=2)), (True, dict(kernel_size=2)),
+                  (float("inf"), dict(kernel_size=3, stride=2, ceil_mode=True))):
+        want = F.lp_pool3d(t, p, **kw).numpy()
+        for algo in POOL_ALGOS:
+            got = kernels.lp_pool3d(x, p, **kw, algo=algo)
+            np.testing.assert_allclose(got, want, rtol=1e-12, equal_nan=True)
+
+
+def test_return_indices_is_read_by_its_truth_value():
+    """torch dispatches on ``if return_indices``: 1 and "yes" return indices, 0 and None not."""
+    assert isinstance(kernels.max_pool2d(X, 2, return_indices=1, algo="numpy"), tuple)
+    assert isinstance(kernels.adaptive_max_pool1d(X[0], 2, return_indices="yes", algo="numpy"), tuple)
+    assert isinstance(kernels.max_pool1d(X[0], 2, return_indices=None, algo="numpy"), np.ndarray)
+
+
+@pytest.mark.parametrize("name,args,shape", [
+    ("AdaptiveAvgPool1d", (3,), (2, 3, 8)),
+    ("AdaptiveAvgPool3d", ((2, None, 3),), (1, 2, 4, 5, 6)),
+    ("AdaptiveMaxPool1d", (3, True), (2, 3, 8)),
+    ("AdaptiveMaxPool3d", (2,), (1, 2, 4, 5, 6)),
+    ("LPPool3d", (2, 2), (1, 2, 4, 4, 4)),
+])
+def test_new_pool_modules_are_torchs(name, args, shape):
+    import kernels.torch.nn as knn
+    ours, theirs = getattr(knn, name)(*args, algo="numpy"), getattr(torch.nn, name)(*args)
+    assert isinstance(ours, type(theirs))
+    x = torch.from_numpy(rng.standard_normal(shape)).requires_grad_()
+    out, want = ours(x), theirs(x)
+    if isinstance(want, tuple):
+        assert torch.equal(out[1], want[1])
+        out, want = out[0], want[0]
+    torch.testing.assert_close(out, want)
+    g, = torch.autograd.grad(out.sum(), x)
+    g_want, = torch.autograd.grad(want.sum(), x)
+    torch.testing.assert_close(g, g_want)
+
+
+@pytest.mark.parametrize("nd", [1, 3])
+def test_max_unpool_modules_invert_max_pool(nd):
+    import kernels.torch.nn as knn
+    x = torch.from_numpy(rng.standard_normal((1, 2, *(4,) * nd)))
+    y, idx = getattr(F, f"max_pool{nd}d")(x, 2, return_indices=True)
+    ours = getattr(knn, f"MaxUnpool{nd}d")(2, algo="numba")
+    assert isinstance(ours, getattr(torch.nn, f"MaxUnpool{nd}d"))
+    torch.testing.assert_close(ours(y, idx), getattr(torch.nn, f"MaxUnpool{nd}d")(2)(y, idx))
+
+
+# ---- every argument against torch ------------------------------------------------------------
+def _int_values(nd):
+    return [1, 2, 3, 0, -1, True, 2.0, None, (), [2], (2,) * nd, [3] * nd, (2,) * (nd + 1),
+            (2,) * (nd - 1) or None, np.int64(2), (np.int64(2),) * nd, 2**31 - 1, 2**31, 2**62, "2"]
+
+
+_FLAGS = [True, False, 1, 0, None, "yes", np.bool_(True)]
+
+
+def _argument_space(name):
+    """(base call, {argument: values to try one at a time}) for each pooling function."""
+    nd = int(name[-2])
+    x = (1, 2, *(5,) * nd)
+    if name.startswith("max_pool"):
+        base = dict(kernel_size=3, stride=2, padding=1)
+        return x, base, dict(kernel_size=_int_values(nd), stride=_int_values(nd),
+                             padding=_int_values(nd), dilation=_int_values(nd),
+                             ceil_mode=_FLAGS, return_indices=_FLAGS)
+    if name.startswith("avg_pool"):
+        base = dict(kernel_size=3, stride=2, padding=1)
+        space = dict(kernel_size=_int_values(nd), stride=_int_values(nd), padding=_int_values(nd),
+                     ceil_mode=_FLAGS, count_include_pad=_FLAGS)
+        if nd > 1:
+            space["divisor_override"] = [None, 1, 3, -2, 0, True, 1.5, 2**62, 2**63, np.int64(3)]
+        return x, base, space
+    if name.startswith("lp_pool"):
+        base = dict(norm_type=2, kernel_size=2)
+        return x, base, dict(norm_type=[1, 2, 3.5, -1, 0, float("inf"), -float("inf"), float("nan"),
+                                        True, False, "2", np.float64(2), None],
+                             kernel_size=_int_values(nd), stride=_int_values(nd), ceil_mode=_FLAGS)
+    if name.startswith("adaptive"):
+        sizes = [0, 1, 3, -1, None, (3,) * nd, (None,) * nd, (3,) * (nd + 1), [3] * nd, 3.0, True,
+                 np.int64(3), (np.int64(3),) * nd, (3.0,) * nd, 2**62, "3"]
+        space = dict(output_size=sizes)
+        if "max" in name:
+            space["return_indices"] = _FLAGS
+        return x, dict(output_size=2), space
+    base = dict(kernel_size=2)                            # max_unpool: default output 10 per dim
+    return x, base, dict(kernel_size=_int_values(nd), stride=_int_values(nd), padding=_int_values(nd),
+                         output_size=[None, (10,) * nd, (11,) * nd, (9,) * nd, (8,) * nd,
+                                      (1, 2, *(10,) * nd), (10,) * (nd + 1), 10, [10] * nd,
+                                      (10.0,) * nd, (None,) * nd])
+
+
+# what torch takes and we refuse, on purpose (docs/pooling.md): none among these values
+DEVIATIONS = set()
+
+ARGUMENT_OPS = [f"{kind}_pool{nd}d" for kind in ("max", "avg", "lp", "adaptive_avg", "adaptive_max")
+                for nd in (1, 2, 3)] + [f"max_unpool{nd}d" for nd in (1, 2, 3)]
+
+
+@pytest.mark.parametrize("name", ARGUMENT_OPS)
+def test_each_argument_is_taken_or_refused_as_torch_does(name):
+    """Each argument of a base call, varied alone over ints, tuples of every length, zero,
+    negatives, bools, floats, None, NumPy scalars, C-int and int64 limits: where torch (its
+    differentiable path) computes the call, so do we, with its shape and values; where it
+    refuses, we raise ValueError or TypeError naming the argument."""
+    import warnings
+    op = kernels.OPS[name]
+    shape, base, space = _argument_space(name)
+    x = rng.standard_normal(shape)
+    arrays = [x, np.zeros(shape, np.int64)] if "unpool" in name else [x]
+    compared = 0
+    for arg, values in space.items():
+        for value in values:
+            call = {**base, arg: value}
+            tensors = [torch.from_numpy(a) for a in arrays]
+            tensors[0].requires_grad_()
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    want = getattr(F, name)(*tensors, **call)
+            except Exception:
+                want = None
+            if (name, arg, repr(value)) in DEVIATIONS:
+                assert want is not None, f"{name}({arg}={value!r}): torch now refuses it"
+                want = None
+            if want is None:
+                with pytest.raises((ValueError, TypeError), match=arg):
+                    op(*arrays, **call, algo="numpy")
+                continue
+            got = op(*arrays, **call, algo="numpy")
+            want = tuple(w.detach().numpy() for w in want) if isinstance(want, tuple) else want.detach().numpy()
+            assert isinstance(got, tuple) == isinstance(want, tuple), (name, arg, value)
+            for g, w in zip(*((got, want) if isinstance(got, tuple) else ((got,), (want,)))):
+                assert g.shape == w.shape, (name, arg, value)
+                np.testing.assert_allclose(g, w, rtol=1e-12, atol=0, equal_nan=True,
+                                           err_msg=f"{name}({arg}={value!r})")
+            compared += 1
+    assert compared >= 5

@@ -17,6 +17,7 @@ spatial pyramid pooling as one adaptive pool per level.
 """
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 
 import numpy as np
@@ -42,6 +43,13 @@ def flat_index(p: PoolPlan, id_, ih, iw):
     return (id_ * H + ih) * W + iw
 
 
+def tap_range(n, k, s, pad, d, o) -> range:
+    """The kernel taps t (along one dimension) that reach the input for some output j < o:
+    0 <= j*s - pad + t*d < n.  A kernel far wider than the input (huge padding, or ceil_mode
+    with a huge stride) has few of them."""
+    return range(max(0, -((pad - (o - 1) * s) // -d)), min(k, (n - 1 + pad) // d + 1))
+
+
 def primitives(avg, avg_backward, max, max_backward=None, max_grad=None):
     """An algorithm's pooling primitives, with ``max_backward`` or ``max_grad``: given
     ``max_backward`` only, max pooling's input gradient runs ``max`` for the indices, then
@@ -52,9 +60,15 @@ def primitives(avg, avg_backward, max, max_backward=None, max_grad=None):
     return SimpleNamespace(avg=avg, avg_backward=avg_backward, max=max, max_grad=max_grad)
 
 
+def _levels(p: SPPPlan):
+    """The pyramid's levels in the plan's dtype (a plan widened to float64 by auto keeps
+    float32 levels)."""
+    return [lv if lv.dtype == p.dtype else dataclasses.replace(lv, dtype=p.dtype) for lv in p.levels]
+
+
 def forward(prims, x, p):
     if isinstance(p, SPPPlan):
-        return np.concatenate([_window_forward(prims, x, lv).reshape(p.N, -1) for lv in p.levels],
+        return np.concatenate([_window_forward(prims, x, lv).reshape(p.N, -1) for lv in _levels(p)],
                               axis=1)
     return _window_forward(prims, x, p)
 
@@ -62,7 +76,7 @@ def forward(prims, x, p):
 def backward(prims, gy, x, p):
     if isinstance(p, SPPPlan):
         gx, start = None, 0
-        for lv in p.levels:
+        for lv in _levels(p):
             n = p.C * prod(lv.out)
             g = np.ascontiguousarray(gy[:, start:start + n]).reshape(lv.out_shape)
             start += n
@@ -94,7 +108,7 @@ def _window_backward(prims, gy, x, p):
     if p.kind == "lp" and np.isinf(p.norm_type):
         # out = s * max(s * |x|) for s = +-1: the gradient at the maximum is sign(x)
         s5 = as5d((1.0 if p.norm_type > 0 else -1.0) * np.abs(x), p)
-        return prims.max_grad(g5, s5, p).reshape(x.shape) * np.sign(x)
+        return prims.max_grad(g5, s5, p).reshape(x.shape) * _sign(x)
     if p.kind == "lp":
         xp = _power(x, p.norm_type)
         a = prims.avg(as5d(xp, p), p)
@@ -107,6 +121,11 @@ def _window_backward(prims, gy, x, p):
     return prims.avg_backward(np.ascontiguousarray(g5), p).reshape(x.shape)
 
 
+def _sign(x):
+    """torch.sign: 0 at NaN (so abs's gradient there is 0, as torch's)."""
+    return np.where(np.isnan(x), x.dtype.type(0), np.sign(x))
+
+
 def _power(x, e):
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.power(x, x.dtype.type(e))
@@ -114,5 +133,5 @@ def _power(x, e):
 
 def _lp(a, p):
     """torch's tail of lp_pool: m = sign(a) * relu(|a|) * prod(kernel), r = m ** (1/p)."""
-    m = np.sign(a) * np.maximum(np.abs(a), 0) * a.dtype.type(p.window)
+    m = _sign(a) * np.maximum(np.abs(a), 0) * a.dtype.type(p.window)
     return m, _power(m, 1.0 / p.norm_type)

@@ -3,12 +3,13 @@
 Every pool runs on 5-D arrays (N, C, D, H, W) (1D/2D pools add unit dimensions, as in
 ``numba.py``), one thread per output element forward and one per input element backward,
 so no two threads write the same element: no atomics, deterministic results.  Windows are
-computed from the plan's kernel, stride, padding and dilation; taps in the padding are
-skipped.
+computed from the plan's kernel, stride, padding and dilation; each thread loops over
+the taps of its window that lie inside the input only.
 
-- max forward: each thread scans its window in torch's order (d, h, w) and keeps the
-  first strictly greater value (or a NaN, as torch does); its flat index within the
-  (n, c) plane, d*H*W + h*W + w, is torch's index.
+- max forward: each thread scans its window in torch's order (d, h, w) and keeps, after
+  the first tap, any greater or NaN value (torch's rule: a window holding NaN gives NaN,
+  the index of its last NaN); its flat index within the (n, c) plane, d*H*W + h*W + w,
+  is torch's index.
 - avg forward: the window sum divided by torch's divisor, computed per dimension in the
   kernel: the window clipped to the padded input (count_include_pad), its count of real
   elements (not count_include_pad), or divisor_override.
@@ -36,7 +37,29 @@ INCLUDE_PAD, EXCLUDE_PAD, OVERRIDE = 0, 1, 2  # how the average's divisor is cou
 
 @cuda.supports
 def supports(p):
+    if any(q > n for n, q in zip(p.size3, p.pad)):
+        return "padding larger than the input: the backward's threads would scan it whole"
     return _cuda.simulator_limit(p.N * p.C * int(np.prod(p.size)))
+
+
+@nbcuda.jit(device=True)
+def taps(o, n, k, s, p, d):
+    """The taps t of output o whose input position o*s - p + t*d lies in [0, n)."""
+    f = o * s - p
+    t0 = 0 if f >= 0 else (d - 1 - f) // d
+    t1 = (n - 1 - f) // d + 1
+    return t0, (t1 if t1 < k else k)
+
+
+@nbcuda.jit(device=True)
+def taps_of(z, k, s, p, d, o):
+    """The taps t through which input position z is read by one of the outputs 0..o-1
+    (z = j*s - p + t*d with 0 <= j < o); the caller checks divisibility by s."""
+    a = z + p
+    lo = a - (o - 1) * s
+    t0 = 0 if lo <= 0 else (lo + d - 1) // d
+    t1 = a // d + 1
+    return t0, (t1 if t1 < k else k)
 
 
 @nbcuda.jit(device=True)
@@ -79,24 +102,21 @@ def max_forward_kernel(dt):
         n = i // (OW * OH * OD * C)
         best = dt(-math.inf)
         bi = -1
-        for td in range(ker[0]):
+        d0, d1 = taps(od, D, ker[0], st[0], pad[0], dil[0])
+        h0, h1 = taps(oh, H, ker[1], st[1], pad[1], dil[1])
+        w0, w1 = taps(ow, W, ker[2], st[2], pad[2], dil[2])
+        for td in range(d0, d1):
             z = od * st[0] - pad[0] + td * dil[0]
-            if z < 0 or z >= D:
-                continue
-            for th in range(ker[1]):
+            for th in range(h0, h1):
                 h = oh * st[1] - pad[1] + th * dil[1]
-                if h < 0 or h >= H:
-                    continue
-                for tw in range(ker[2]):
+                for tw in range(w0, w1):
                     w = ow * st[2] - pad[2] + tw * dil[2]
-                    if w < 0 or w >= W:
-                        continue
                     v = x[n, c, z, h, w]
-                    if bi < 0 or v > best or v != v:  # v != v: NaN wins, as in torch
+                    # torch's rule: the first tap, then any greater or NaN one (so a
+                    # window holding NaN gives NaN and the index of its last NaN)
+                    if bi < 0 or v > best or v != v:
                         best = v
                         bi = (z * H + h) * W + w
-                    if best != best:
-                        break
         y[n, c, od, oh, ow] = best
         if want_idx:
             idx[n, c, od, oh, ow] = bi
@@ -118,18 +138,15 @@ def avg_forward_kernel(dt):
         c = (i // (OW * OH * OD)) % C
         n = i // (OW * OH * OD * C)
         acc = dt(0)
-        for td in range(ker[0]):
+        d0, d1 = taps(od, D, ker[0], st[0], pad[0], 1)
+        h0, h1 = taps(oh, H, ker[1], st[1], pad[1], 1)
+        w0, w1 = taps(ow, W, ker[2], st[2], pad[2], 1)
+        for td in range(d0, d1):
             z = od * st[0] - pad[0] + td
-            if z < 0 or z >= D:
-                continue
-            for th in range(ker[1]):
+            for th in range(h0, h1):
                 h = oh * st[1] - pad[1] + th
-                if h < 0 or h >= H:
-                    continue
-                for tw in range(ker[2]):
-                    w = ow * st[2] - pad[2] + tw
-                    if w >= 0 and w < W:
-                        acc += x[n, c, z, h, w]
+                for tw in range(w0, w1):
+                    acc += x[n, c, z, h, ow * st[2] - pad[2] + tw]
         y[n, c, od, oh, ow] = acc / dt(divisor(od, oh, ow, D, H, W, ker, st, pad, mode,
                                                override))
     return avg_forward
@@ -153,17 +170,20 @@ def backward_kernel(dt):
         n = i // (W * H * D * C)
         me = (z * H + h) * W + w
         acc = dt(0)
-        for td in range(ker[0]):
+        d0, d1 = taps_of(z, ker[0], st[0], pad[0], dil[0], OD)
+        h0, h1 = taps_of(h, ker[1], st[1], pad[1], dil[1], OH)
+        w0, w1 = taps_of(w, ker[2], st[2], pad[2], dil[2], OW)
+        for td in range(d0, d1):
             a = z + pad[0] - td * dil[0]
             if a < 0 or a % st[0] != 0 or a // st[0] >= OD:
                 continue
             od = a // st[0]
-            for th in range(ker[1]):
+            for th in range(h0, h1):
                 b = h + pad[1] - th * dil[1]
                 if b < 0 or b % st[1] != 0 or b // st[1] >= OH:
                     continue
                 oh = b // st[1]
-                for tw in range(ker[2]):
+                for tw in range(w0, w1):
                     e = w + pad[2] - tw * dil[2]
                     if e < 0 or e % st[2] != 0 or e // st[2] >= OW:
                         continue
@@ -183,17 +203,10 @@ def _as5d(a, p, out=False):
 
 
 def divisor_mode(p):
-    """(mode, override) of the average's divisor: the plan's per-dimension factors, named
-    by the rule that produced them (the plan keeps the factors, not the flags)."""
-    include = tuple(tuple(min(o * s - q + k, n + q) - (o * s - q) for o in range(m))
-                    for n, k, s, q, m in zip(p.size3, p.kernel, p.stride, p.pad, p.out3))
-    if tuple(p.div) == include:
-        return INCLUDE_PAD, 1
-    if tuple(p.div) == tuple(p.cnt):
-        return EXCLUDE_PAD, 1
-    if any(len(set(d)) != 1 for d in p.div):
-        raise ValueError(f"cuda: unrecognised pooling divisor {p.div}")
-    return OVERRIDE, int(np.prod([d[0] for d in p.div]))
+    """(mode, override) of the average's divisor, from the plan's flags."""
+    if p.divisor_override is not None:
+        return OVERRIDE, p.divisor_override
+    return (INCLUDE_PAD if p.count_include_pad else EXCLUDE_PAD), 1
 
 
 def _geometry(p):

@@ -1,11 +1,12 @@
 """Pooling as written on the blackboard: one output element, one window at a time.
 
-    max: y[n, c, o] = max over taps i of x[n, c, i]      (first maximum in scan order wins)
+    max: y[n, c, o] = max over taps i of x[n, c, i]      (first maximum in scan order wins;
+                                                         NaN if the window holds one)
     avg: y[n, c, o] = sum over taps i of x[n, c, i] / divisor[o]
 
 The taps of output position o are the window's positions inside the input (the plan lists
 them per dimension).  Backward: the maximum's position receives the gradient; for averages
-every tap receives gradient / divisor.  max_unpool2d writes each value at its index.
+every tap receives gradient / divisor.  max_unpool writes each value at its index.
 """
 from itertools import product
 
@@ -15,10 +16,10 @@ from kernels._arrays import empty
 from kernels._registry import Algorithm
 from kernels.pool import _common
 from kernels.pool._common import flat_index
-from kernels.pool.plan import POOL_OPS, validate_indices
+from kernels.pool.plan import POOL_OPS, UNPOOL_OPS, validate_indices
 
 naive = Algorithm("naive", ops=POOL_OPS, slow=True, doc="plain loops; tiny shapes only")
-naive_unpool = Algorithm("naive", ops=("max_unpool2d",), slow=True, doc="plain loops")
+naive_unpool = Algorithm("naive", ops=UNPOOL_OPS, slow=True, doc="plain loops")
 
 
 def _taps(p, o):
@@ -57,8 +58,9 @@ def max_(x5, p, want_idx):
     for n, c, *o in _outputs(p):
         best, where = -np.inf, flat_index(p, *next(_taps(p, o)))
         for i in _taps(p, o):
-            if x5[(n, c, *i)] > best:
-                best, where = x5[(n, c, *i)], flat_index(p, *i)
+            v = x5[(n, c, *i)]
+            if v > best or np.isnan(v):  # torch: a NaN wins, and the last NaN is kept
+                best, where = v, flat_index(p, *i)
         y[(n, c, *o)] = best
         if want_idx:
             idx[(n, c, *o)] = where
@@ -87,18 +89,19 @@ def backward(gy, x, p):
 
 @naive_unpool.forward
 def unpool_forward(x, indices, p):
-    validate_indices("max_unpool2d", indices, p)
-    y = np.zeros((p.N, p.C, p.out[0] * p.out[1]), p.dtype)
-    for n, c, h, w in product(range(p.N), range(p.C), *map(range, p.size)):
-        y[n, c, indices[n, c, h, w]] = x[n, c, h, w]
+    validate_indices(f"max_unpool{p.nd}d", indices, p)
+    x, indices = x.reshape(p.N, p.C, -1), indices.reshape(p.N, p.C, -1)
+    y = np.zeros((p.N, p.C, int(np.prod(p.out))), p.dtype)
+    for n, c, i in product(range(p.N), range(p.C), range(x.shape[2])):
+        y[n, c, indices[n, c, i]] = x[n, c, i]
     return y.reshape(p.out_shape)
 
 
 @naive_unpool.backward
 def unpool_backward(gy, x, indices, p):
-    validate_indices("max_unpool2d", indices, p)
-    g = gy.reshape(p.N, p.C, -1)
-    gx = empty(x.shape, p.dtype)
-    for n, c, h, w in product(range(p.N), range(p.C), *map(range, p.size)):
-        gx[n, c, h, w] = g[n, c, indices[n, c, h, w]]
-    return gx, None
+    validate_indices(f"max_unpool{p.nd}d", indices, p)
+    g, indices = gy.reshape(p.N, p.C, -1), indices.reshape(p.N, p.C, -1)
+    gx = empty((p.N, p.C, indices.shape[2]), p.dtype)
+    for n, c, i in product(range(p.N), range(p.C), range(indices.shape[2])):
+        gx[n, c, i] = g[n, c, indices[n, c, i]]
+    return gx.reshape(x.shape), None

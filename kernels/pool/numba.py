@@ -5,19 +5,21 @@ over the N*C planes, so no two threads ever write the same element (forward or b
 
 - ``_window_max``: window maxima.  For sliding windows (the hot path: max_pool2d 3x3/2 of
   a ResNet stem) one output row at a time: walk the valid kernel rows and, per kernel
-  column, sweep the whole output row, ``y[ow] = max(y[ow], x[row, ow*stride + offset])``
-  over the ow whose tap lies inside the input, a branch-free strided loop LLVM vectorises.
-  With indices it keeps the first strictly greater value per output (torch's scan order).
-  Adaptive windows (and pyramid levels) take each output's own taps along W.
+  column, sweep the whole output row, ``y[ow] = v if v > y[ow] or v is NaN else y[ow]``
+  with ``v = x[row, ow*stride + offset]``, over the ow whose tap lies inside the input: a
+  branch-free strided loop LLVM vectorises.
+  With indices it keeps, per output, a value that is greater or NaN (torch's rule in scan
+  order).  Adaptive windows (and pyramid levels, and kernels that mostly miss the input)
+  take each output's own taps along W.
 - ``_window_sum``: average/sum/lp window sums over any separable windows, one output at a
   time, taps from the plan; with ``backward`` it scatters grad / divisor to every tap.
 - ``_max_grad``: max pooling's backward, each window's argmax found and its gradient
   added in one pass.
-- ``_by_index``: scatter (max_unpool2d) and gather (its backward) by index.
+- ``_by_index``: scatter (max_unpool1d/2d/3d) and gather (their backward) by index.
 
 Four kernels (each compiled per dtype) serve every pooling op: compile time counts in CI.
 
-Window ops only compare and add, so no fastmath flags are needed.
+Window ops only compare and add, so no fastmath flags (which would drop the NaN tests).
 """
 import numpy as np
 from numba import njit, prange
@@ -26,23 +28,25 @@ from kernels._arrays import empty
 from kernels._params import prod
 from kernels._registry import Algorithm
 from kernels.pool import _common
-from kernels.pool.plan import POOL_OPS, validate_indices
+from kernels.pool.plan import POOL_OPS, UNPOOL_OPS, validate_indices
 
 numba = Algorithm("numba", ops=POOL_OPS, doc="parallel over planes, Numba JIT")
-numba_unpool = Algorithm("numba", ops=("max_unpool2d",), doc="scatter/gather, Numba JIT")
+numba_unpool = Algorithm("numba", ops=UNPOOL_OPS, doc="scatter/gather, Numba JIT")
 
 
 @njit(parallel=True, cache=True)
-def _window_max(x, y, idx, lo0, cnt0, lo1, cnt1, lo2, cnt2, step, kw, sw, pw, want_idx):
+def _window_max(x, y, idx, lo0, cnt0, lo1, cnt1, lo2, cnt2, step, taps_w, sw, pw, want_idx):
     """Window maxima (and their flat indices when want_idx), parallel over planes.
 
-    kw > 0 (sliding windows: kw, sw, pw the kernel width, stride and padding along W):
-    each kernel column sweeps the output row.  kw == 0 (adaptive windows): each output
-    reads its own taps lo2[ow] + t*step.  Either way each output visits its taps in scan
-    order and keeps the first strictly greater value, as torch does."""
+    taps_w = (tw0, tw1) with tw1 > tw0 (sliding windows: the kernel columns tw0..tw1-1
+    reach the input; sw, pw the stride and padding along W): each kernel column sweeps the
+    output row.  Otherwise (adaptive windows, or kernels mostly outside the input) each
+    output reads its own taps lo2[ow] + t*step.  Either way each output visits its taps in
+    scan order and keeps a tap that is greater or NaN, as torch does."""
     N, C, D, H, W = x.shape
     OD, OH, OW = y.shape[2], y.shape[3], y.shape[4]
     sd, sh, dw = step
+    tw0, tw1 = taps_w
     for plane in prange(N * C):
         n, c = plane // C, plane % C
         for od in range(OD):
@@ -59,28 +63,30 @@ def _window_max(x, y, idx, lo0, cnt0, lo1, cnt1, lo2, cnt2, step, kw, sw, pw, wa
                         ih = lo1[oh] + th * sh
                         xrow = x[n, c, id_, ih]
                         base = (id_ * H + ih) * W
-                        if kw == 0:
+                        if tw1 <= tw0:
                             for ow in range(OW):
                                 for tw in range(cnt2[ow]):
                                     iw = lo2[ow] + tw * dw
-                                    if xrow[iw] > yrow[ow]:
-                                        yrow[ow] = xrow[iw]
+                                    v = xrow[iw]
+                                    if v > yrow[ow] or v != v:
+                                        yrow[ow] = v
                                         if want_idx:
                                             irow[ow] = base + iw
                             continue
-                        for tw in range(kw):
+                        for tw in range(tw0, tw1):
                             off = tw * dw - pw
                             ow0 = 0 if off >= 0 else (sw - 1 - off) // sw
                             ow1 = 0 if W - 1 - off < 0 else min(OW, (W - 1 - off) // sw + 1)
                             if want_idx:
                                 for ow in range(ow0, ow1):
                                     v = xrow[ow * sw + off]
-                                    if v > yrow[ow]:
+                                    if v > yrow[ow] or v != v:
                                         yrow[ow] = v
                                         irow[ow] = base + ow * sw + off
-                            else:  # branch-free: LLVM vectorises the strided max
+                            else:  # branch-free selects: LLVM vectorises the strided max
                                 for ow in range(ow0, ow1):
-                                    yrow[ow] = max(yrow[ow], xrow[ow * sw + off])
+                                    v, m = xrow[ow * sw + off], yrow[ow]
+                                    yrow[ow] = v if (v > m) | (v != v) else m
 
 
 @njit(parallel=True, cache=True)
@@ -114,8 +120,8 @@ def _window_sum(x, y, lo0, cnt0, lo1, cnt1, lo2, cnt2, step, div, backward):
 
 @njit(parallel=True, cache=True)
 def _max_grad(x, gy, gx, lo0, cnt0, lo1, cnt1, lo2, cnt2, step):
-    """Max pooling's input gradient from x, parallel over planes: per output, the first
-    strictly greatest tap in scan order (torch's choice, as ``_window_max``) held in
+    """Max pooling's input gradient from x, parallel over planes: per output, torch's choice
+    of tap (the last greater-or-NaN one in scan order, as ``_window_max``) held in
     registers, then grad_out added at it.  Nothing is written per tap, unlike computing
     the indices first (3.5x faster on a ResNet stem's 3x3/2 pool)."""
     N, C, D, H, W = x.shape
@@ -135,7 +141,7 @@ def _max_grad(x, gy, gx, lo0, cnt0, lo1, cnt1, lo2, cnt2, step):
                             row = ((lo0[od] + td * sd) * H + lo1[oh] + th * sh) * W + lo2[ow]
                             for tw in range(cnt2[ow]):
                                 v = xp[row + tw * sw]
-                                better = v > best      # selects, not branches: random
+                                better = (v > best) | (v != v)  # selects, not branches: random
                                 bi = row + tw * sw if better else bi  # data mispredicts
                                 best = v if better else best
                     gxp[bi] += gp[(od * OH + oh) * OW + ow]
@@ -147,7 +153,7 @@ SCATTER, GATHER = 0, 1
 @njit(parallel=True, cache=True)
 def _by_index(a, idx, b, mode):
     """a, idx: (planes, L); b: (planes, M).  Per plane, SCATTER: b = 0, b[idx] = a
-    (max_unpool2d); GATHER: a = b[idx] (its backward)."""
+    (max_unpool); GATHER: a = b[idx] (its backward)."""
     P, L = idx.shape
     for plane in prange(P):
         if mode == SCATTER:
@@ -182,8 +188,13 @@ def max_(x5, p, want_idx):
     y = empty((p.N, p.C, *p.out3), p.dtype)
     # without indices the kernel gets an empty stand-in it never writes
     idx = empty(y.shape, np.int64) if want_idx else np.empty(y.shape[:4] + (0,), np.int64)
-    sliding = (p.kernel[2], p.stride[2], p.pad[2]) if p.kernel is not None else (0, 1, 0)
-    _window_max(x5, y, idx, *_windows(p), *sliding, want_idx)
+    taps_w = (0, 0)  # each output reads its own taps
+    if p.kernel is not None:
+        cols = _common.tap_range(p.size3[2], p.kernel[2], p.stride[2], p.pad[2], p.step[2], p.out3[2])
+        if len(cols) <= sum(p.cnt[2]):  # the sweep visits no more columns than outputs' taps
+            taps_w = (cols.start, cols.stop)
+    sliding = (p.stride[2], p.pad[2]) if p.kernel is not None else (1, 0)
+    _window_max(x5, y, idx, *_windows(p), taps_w, *sliding, want_idx)
     return y, (idx if want_idx else None)
 
 
@@ -208,17 +219,17 @@ def backward(gy, x, p):
 
 @numba_unpool.forward
 def unpool_forward(x, indices, p):
-    validate_indices("max_unpool2d", indices, p)
+    validate_indices(f"max_unpool{p.nd}d", indices, p)
     NC = p.N * p.C
     y = empty((NC, prod(p.out)), p.dtype)
-    # repeated indices carry equal values when they come from max_pool2d; the last one wins
+    # repeated indices carry equal values when they come from a max pool; the last one wins
     _by_index(x.reshape(NC, -1), indices.reshape(NC, -1), y, SCATTER)
     return y.reshape(p.out_shape)
 
 
 @numba_unpool.backward
 def unpool_backward(gy, x, indices, p):
-    validate_indices("max_unpool2d", indices, p)
+    validate_indices(f"max_unpool{p.nd}d", indices, p)
     NC = p.N * p.C
     gx = empty((NC, prod(p.size)), p.dtype)
     _by_index(gx, indices.reshape(NC, -1), gy.reshape(NC, -1), GATHER)

@@ -36,7 +36,9 @@ __all__ = [
     "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
     "DepthwiseSeparableConv2d", "DeformConv2d",
     "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
-    "LPPool1d", "LPPool2d", "MaxUnpool2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
+    "LPPool1d", "LPPool2d", "LPPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
     "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "GroupNorm", "LayerNorm",
     "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
     "LocalResponseNorm", "Dropout", "Dropout2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
@@ -214,13 +216,17 @@ def _avg_pool_forward(nd):
     return forward
 
 
-def _adaptive_avg_forward(self, input):
-    return op("adaptive_avg_pool2d")(input, output_size=self.output_size, algo=self.algo)
+def _adaptive_avg_forward(nd):
+    def forward(self, input):
+        return op(f"adaptive_avg_pool{nd}d")(input, output_size=self.output_size, algo=self.algo)
+    return forward
 
 
-def _adaptive_max_forward(self, input):
-    return op("adaptive_max_pool2d")(input, output_size=self.output_size,
-                                     return_indices=self.return_indices, algo=self.algo)
+def _adaptive_max_forward(nd):
+    def forward(self, input):
+        return op(f"adaptive_max_pool{nd}d")(input, output_size=self.output_size,
+                                             return_indices=self.return_indices, algo=self.algo)
+    return forward
 
 
 def _lp_pool_forward(nd):
@@ -230,9 +236,12 @@ def _lp_pool_forward(nd):
     return forward
 
 
-def _max_unpool_forward(self, input, indices, output_size=None):
-    return op("max_unpool2d")(input, indices, kernel_size=self.kernel_size, stride=self.stride,
-                              padding=self.padding, output_size=output_size, algo=self.algo)
+def _max_unpool_forward(nd):
+    def forward(self, input, indices, output_size=None):
+        return op(f"max_unpool{nd}d")(input, indices, kernel_size=self.kernel_size,
+                                      stride=self.stride, padding=self.padding,
+                                      output_size=output_size, algo=self.algo)
+    return forward
 
 
 MaxPool1d = drop_in(nn.MaxPool1d, _max_pool_forward(1), "max_pool1d")
@@ -243,9 +252,16 @@ AvgPool2d = drop_in(nn.AvgPool2d, _avg_pool_forward(2), "avg_pool2d")
 AvgPool3d = drop_in(nn.AvgPool3d, _avg_pool_forward(3), "avg_pool3d")
 LPPool1d = drop_in(nn.LPPool1d, _lp_pool_forward(1), "lp_pool1d")
 LPPool2d = drop_in(nn.LPPool2d, _lp_pool_forward(2), "lp_pool2d")
-MaxUnpool2d = drop_in(nn.MaxUnpool2d, _max_unpool_forward, "max_unpool2d")
-AdaptiveAvgPool2d = drop_in(nn.AdaptiveAvgPool2d, _adaptive_avg_forward, "adaptive_avg_pool2d")
-AdaptiveMaxPool2d = drop_in(nn.AdaptiveMaxPool2d, _adaptive_max_forward, "adaptive_max_pool2d")
+LPPool3d = drop_in(nn.LPPool3d, _lp_pool_forward(3), "lp_pool3d")
+MaxUnpool1d = drop_in(nn.MaxUnpool1d, _max_unpool_forward(1), "max_unpool1d")
+MaxUnpool2d = drop_in(nn.MaxUnpool2d, _max_unpool_forward(2), "max_unpool2d")
+MaxUnpool3d = drop_in(nn.MaxUnpool3d, _max_unpool_forward(3), "max_unpool3d")
+AdaptiveAvgPool1d = drop_in(nn.AdaptiveAvgPool1d, _adaptive_avg_forward(1), "adaptive_avg_pool1d")
+AdaptiveAvgPool2d = drop_in(nn.AdaptiveAvgPool2d, _adaptive_avg_forward(2), "adaptive_avg_pool2d")
+AdaptiveAvgPool3d = drop_in(nn.AdaptiveAvgPool3d, _adaptive_avg_forward(3), "adaptive_avg_pool3d")
+AdaptiveMaxPool1d = drop_in(nn.AdaptiveMaxPool1d, _adaptive_max_forward(1), "adaptive_max_pool1d")
+AdaptiveMaxPool2d = drop_in(nn.AdaptiveMaxPool2d, _adaptive_max_forward(2), "adaptive_max_pool2d")
+AdaptiveMaxPool3d = drop_in(nn.AdaptiveMaxPool3d, _adaptive_max_forward(3), "adaptive_max_pool3d")
 
 
 def _pixel_shuffle_forward(self, input):
@@ -372,7 +388,10 @@ OP_OF = {
     "BatchNorm2d": "batch_norm", "BatchNorm3d": "batch_norm", "GroupNorm": "group_norm",
     "LayerNorm": "layer_norm", "InstanceNorm1d": "instance_norm", "InstanceNorm2d": "instance_norm",
     "InstanceNorm3d": "instance_norm", "LPPool1d": "lp_pool1d", "LPPool2d": "lp_pool2d",
-    "MaxUnpool2d": "max_unpool2d",
+    "LPPool3d": "lp_pool3d", "MaxUnpool1d": "max_unpool1d", "MaxUnpool2d": "max_unpool2d",
+    "MaxUnpool3d": "max_unpool3d", "AdaptiveAvgPool1d": "adaptive_avg_pool1d",
+    "AdaptiveAvgPool3d": "adaptive_avg_pool3d", "AdaptiveMaxPool1d": "adaptive_max_pool1d",
+    "AdaptiveMaxPool3d": "adaptive_max_pool3d",
     "LocalResponseNorm": "local_response_norm", "Dropout": "dropout", "Dropout2d": "dropout2d",
     "ReLU": "relu", "LeakyReLU": "leaky_relu", "Sigmoid": "sigmoid", "Tanh": "tanh",
     "PixelShuffle": "pixel_shuffle", "PixelUnshuffle": "pixel_unshuffle", "Upsample": "interpolate",
