@@ -65,13 +65,14 @@ def _n_freq(lengths) -> int:
 
 
 def _candidates(r: int, full: int, most: int = 12) -> list:
-    """Fast FFT lengths from r + 1 up to ``full``, at most ``most`` of them (geometric)."""
-    lengths = sorted({sfft.next_fast_len(v, real=True) for v in range(r + 1, full + 1)} | {full})
-    lengths = [v for v in lengths if v <= full]
-    if len(lengths) > most:
-        idx = np.unique(np.geomspace(1, len(lengths), most).round().astype(int) - 1)
-        lengths = [lengths[i] for i in idx] + [full]
-    return sorted(set(lengths))
+    """Fast FFT lengths from r + 1 up to ``full``, at most ``most`` of them: the fast length
+    at or above each of ``most`` geometrically spaced points (so the work does not grow
+    with the signal's length)."""
+    if full <= r + 1:
+        return [full]
+    points = np.unique(np.geomspace(r + 1, full, most).round().astype(np.int64))
+    lengths = {sfft.next_fast_len(int(v), real=True) for v in points} | {full}
+    return sorted(v for v in lengths if v <= full)
 
 
 def fft_cost(L, R, O, G, B, C, K) -> float:

@@ -206,7 +206,10 @@ def grad_input(gy, w, p):
     # input positions the forward pass read; those past them keep a zero gradient
     reach = [(o - 1) * s + d * (k - 1) + 1 for o, s, d, k in zip(out, stride, dil, kernel)]
     gxp = np.zeros((p.N, p.C) + tuple(reach), p.dtype)
-    for ph in product(*map(range, stride)):
+    # only the phases some tap reaches (at most kernel many per dimension, however long the
+    # stride); the others keep a zero gradient
+    reached = [sorted({r * d % s for r in range(k)}) for k, s, d in zip(kernel, stride, dil)]
+    for ph in product(*reached):
         dims = [_phase(*a) for a in zip(reach, kernel, stride, dil, ph)]
         if None in dims:
             continue
