@@ -83,3 +83,12 @@ def check_extents(op: str, name: str, what: str, shape) -> None:
     if prod(shape) > MAX_ELEMENTS:
         raise ValueError(f"{op}: {name} makes {what} {tuple(shape)} of {prod(shape)} elements, "
                          f"more than {MAX_ELEMENTS} (kernels._params.MAX_ELEMENTS)")
+
+
+def workspace(what: str, elements: int) -> str | None:
+    """For an algorithm's ``supports``: None if its workspace ``what`` of ``elements``
+    elements fits ``MAX_ELEMENTS``, else the reason it does not run the case."""
+    if elements <= MAX_ELEMENTS:
+        return None
+    return (f"{what} would hold {elements} elements, more than {MAX_ELEMENTS} "
+            f"(kernels._params.MAX_ELEMENTS)")

@@ -14,12 +14,23 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from kernels._arrays import empty
-from kernels._params import prod
+from kernels._params import prod, workspace
 from kernels._registry import Algorithm
 from kernels._workspace import scratch
 from kernels.conv.plan import CONV_OPS
 
 im2col = Algorithm("im2col", ops=CONV_OPS, doc="patch matrix + one GEMM per group (BLAS)")
+
+
+def patch_elements(p) -> int:
+    """Elements of the patch matrix of plan p: C/G*prod(kernel) rows per group, one column
+    per output position, per image."""
+    return p.N * p.C * prod(p.kernel) * prod(p.out)
+
+
+@im2col.supports
+def supports(p):
+    return workspace("the patch matrix", patch_elements(p))
 
 
 def pad(x, p):

@@ -32,6 +32,7 @@ from numba import carray, njit, prange
 
 from kernels._arrays import empty
 from kernels._numba_util import FASTMATH, fma_rows, fma_rows_gather, stack_empty
+from kernels._params import prod, workspace
 from kernels._registry import Algorithm
 from kernels.conv.plan import CONV_OPS, as5d, lift
 
@@ -134,6 +135,12 @@ def _grad_weight(xp, gyb, gw, stride, dil):
 
 def _blocks(Kg):
     return -(-Kg // VW)
+
+
+@numba.supports
+def supports(p):
+    # grad_out packed in whole blocks of VW channels (up to VW times grad_out)
+    return workspace("the packed grad_out", p.N * p.G * _blocks(p.Kg) * VW * prod(p.out))
 
 
 def pack_weight(w5, G):

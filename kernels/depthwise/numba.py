@@ -18,6 +18,7 @@ from numba import carray, get_num_threads, njit, prange
 
 from kernels._arrays import empty
 from kernels._numba_util import FASTMATH, deinterleave_vec, fma_scalar_rows, stack_empty, store_rows
+from kernels._params import workspace
 from kernels._registry import Algorithm
 from kernels.depthwise.plan import DEPTHWISE_OPS
 
@@ -28,6 +29,20 @@ DW = 8  # pairs per deinterleaving shuffle
 numba = Algorithm("numba", ops=DEPTHWISE_OPS,
                       doc="register-tiled direct loops over stride-phase planes, "
                           "parallel over (image, channels)")
+
+
+def buffer_elements(p) -> int:
+    """Elements of the stride-phase buffers every thread holds (``_forward``, ``_grad_input``)."""
+    (sh, sw), (dh, dw), (R, S) = p.stride, p.dilation, p.kernel
+    Pp, Qp = max(p.out[0], RB), max(p.out[1], VW)
+    planes = sh * sw * (Pp + (R - 1) * dh // sh) * (Qp + (S - 1) * dw // sw)
+    grads = (p.K // p.C) * (Pp + p.padded[0]) * (Qp + p.padded[1])
+    return get_num_threads() * max(planes, grads)
+
+
+@numba.supports
+def supports(p):
+    return workspace("the stride-phase buffers of all threads", buffer_elements(p))
 
 
 # The inner loops index views from 0: with an index like q + off, whose sign LLVM cannot
