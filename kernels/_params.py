@@ -78,10 +78,10 @@ def check_groups(op: str, name: str, groups) -> int:
 def check_extents(op: str, name: str, what: str, shape) -> None:
     """Refuse an array (``what``, made by argument ``name``) beyond the size limits."""
     if any(d > MAX_EXTENT for d in shape):
-        raise ValueError(f"{op}: {name} makes {what} {tuple(shape)}, whose extents may not pass "
+        raise ValueError(f"{op}: {what} {tuple(shape)} (from {name}) has an extent beyond "
                          f"{MAX_EXTENT} (kernels._params.MAX_EXTENT)")
     if prod(shape) > MAX_ELEMENTS:
-        raise ValueError(f"{op}: {name} makes {what} {tuple(shape)} of {prod(shape)} elements, "
+        raise ValueError(f"{op}: {what} {tuple(shape)} (from {name}) has {prod(shape)} elements, "
                          f"more than {MAX_ELEMENTS} (kernels._params.MAX_ELEMENTS)")
 
 

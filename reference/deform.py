@@ -50,7 +50,8 @@ def deform_conv2d(input, offset, weight, bias=None, mask=None, stride=1, padding
     y = (pp * sh - ph + ii * dh) + off[:, :, :, :, 0]           # (N, G_off, R, S, P, Q)
     x = (qq * sw - pw + jj * dw) + off[:, :, :, :, 1]
     img = input.reshape(N, G_off, C // G_off, H, W)
-    cols = _sample(img, y.reshape(N, G_off, -1), x.reshape(N, G_off, -1))
+    T = R * S * P * Q
+    cols = _sample(img, y.reshape(N, G_off, T), x.reshape(N, G_off, T))
     cols = cols.reshape(N, G_off, C // G_off, R, S, P, Q)
     if mask is not None:
         cols = cols * mask.reshape(N, G_off, 1, R, S, P, Q)

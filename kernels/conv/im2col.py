@@ -17,7 +17,7 @@ from kernels._arrays import empty
 from kernels._params import prod, workspace
 from kernels._registry import Algorithm
 from kernels._workspace import scratch
-from kernels.conv.plan import CONV_OPS
+from kernels.conv.plan import CONV_OPS, padded as pad
 
 im2col = Algorithm("im2col", ops=CONV_OPS, doc="patch matrix + one GEMM per group (BLAS)")
 
@@ -31,12 +31,6 @@ def patch_elements(p) -> int:
 @im2col.supports
 def supports(p):
     return workspace("the patch matrix", patch_elements(p))
-
-
-def pad(x, p):
-    if not any(p.pad_lo) and not any(p.pad_hi):
-        return x
-    return np.pad(x, [(0, 0), (0, 0), *zip(p.pad_lo, p.pad_hi)])
 
 
 def is_plain_1x1(p) -> bool:

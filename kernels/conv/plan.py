@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from kernels._arrays import is_device
 from kernels._params import as_tuple, check_extents, check_groups, check_ndim, prod
 from kernels._registry import Input, Op, Staged, core
 from kernels.conv import padding as modes
@@ -96,12 +97,24 @@ class ConvPlan:
 
 
 def taps(p, o):
-    """(kernel position, input position) for every kernel tap of output position o that
-    falls inside the input (not in the padding): the loops of the plain algorithms."""
+    """(kernel position, position in the zero-padded input) for every kernel tap of output
+    position o: the loops of the plain algorithms, which read the padding's zeros as
+    torch's loops (im2col) do, so that a NaN or infinity times a padding zero is NaN."""
     for r in product(*map(range, p.kernel)):
-        i = tuple(oi * s + ri * d - lo for oi, ri, s, d, lo in zip(o, r, p.stride, p.dilation, p.pad_lo))
-        if all(0 <= ii < n for ii, n in zip(i, p.size)):
-            yield r, i
+        yield r, tuple(oi * s + ri * d for oi, ri, s, d in zip(o, r, p.stride, p.dilation))
+
+
+def padded(x, p):
+    """x (N, C, *size) with the zero padding of plan p (x itself if there is none)."""
+    if not any(p.pad_lo) and not any(p.pad_hi):
+        return x
+    return np.pad(x, [(0, 0), (0, 0), *zip(p.pad_lo, p.pad_hi)])
+
+
+def unpadded(gxp, p):
+    """The input's part of a gradient of the padded input (N, C, *padded)."""
+    inner = tuple(slice(lo, lo + n) for lo, n in zip(p.pad_lo, p.size))
+    return np.ascontiguousarray(gxp[(slice(None), slice(None)) + inner])
 
 
 def lift(t, nd: int, fill) -> tuple:
@@ -117,10 +130,11 @@ def as5d(a, nd: int):
 
 @dataclass(frozen=True)
 class Stage(Staged):
-    """A call the algorithms see as the batched, unpadded-by-mode call ``inner``: the input
-    (the op's first array) without its batch axis gets one of 1 (``unbatched``), and with a
-    padding ``mode`` other than "zeros" it is padded by pad_lo/pad_hi in that mode before
-    the algorithm runs; the input's gradient is folded back and loses the axis again."""
+    """A call that the algorithms compute as ``inner``, a batched call padded with zeros (if
+    at all): an input (the op's first array) without its batch axis gets one of 1
+    (``unbatched``), and with a padding ``mode`` other than "zeros" it is padded by
+    pad_lo/pad_hi in that mode before the algorithm runs.  The input's gradient is folded
+    back from the padding and loses the batch axis again."""
     inner: Any
     unbatched: bool = False
     mode: str = "zeros"
@@ -137,6 +151,9 @@ class Stage(Staged):
         if self.unbatched:
             x = x.reshape((1, *x.shape))
         if self.mode != "zeros":
+            if is_device(x):
+                raise TypeError(f"padding_mode={self.mode!r} pads host arrays: pass the input in "
+                                f"host memory (or pad it on the device, with padding_mode='zeros')")
             x = modes.pad(x, self.mode, self.pad_lo, self.pad_hi)
         return [x, *rest]
 
