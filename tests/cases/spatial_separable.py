@@ -15,8 +15,12 @@ cases("spatially_separable_conv2d",
       Case("unbatched", ((3, 6, 7), (4, 3, 3), (4, 3, 2), (4,)), dict(padding=1)),
       Case("batch0", ((0, 3, 6, 7), (4, 3, 3), (4, 3, 3), (4,)), dict(padding=1)),
       Case("no-channels", ((2, 0, 6, 7), (4, 0, 3), (4, 0, 3), (4,)), dict(padding=1)),
+      # the two-pass algorithms group the sums by column pass: an infinity minus another
+      # may fall elsewhere than in torch's sums (their docs say so); NaN propagates alike
       Case("nan-inf", ((2, 3, 6, 7), (4, 3, 3), (4, 3, 3), (4,)), dict(padding=1),
-           make=nonfinite((2, 3, 6, 7), (4, 3, 3), (4, 3, 3), (4,))))
+           make=nonfinite((2, 3, 6, 7), (4, 3, 3), (4, 3, 3), (4,)), exclude=("numpy", "numba")),
+      Case("nan", ((2, 3, 6, 7), (4, 3, 3), (4, 3, 2), (4,)), dict(padding=(1, 0)),
+           make=nonfinite((2, 3, 6, 7), (4, 3, 3), (4, 3, 2), (4,), infinities=False)))
 
 
 # Each bad call changes the first case: x (2, 3, 6, 7), col (4, 3, 3), row (4, 3, 3), b (4,),
