@@ -245,7 +245,6 @@ def dilate(w, dilation):
     """The kernel with dilation-1 zeros between taps: a dilated conv is a plain one with it."""
     if all(d == 1 for d in dilation):
         return w
-    nd = len(dilation)
     Rd = [d * (r - 1) + 1 for r, d in zip(w.shape[2:], dilation)]
     wd = np.zeros((*w.shape[:2], *Rd), w.dtype)
     wd[(slice(None), slice(None), *(slice(None, None, d) for d in dilation))] = w

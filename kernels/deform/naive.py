@@ -35,7 +35,7 @@ def taps(H, W, y, x):
 
 def points(p, off, n, g, o):
     """(i, j, t, y, x) of every kernel point of offset group g at output position o."""
-    (R, S), (P, Q) = p.kernel, p.out
+    R, S = p.kernel
     for i, j in product(range(R), range(S)):
         t = (g * R + i) * S + j
         y = o[0] * p.stride[0] - p.pad_lo[0] + i * p.dilation[0] + off[n, 2 * t, o[0], o[1]]

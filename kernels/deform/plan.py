@@ -106,6 +106,13 @@ class NoPixels(Staged):
         return (np.zeros((*gx.shape[:2], *self.size), gx.dtype), *rest)
 
 
+def _pair(op, name, value):
+    """torchvision's ``_pair``: an int, or exactly two (a one-element tuple is refused there)."""
+    if isinstance(value, (tuple, list)) and len(value) != 2:
+        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    return as_tuple(op, name, value, 2)
+
+
 def _bounded(op, name, values):
     if max(values) > MAX_EXTENT:
         raise ValueError(f"{op}: {name} must be at most {MAX_EXTENT} (kernels._params.MAX_EXTENT), "
@@ -131,8 +138,10 @@ def deform_plan(op, shapes, dtype, stride, padding, dilation):
     if K % G:
         raise ValueError(f"{op}: weight's out channels ({K}) must be divisible by the groups "
                          f"C / weight.shape[1] = {G}")
-    stride = _bounded(op, "stride", as_tuple(op, "stride", stride, 2))
-    dilation = _bounded(op, "dilation", as_tuple(op, "dilation", dilation, 2))
+    stride = _bounded(op, "stride", _pair(op, "stride", stride))
+    dilation = _bounded(op, "dilation", _pair(op, "dilation", dilation))
+    if isinstance(padding, (tuple, list)):
+        _pair(op, "padding", padding)
     lo, hi = resolve_padding(op, padding, (R, S), dilation, stride)
     _bounded(op, "padding", lo + hi)
     out = tuple(out_length(*a) for a in zip((H, W), lo, hi, (R, S), dilation, stride))

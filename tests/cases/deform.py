@@ -62,4 +62,6 @@ refuses("deform_conv2d",
         Bad("weight-no-input-channel", ValueError, "weight", shapes=dict(weight=(3, 0, 3, 3))),
         Bad("stride-2-31", ValueError, "stride", params=dict(stride=2 ** 31)),
         Bad("dilation-2-31", ValueError, "dilation", params=dict(dilation=(1, 2 ** 31))),
-        Bad("padding-2-62", ValueError, "padding", params=dict(padding=2 ** 62)))
+        Bad("padding-2-62", ValueError, "padding", params=dict(padding=2 ** 62)),
+        Bad("stride-one-element", ValueError, "stride", params=dict(stride=(1,))),
+        Bad("padding-one-element", ValueError, "padding", params=dict(padding=[1])))
