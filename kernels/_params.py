@@ -75,6 +75,15 @@ def check_groups(op: str, name: str, groups) -> int:
     return int(groups)
 
 
+def int32(op: str, name: str, values: tuple) -> tuple:
+    """``values`` (of argument ``name``), each at most ``MAX_EXTENT``: for ops whose torch
+    kernels take the argument as an int32 (transposed and deformable convolutions)."""
+    if max(values, default=0) > MAX_EXTENT:
+        raise ValueError(f"{op}: {name} must be at most {MAX_EXTENT} (kernels._params.MAX_EXTENT), "
+                         f"got {values}")
+    return values
+
+
 def check_extents(op: str, name: str, what: str, shape) -> None:
     """Refuse an array (``what``, made by argument ``name``) beyond the size limits."""
     if any(d > MAX_EXTENT for d in shape):

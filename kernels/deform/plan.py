@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from kernels._params import MAX_EXTENT, as_tuple, check_extents, check_ndim, prod
+from kernels._params import as_tuple, check_extents, check_ndim, int32, prod
 from kernels._registry import Input, Op, Staged, core
 from kernels.conv.plan import out_length, resolve_padding
 
@@ -113,13 +113,6 @@ def _pair(op, name, value):
     return as_tuple(op, name, value, 2)
 
 
-def _bounded(op, name, values):
-    if max(values) > MAX_EXTENT:
-        raise ValueError(f"{op}: {name} must be at most {MAX_EXTENT} (kernels._params.MAX_EXTENT), "
-                         f"got {values}")
-    return values
-
-
 def deform_plan(op, shapes, dtype, stride, padding, dilation):
     x, off, w, b, m = shapes
     check_ndim(op, "input", x, 4, "(N, C, H, W)")
@@ -138,12 +131,12 @@ def deform_plan(op, shapes, dtype, stride, padding, dilation):
     if K % G:
         raise ValueError(f"{op}: weight's out channels ({K}) must be divisible by the groups "
                          f"C / weight.shape[1] = {G}")
-    stride = _bounded(op, "stride", _pair(op, "stride", stride))
-    dilation = _bounded(op, "dilation", _pair(op, "dilation", dilation))
+    stride = int32(op, "stride", _pair(op, "stride", stride))
+    dilation = int32(op, "dilation", _pair(op, "dilation", dilation))
     if isinstance(padding, (tuple, list)):
         _pair(op, "padding", padding)
     lo, hi = resolve_padding(op, padding, (R, S), dilation, stride)
-    _bounded(op, "padding", lo + hi)
+    int32(op, "padding", lo + hi)
     out = tuple(out_length(*a) for a in zip((H, W), lo, hi, (R, S), dilation, stride))
     if min(out) < 1:
         raise ValueError(f"{op}: weight's kernel {(R, S)} (dilation {dilation}) is larger than "

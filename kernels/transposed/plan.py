@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kernels._params import MAX_EXTENT, as_tuple, check_extents, check_groups, check_ndim, prod
+from kernels._params import as_tuple, check_extents, check_groups, check_ndim, int32, prod
 from kernels._registry import Input, Op, core
 from kernels.conv.plan import ConvPlan, dims, shortest_stride, staged, with_batch
 
@@ -68,13 +68,6 @@ class TransposedPlan:
         return self.N * self.C * prod(self.size) * (self.K // self.G) * prod(self.kernel)
 
 
-def _bounded(op, name, values):
-    if max(values) > MAX_EXTENT:
-        raise ValueError(f"{op}: {name} must be at most {MAX_EXTENT} (kernels._params.MAX_EXTENT), "
-                         f"got {values}")
-    return values
-
-
 def transposed_plan(op, nd, shapes, dtype, stride, padding, output_padding, groups, dilation):
     x, w, b = shapes
     check_ndim(op, "input", x, nd + 2, f"(N, C, {dims(nd)})")
@@ -98,9 +91,9 @@ def transposed_plan(op, nd, shapes, dtype, stride, padding, output_padding, grou
     if isinstance(padding, str):
         raise TypeError(f"{op}: padding must be an int or a tuple of {nd} ints "
                         f"(torch's conv_transpose has no padding modes), got {padding!r}")
-    stride = _bounded(op, "stride", as_tuple(op, "stride", stride, nd))
-    dilation = _bounded(op, "dilation", as_tuple(op, "dilation", dilation, nd))
-    pad = _bounded(op, "padding", as_tuple(op, "padding", padding, nd, minimum=0))
+    stride = int32(op, "stride", as_tuple(op, "stride", stride, nd))
+    dilation = int32(op, "dilation", as_tuple(op, "dilation", dilation, nd))
+    pad = int32(op, "padding", as_tuple(op, "padding", padding, nd, minimum=0))
     opad = as_tuple(op, "output_padding", output_padding, nd, minimum=0)
     for o, s, d in zip(opad, stride, dilation):
         if o >= s and o >= d:
