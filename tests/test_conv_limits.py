@@ -38,7 +38,7 @@ def torch_conv(x, w, **params):
 @pytest.mark.parametrize("call", [
     "kernels.depthwise_conv2d(x, w, padding=P, dilation=D, algo='numba')",
     "kernels.separable_conv2d(x, w, np.ones((1, 1, 1, 1), np.float32), padding=P, dilation=D, algo='numba')",
-])
+], ids=["depthwise", "separable"])
 def test_padding_that_once_segfaulted_is_refused(call):
     """A padded input of 2**32 x (2**32 - 12) wrapped a buffer size in int64 and sent tap
     offsets negative; now the plan refuses it, naming the padding."""
