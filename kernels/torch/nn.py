@@ -89,8 +89,8 @@ def drop_in(torch_cls, forward, doc: str):
 # ---- convolutions ---------------------------------------------------------------------------
 def _conv_forward(nd):
     def forward(self, input):
-        return op(f"conv{nd}d")(input, self.weight, self.bias, stride=self.stride, padding=self.padding,
-                                dilation=self.dilation, groups=self.groups,
+        return op(f"conv{nd}d")(input, self.weight, self.bias, stride=self.stride,
+                                padding=self.padding, dilation=self.dilation, groups=self.groups,
                                 padding_mode=self.padding_mode, algo=self.algo)
     return forward
 
