@@ -1,9 +1,23 @@
-"""Normalisers shared by every op family: ints or tuples to tuples, with named errors."""
+"""Normalisers shared by every op family: ints or tuples to tuples, with named errors, and
+the size limits every plan enforces.
+
+Limits: no argument may exceed the int64 range (torch's own limit), no extent of an array
+an op allocates or indexes (an input padded, an output) may exceed ``MAX_EXTENT`` (the int32
+range, so every index and offset the kernels form stays far inside int64), and no such
+array may hold more than ``MAX_ELEMENTS`` elements (64 GiB of float32).  Sizes beyond them
+are refused with a ValueError naming the argument before anything is allocated; an
+algorithm whose own workspace (patch matrix, spectra...) would pass ``MAX_ELEMENTS``
+declares the case unsupported.
+"""
 from __future__ import annotations
 
 import numbers
 
 import numpy as np
+
+INT64_MAX = 2 ** 63 - 1
+MAX_EXTENT = 2 ** 31 - 1
+MAX_ELEMENTS = 2 ** 34
 
 
 def as_tuple(op: str, name: str, value, nd: int, minimum: int = 1) -> tuple[int, ...]:
@@ -25,6 +39,8 @@ def as_tuple(op: str, name: str, value, nd: int, minimum: int = 1) -> tuple[int,
     if any(v < minimum for v in t):
         bound = "positive" if minimum == 1 else f">= {minimum}"
         raise ValueError(f"{op}: {name} must be {bound}, got {value!r}")
+    if any(v > INT64_MAX for v in t):
+        raise ValueError(f"{op}: {name} must fit in int64 (at most 2**63 - 1), got {value!r}")
     return t
 
 
@@ -54,15 +70,9 @@ def check_flag(op: str, name: str, value) -> bool:
 def check_groups(op: str, name: str, groups) -> int:
     if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups < 1:
         raise ValueError(f"{op}: {name} must be a positive int, got {groups!r}")
+    if groups > INT64_MAX:
+        raise ValueError(f"{op}: {name} must fit in int64 (at most 2**63 - 1), got {groups!r}")
     return int(groups)
-
-
-def check_conv_shapes(op: str, x, w, C: int, groups: int) -> None:
-    """No empty dimension, and input channels C divisible by groups (convolutions)."""
-    if min(x) < 1 or min(w) < 1:
-        raise ValueError(f"{op}: input {tuple(x)} and weight {tuple(w)} must have no empty dimension")
-    if C % groups:
-        raise ValueError(f"{op}: input channels ({C}) must be divisible by groups ({groups})")
 
 
 def check_output_size(op: str, names: str, shape, dtype) -> None:
@@ -73,3 +83,31 @@ def check_output_size(op: str, names: str, shape, dtype) -> None:
     extent = prod(d for d in shape if d) * np.dtype(dtype).itemsize
     if any(d > limit for d in shape) or extent > limit:
         raise ValueError(f"{op}: {names} give an output of shape {tuple(shape)}, too large to exist")
+
+
+def int32(op: str, name: str, values: tuple) -> tuple:
+    """``values`` (of argument ``name``), each at most ``MAX_EXTENT``: for ops whose torch
+    kernels take the argument as an int32 (transposed and deformable convolutions)."""
+    if max(values, default=0) > MAX_EXTENT:
+        raise ValueError(f"{op}: {name} must be at most {MAX_EXTENT} (kernels._params.MAX_EXTENT), "
+                         f"got {values}")
+    return values
+
+
+def check_extents(op: str, name: str, what: str, shape) -> None:
+    """Refuse an array (``what``, made by argument ``name``) beyond the size limits."""
+    if any(d > MAX_EXTENT for d in shape):
+        raise ValueError(f"{op}: {what} {tuple(shape)} (from {name}) has an extent beyond "
+                         f"{MAX_EXTENT} (kernels._params.MAX_EXTENT)")
+    if prod(shape) > MAX_ELEMENTS:
+        raise ValueError(f"{op}: {what} {tuple(shape)} (from {name}) has {prod(shape)} elements, "
+                         f"more than {MAX_ELEMENTS} (kernels._params.MAX_ELEMENTS)")
+
+
+def workspace(what: str, elements: int) -> str | None:
+    """For an algorithm's ``supports``: None if its workspace ``what`` of ``elements``
+    elements fits ``MAX_ELEMENTS``, else the reason it does not run the case."""
+    if elements <= MAX_ELEMENTS:
+        return None
+    return (f"{what} would hold {elements} elements, more than {MAX_ELEMENTS} "
+            f"(kernels._params.MAX_ELEMENTS)")

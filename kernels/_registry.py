@@ -46,6 +46,45 @@ class Input:
     index: bool = False
 
 
+class Staged:
+    """A plan whose calls take a step around every algorithm: what the caller passes is not
+    what the algorithms take (an input without its batch axis, a padding mode that pads
+    before a convolution).  ``inner`` is the plan the algorithms see; the methods map the
+    caller's arrays to theirs and their results back.  ``Algorithm`` applies them in
+    ``run_forward``, ``run_backward`` and ``why_not``, so algorithms, ``supports`` and
+    ``auto`` see ``inner`` only and no algorithm knows about the step.
+
+    Subclasses are frozen dataclasses with the field ``inner`` and ``out_shape`` (the
+    caller's) and implement the four maps.
+    """
+    inner: Any
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.inner.dtype
+
+    def enter(self, arrays) -> list:
+        """The caller's arrays (in ``inputs`` order) as the algorithms take them."""
+        raise NotImplementedError
+
+    def leave(self, out):
+        """An algorithm's output as the caller gets it."""
+        raise NotImplementedError
+
+    def enter_grad(self, grad_out):
+        """The caller's grad_out as the algorithms take it."""
+        raise NotImplementedError
+
+    def leave_grads(self, grads) -> tuple:
+        """An algorithm's gradients (one per input) as the caller gets them."""
+        raise NotImplementedError
+
+
+def core(plan):
+    """The plan the algorithms see: ``plan.inner`` for a staged plan, else the plan."""
+    return plan.inner if isinstance(plan, Staged) else plan
+
+
 class Algorithm:
     """One algorithm for one or more ops: a forward, a backward and what it supports.
 
@@ -113,14 +152,19 @@ class Algorithm:
         """None if this algorithm computes the case, else the reason it does not."""
         if not self.available():
             return f"{self.name} is not available on this machine"
-        return self._supports(plan)
+        return self._supports(core(plan))
 
     def run_forward(self, arrays, plan):
+        if isinstance(plan, Staged):
+            return plan.leave(self._forward(*plan.enter(arrays), plan.inner))
         return self._forward(*arrays, plan)
 
     def run_backward(self, grad_out, arrays, plan):
         if self._backward is None:
             raise NotImplementedError(f"{self.name} has no backward")
+        if isinstance(plan, Staged):
+            grads = self._backward(plan.enter_grad(grad_out), *plan.enter(arrays), plan.inner)
+            return plan.leave_grads(grads)
         return self._backward(grad_out, *arrays, plan)
 
 

@@ -164,5 +164,7 @@ declare("cuda", trust=40, tolerance={
     "float64": (1e-9, "float64; atomics in any order")})
 declare("fft", trust=50, tolerance={
     "float32": (1e-5, "FFT round-off grows like log(n) * eps times the spectrum's dynamic "
-                      "range: a few 1e-7 here up to 256 channels (harness/accuracy_fast.py)"),
-    "float64": (1e-9, "float64 FFT round-off")})
+                      "range: a few 1e-7 here up to 256 channels (harness/accuracy_fast.py); "
+                      "for finite inputs only: a NaN or infinity spreads over its whole tile"),
+    "float64": (1e-9, "float64 FFT round-off (finite inputs: a NaN or infinity spreads over "
+                      "its whole tile)")})

@@ -3,10 +3,11 @@ import torch
 import torch.nn.functional as F
 
 from reference import ref
-from reference.pads import pads2d
+from reference.pads import batch_of_one, pads2d
 
 
 @ref("coord_conv2d")
+@batch_of_one
 def coord_conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, with_r=False):
     N, _, H, W = input.shape
     row = torch.linspace(-1, 1, H, dtype=input.dtype)[:, None].expand(H, W)

@@ -17,6 +17,8 @@ from reference.pads import pair, pads2d
 def _sample(img, y, x):
     """img (N, G, Cg, H, W) sampled at y, x (N, G, T) -> (N, G, Cg, T), zero outside."""
     N, G, Cg, H, W = img.shape
+    if H * W == 0:  # an image with no pixel samples zero everywhere
+        return torch.zeros((N, G, Cg, y.shape[-1]), dtype=img.dtype)
     flat = img.reshape(N, G, Cg, H * W)
     y0, x0 = torch.floor(y), torch.floor(x)
     ly, lx = y - y0, x - x0
@@ -26,7 +28,9 @@ def _sample(img, y, x):
             inside = (r >= 0) & (r < H) & (s >= 0) & (s < W)
             idx = (r.clamp(0, H - 1) * W + s.clamp(0, W - 1)).long()
             v = torch.gather(flat, 3, idx[:, :, None, :].expand(N, G, Cg, idx.shape[-1]))
-            out = out + (ay * ax * inside)[:, :, None, :] * v
+            # where, not a product with inside: a NaN or infinite pixel outside reads zero
+            v = torch.where(inside[:, :, None, :], v, torch.zeros((), dtype=v.dtype))
+            out = out + (ay * ax)[:, :, None, :] * v
     return out
 
 
@@ -46,7 +50,8 @@ def deform_conv2d(input, offset, weight, bias=None, mask=None, stride=1, padding
     y = (pp * sh - ph + ii * dh) + off[:, :, :, :, 0]           # (N, G_off, R, S, P, Q)
     x = (qq * sw - pw + jj * dw) + off[:, :, :, :, 1]
     img = input.reshape(N, G_off, C // G_off, H, W)
-    cols = _sample(img, y.reshape(N, G_off, -1), x.reshape(N, G_off, -1))
+    T = R * S * P * Q
+    cols = _sample(img, y.reshape(N, G_off, T), x.reshape(N, G_off, T))
     cols = cols.reshape(N, G_off, C // G_off, R, S, P, Q)
     if mask is not None:
         cols = cols * mask.reshape(N, G_off, 1, R, S, P, Q)

@@ -13,7 +13,7 @@ def _conv2d(x, w, b, stride, padding, dilation, groups=1):
 
 @ref("depthwise_conv2d")
 def depthwise_conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
-    return _conv2d(input, weight, bias, stride, padding, dilation, groups=input.shape[1])
+    return _conv2d(input, weight, bias, stride, padding, dilation, groups=input.shape[-3])
 
 
 @ref("separable_conv2d")

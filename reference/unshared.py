@@ -3,10 +3,11 @@ import torch
 import torch.nn.functional as F
 
 from reference import ref
-from reference.pads import pads2d
+from reference.pads import batch_of_one, pads2d
 
 
 @ref("unshared_conv2d")
+@batch_of_one
 def unshared_conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1):
     P, Q, K, C, R, S = weight.shape
     (top, bottom), (left, right) = pads2d(padding, (R, S), dilation)

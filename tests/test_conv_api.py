@@ -80,3 +80,58 @@ def test_a_cached_plan_never_admits_a_refused_parameter():
         kernels.conv2d(x, w, stride=0, algo="im2col")
     with pytest.raises(ValueError, match="stride"):
         kernels.conv2d(x, w, stride=0, algo="im2col")
+
+
+# ---- torch's other inputs: unbatched, padding modes, empty sizes ------------------------------
+def test_unbatched_shapes_cost_and_auto():
+    """An unbatched input plans as a batch of one: output_shape drops the batch axis, cost is
+    the batch of one's, and auto (which times algorithms on inputs of the caller's shapes)
+    runs through the same step."""
+    x, w = (3, 6, 5), (4, 3, 3, 3)
+    assert kernels.conv2d.output_shape(x, w, padding=1) == (4, 6, 5)
+    assert kernels.conv2d.cost(x, w, padding=1) == kernels.conv2d.cost((1, *x), w, padding=1)
+    assert kernels.conv2d.supports("numba", x, w, padding=1)
+    xs, ws = rand(*x), rand(*w)
+    for params in (dict(padding=1), dict(padding="same", padding_mode="circular")):
+        assert kernels.conv2d.choose(x, w, dtype=np.float64, **params) in kernels.conv2d.algos()
+        out = kernels.conv2d(xs, ws, **params)
+        m = torch.nn.Conv2d(3, 4, 3, bias=False, **params).double()
+        m.weight.data = torch.tensor(ws)
+        np.testing.assert_allclose(out, m(torch.tensor(xs)).detach().numpy(), rtol=1e-10, atol=1e-10)
+
+
+def test_padding_mode_cost_reads_the_input_once():
+    """The padding a mode adds is made, not read: bytes count the caller's input."""
+    x, w = (2, 3, 8, 8), (4, 3, 3, 3)
+    zeros, reflect = (kernels.conv2d.cost(x, w, padding=1, padding_mode=m) for m in ("zeros", "reflect"))
+    assert zeros == reflect
+
+
+@pytest.mark.parametrize("nd", [1, 2, 3])
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_conv_modules_pad_in_their_mode(nd, mode):
+    """kernels.torch.nn's Conv modules pass padding_mode to the op: forward and the input's
+    gradient (folded back from the padding by the op) equal torch's, unbatched input too."""
+    from kernels.torch import nn as knn
+    shape = (2, 3) + (5, 6, 4)[:nd]
+    for x in (torch.tensor(rand(*shape)), torch.tensor(rand(*shape[1:]))):
+        ours = getattr(knn, f"Conv{nd}d")(3, 4, 3, padding=2, stride=2, padding_mode=mode,
+                                          algo="im2col").double()
+        theirs = getattr(torch.nn, f"Conv{nd}d")(3, 4, 3, padding=2, stride=2, padding_mode=mode).double()
+        theirs.load_state_dict(ours.state_dict())
+        xa, xb = x.clone().requires_grad_(), x.clone().requires_grad_()
+        ya, yb = ours(xa), theirs(xb)
+        g = torch.tensor(rand(*yb.shape))
+        (ga,), (gb,) = torch.autograd.grad(ya, xa, g), torch.autograd.grad(yb, xb, g)
+        np.testing.assert_allclose(ya.detach().numpy(), yb.detach().numpy(), rtol=1e-10, atol=1e-10)
+        np.testing.assert_allclose(ga.numpy(), gb.numpy(), rtol=1e-10, atol=1e-10)
+
+
+def test_no_channels_gives_torchs_empty_output():
+    """torch returns (N, 0, *out) for an input with no channel, whatever the bias: so do we,
+    and the bias's gradient is zero."""
+    x, w, b = np.zeros((2, 0, 5, 6)), np.zeros((4, 0, 3, 3)), rand(4)
+    expected = F.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(b)).shape
+    assert kernels.conv2d(x, w, b, algo="numba").shape == tuple(expected) == (2, 0, 3, 4)
+    gx, gw, gb = kernels.conv2d.backward(np.zeros((2, 0, 3, 4)), x, w, b, algo="numba")
+    assert gx.shape == x.shape and gw.shape == w.shape and np.array_equal(gb, np.zeros(4))

@@ -19,7 +19,7 @@ def _params():
             if not a.available():
                 continue
             for case in CASES[op_name]:
-                if not op.supports(algo, **op.named(case.shapes), **case.params):
+                if algo in case.exclude or not op.supports(algo, **op.named(case.shapes), **case.params):
                     continue
                 if a.slow and op.cost(**op.named(case.shapes), **case.params)["macs"] > SLOW_MACS:
                     continue

@@ -219,7 +219,9 @@ def grad_weight_partial_kernel(dt):
     @nbcuda.jit
     def grad_weight_partial(gy, x, part, wdims, stride, dil, plo, G, per):
         """part[j, (k, c, t, r, s)] = the weight gradient summed over the j-th chunk of
-        ``per`` output rows (n, od, oh)."""
+        ``per`` output rows (n, od, oh).  A tap in the padding multiplies grad_out by the
+        padding's zero rather than being skipped, as torch's loops (im2col) do, so that a
+        NaN or infinite grad_out (a transposed convolution's input) gives NaN there too."""
         i = nbcuda.grid(1)
         J, NW = part.shape
         if i >= J * NW:
@@ -245,12 +247,13 @@ def grad_weight_partial_kernel(dt):
             n = q // (OH * OD)
             iz = od * sd + t * dd - pd
             ih = oh * sh + r * dh - ph
-            if iz < 0 or iz >= D or ih < 0 or ih >= H:
-                continue
+            row = iz >= 0 and iz < D and ih >= 0 and ih < H
             for ow in range(OW):
                 iw = ow * sw + s * dw - pw
-                if iw >= 0 and iw < W:
+                if row and iw >= 0 and iw < W:
                     acc += gy[n, k, od, oh, ow] * x[n, ci, iz, ih, iw]
+                else:
+                    acc += gy[n, k, od, oh, ow] * dt(0)
         part[j, wi] = acc
     return grad_weight_partial
 

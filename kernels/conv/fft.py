@@ -27,6 +27,12 @@ GEMM; L = the whole padded input means a single tile), among lengths whose spect
 memory stays bounded for any input.  The weight gradient's "kernel" is grad_out itself
 (as large as the input); that pass is bounded by summing partial correlations over
 blocks of grad_out instead.
+
+Non-finite inputs: every output of a tile is a sum over the whole tile's spectrum, so a
+NaN or an infinity in the input makes every output of its tile NaN, not only those whose
+window reads it as torch's are.  ``supports`` refuses cases whose workspace (dilated
+kernel, spectra at the shortest tile, upsampled grad_out) would pass
+``kernels._params.MAX_ELEMENTS``.
 """
 from __future__ import annotations
 
@@ -38,7 +44,7 @@ import scipy.fft as sfft
 from numpy.lib.stride_tricks import as_strided
 
 from kernels._arrays import empty
-from kernels._params import prod
+from kernels._params import prod, workspace
 from kernels.phases import phase_clock
 from kernels._registry import Algorithm
 from kernels._workspace import scratch
@@ -48,12 +54,30 @@ fft = Algorithm("fft", ops=("conv1d", "conv2d", "conv3d"),
                 doc="real FFTs (pocketfft, scipy.fft's engine, into kept scratch arrays; "
                     "next_fast_len), channel sum as a batched complex "
                     "GEMM per frequency, overlap-save tiles for large inputs; stride by "
-                    "subsampling, dilation by a dilated kernel; backward by FFT as well")
+                    "subsampling, dilation by a dilated kernel; backward by FFT as well. "
+                    "A NaN or infinity in the input spreads over its whole tile (every "
+                    "output the transform of that tile holds), not only the outputs that "
+                    "read it")
 
 MEMORY_BUDGET = 256 * 2 ** 20  # bytes of spectra held at once before tiling
 FFT_WEIGHT = 12.0              # cost of one n log n unit of FFT relative to one GEMM flop
 TILE_FACTOR = 4                # weight-gradient blocks: FFT length ~ TILE_FACTOR * kernel,
 TILE_MIN = 32                  # but at least TILE_MIN
+
+
+def workspace_elements(p) -> int:
+    """The largest array the FFT passes of the ConvPlan p hold at once, at the shortest
+    tiles (tiling bounds the rest): the dilated kernel, the spectra of the kernel (of the
+    weight, or of grad_out's blocks with the batch as channels for the weight gradient),
+    grad_out upsampled to full resolution, and the padded input."""
+    Rd = p.dilated_kernel
+    spectra = 2 * p.G * p.Kg * max(p.Cg, p.N) * _n_freq([sfft.next_fast_len(r + 1, real=True) for r in Rd])
+    return max(p.K * p.Cg * prod(Rd), spectra, p.N * p.K * prod(p.full_out), p.N * p.C * prod(p.padded))
+
+
+@fft.supports
+def supports(p):
+    return workspace("the FFT workspace", workspace_elements(p))
 
 
 def _spectrum_bytes(n_signals: int, lengths, itemsize: int) -> int:
@@ -65,13 +89,14 @@ def _n_freq(lengths) -> int:
 
 
 def _candidates(r: int, full: int, most: int = 12) -> list:
-    """Fast FFT lengths from r + 1 up to ``full``, at most ``most`` of them (geometric)."""
-    lengths = sorted({sfft.next_fast_len(v, real=True) for v in range(r + 1, full + 1)} | {full})
-    lengths = [v for v in lengths if v <= full]
-    if len(lengths) > most:
-        idx = np.unique(np.geomspace(1, len(lengths), most).round().astype(int) - 1)
-        lengths = [lengths[i] for i in idx] + [full]
-    return sorted(set(lengths))
+    """Fast FFT lengths from r + 1 up to ``full``, at most ``most`` of them: the fast length
+    at or above each of ``most`` geometrically spaced points (so the work does not grow
+    with the signal's length)."""
+    if full <= r + 1:
+        return [full]
+    points = np.unique(np.geomspace(r + 1, full, most).round().astype(np.int64))
+    lengths = {sfft.next_fast_len(int(v), real=True) for v in points} | {full}
+    return sorted(v for v in lengths if v <= full)
 
 
 def fft_cost(L, R, O, G, B, C, K) -> float:
@@ -220,7 +245,6 @@ def dilate(w, dilation):
     """The kernel with dilation-1 zeros between taps: a dilated conv is a plain one with it."""
     if all(d == 1 for d in dilation):
         return w
-    nd = len(dilation)
     Rd = [d * (r - 1) + 1 for r, d in zip(w.shape[2:], dilation)]
     wd = np.zeros((*w.shape[:2], *Rd), w.dtype)
     wd[(slice(None), slice(None), *(slice(None, None, d) for d in dilation))] = w

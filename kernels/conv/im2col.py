@@ -14,18 +14,23 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from kernels._arrays import empty
-from kernels._params import prod
+from kernels._params import prod, workspace
 from kernels._registry import Algorithm
 from kernels._workspace import scratch
-from kernels.conv.plan import CONV_OPS
+from kernels.conv.plan import CONV_OPS, padded as pad
 
 im2col = Algorithm("im2col", ops=CONV_OPS, doc="patch matrix + one GEMM per group (BLAS)")
 
 
-def pad(x, p):
-    if not any(p.pad_lo) and not any(p.pad_hi):
-        return x
-    return np.pad(x, [(0, 0), (0, 0), *zip(p.pad_lo, p.pad_hi)])
+def patch_elements(p) -> int:
+    """Elements of the patch matrix of plan p: C/G*prod(kernel) rows per group, one column
+    per output position, per image."""
+    return p.N * p.C * prod(p.kernel) * prod(p.out)
+
+
+@im2col.supports
+def supports(p):
+    return workspace("the patch matrix", patch_elements(p))
 
 
 def is_plain_1x1(p) -> bool:

@@ -32,6 +32,7 @@ from numba import carray, njit, prange
 
 from kernels._arrays import empty
 from kernels._numba_util import FASTMATH, fma_rows, fma_rows_gather, stack_empty
+from kernels._params import prod, workspace
 from kernels._registry import Algorithm
 from kernels.conv.plan import CONV_OPS, as5d, lift
 
@@ -136,6 +137,12 @@ def _blocks(Kg):
     return -(-Kg // VW)
 
 
+@numba.supports
+def supports(p):
+    # grad_out packed in whole blocks of VW channels (up to VW times grad_out)
+    return workspace("the packed grad_out", p.N * p.G * _blocks(p.Kg) * VW * prod(p.out))
+
+
 def pack_weight(w5, G):
     """(K, Cg, T, R, S) -> (G, KB, Cg, T, R, S, VW), zero-padded to whole channel blocks."""
     K, Cg = w5.shape[:2]
@@ -206,7 +213,10 @@ def grad_input(gy, w, p):
     # input positions the forward pass read; those past them keep a zero gradient
     reach = [(o - 1) * s + d * (k - 1) + 1 for o, s, d, k in zip(out, stride, dil, kernel)]
     gxp = np.zeros((p.N, p.C) + tuple(reach), p.dtype)
-    for ph in product(*map(range, stride)):
+    # only the phases some tap reaches (at most kernel many per dimension, however long the
+    # stride); the others keep a zero gradient
+    reached = [sorted({r * d % s for r in range(k)}) for k, s, d in zip(kernel, stride, dil)]
+    for ph in product(*reached):
         dims = [_phase(*a) for a in zip(reach, kernel, stride, dil, ph)]
         if None in dims:
             continue

@@ -24,6 +24,10 @@ Backward: the input gradient is again a stride-1 3x3 convolution (of grad_out wi
 flipped kernel, channels transposed per group, padding 2 - pad per side, cropping where
 the padding exceeds 2), computed by Winograd with the same tile size.  The weight
 gradient is computed by im2col (patch matrix and one GEMM), not Winograd.
+
+Non-finite inputs: the input transform mixes the n x n values of a tile, so a NaN or an
+infinity reaches every output of the tiles that hold it (and an infinity minus itself is
+NaN), not only the outputs whose 3x3 window reads it as torch's are.
 """
 from __future__ import annotations
 
@@ -37,7 +41,7 @@ from kernels._arrays import empty
 from kernels.phases import phase_clock
 from kernels._registry import Algorithm
 from kernels._workspace import scratch
-from kernels.conv.im2col import columns, pad
+from kernels.conv.im2col import columns, pad, supports as im2col_supports
 from kernels.conv.winograd_kernel import VW, fused, pack_bias, transform_kernel
 
 R = 3  # kernel taps per dimension
@@ -144,7 +148,7 @@ def why_not(p) -> str | None:
         return (f"stride {p.stride}: decimating a strided 3x3 kernel leaves 2- and 1-tap "
                 f"sub-kernels, which F(m, 3) does not fit (padded back to 3 taps they would "
                 f"cost more multiplies than the stride-1 convolution)")
-    return None
+    return im2col_supports(p)  # the weight gradient's patch matrix
 
 
 def declare(name: str, m: int, trust: int, tolerance: dict, note: str = "") -> Algorithm:
@@ -152,7 +156,8 @@ def declare(name: str, m: int, trust: int, tolerance: dict, note: str = "") -> A
     algo = Algorithm(name, ops=("conv1d", "conv2d"), trust=trust, tolerance=tolerance,
                      doc=f"Winograd F({m}x{m},3x3) / F({m},3){note}: stride-1 3x3 "
                          f"(3-tap) kernels, dilation by decimation; one batched GEMM over the {(m + 2) ** 2} tile "
-                         f"positions; grad_input by Winograd, grad_weight by im2col")
+                         f"positions; grad_input by Winograd, grad_weight by im2col.  A NaN or "
+                         f"infinity in the input spreads over every output of its tile")
 
     @algo.supports
     def supports(p):
@@ -182,15 +187,17 @@ def declare(name: str, m: int, trust: int, tolerance: dict, note: str = "") -> A
 
 
 # The larger the tile, the larger the interpolation points of the transforms and the more
-# they amplify round-off (Lavin & Gray 2016): F(2) is trusted most, F(6) least.
+# they amplify round-off (Lavin & Gray 2016): F(2) is trusted most, F(6) least.  The limits
+# hold for finite inputs: a NaN or infinity spreads over every output of its tile.
+_SPREAD = "; finite inputs only: a NaN or infinity spreads over its whole tile"
 F2 = {"float32": (1e-5, "F(2x2,3x3): transforms with entries 0, +-1, +-1/2 keep the error "
-                        "near im2col's (a few 1e-7 up to 256 channels)"),
-      "float64": (1e-9, "float64 rounding")}
-F4 = {"float32": (1e-4, "F(4x4,3x3): points 0, +-1, +-2 amplify error ~10x"),
-      "float64": (1e-9, "float64 rounding, amplified ~10x by the transforms")}
+                        "near im2col's (a few 1e-7 up to 256 channels)" + _SPREAD),
+      "float64": (1e-9, "float64 rounding" + _SPREAD)}
+F4 = {"float32": (1e-4, "F(4x4,3x3): points 0, +-1, +-2 amplify error ~10x" + _SPREAD),
+      "float64": (1e-9, "float64 rounding, amplified ~10x by the transforms" + _SPREAD)}
 F6 = {"float32": (1e-3, "F(6x6,3x3): points up to +-1/2, +-2, +-3 amplify error ~100x "
-                        "(Lavin & Gray 2016; NNPACK uses 1e-3)"),
-      "float64": (1e-9, "float64 rounding, amplified ~100x by the transforms")}
+                        "(Lavin & Gray 2016; NNPACK uses 1e-3)" + _SPREAD),
+      "float64": (1e-9, "float64 rounding, amplified ~100x by the transforms" + _SPREAD)}
 winograd_f2 = declare("winograd_f2", 2, trust=60, tolerance=F2)
 winograd_f4 = declare("winograd_f4", 4, trust=70, tolerance=F4)
 winograd_f6 = declare("winograd_f6", 6, trust=80, tolerance=F6)

@@ -170,7 +170,7 @@ def _output_block(Mb, yf, K, P, Q, k0, kcount, bias, boff, nvalid, img, row0, co
     """y[n, k0:k0 + kcount, tile] = (A^T M A) + bias for the block's tiles, cropped
     (VW channels at once; flat indexing and tags as in ``_input_block``)."""
     mh, mw = len(hm), len(wm)
-    nh, nw = _tile_inputs(mh), _tile_inputs(mw)
+    nw = _tile_inputs(mw)
     for j in range(nvalid):
         for q in range(nw):                       # tmp = A^T M
             ltransform(tmp, q * VW, nw * VW, Mb, (q * BT + j) * VW, nw * BT * VW, hm, 1, VW)

@@ -8,6 +8,8 @@ weight (K, (C + 2 + with_r) / groups, R, S).
 
 Each algorithm appends the channels and runs the conv2d algorithm of the same name on the
 result; the input gradient is the first C channels of that convolution's input gradient.
+An unbatched input (C, H, W) is a batch of one; an input with no channel of its own still
+convolves its coordinate channels.
 """
 from __future__ import annotations
 
@@ -17,8 +19,8 @@ import numpy as np
 
 from kernels._arrays import check_dtype
 from kernels._params import check_flag, check_ndim, prod
-from kernels._registry import ALGORITHMS, Algorithm, Input, Op
-from kernels.conv.plan import ConvPlan, conv_cost, conv_plan
+from kernels._registry import ALGORITHMS, Algorithm, Input, Op, core
+from kernels.conv.plan import ConvPlan, conv_cost, conv_plan, staged, with_batch
 
 
 @dataclass(frozen=True)
@@ -60,10 +62,12 @@ class CoordConvOp(Op):
     defaults = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "with_r": False}
 
     def plan(self, shapes, dtype, params):
-        return coord_plan(self.name, shapes, dtype, **params)
+        shapes, unbatched = with_batch(self.name, shapes, 3, "C, H, W")
+        return staged(coord_plan(self.name, shapes, dtype, **params), unbatched)
 
-    def cost_of(self, p):
+    def cost_of(self, plan):
         """The convolution's cost; the coordinate channels are generated, not read."""
+        p = core(plan)
         c = conv_cost(p.conv)
         coords = p.conv.N * (p.conv.C - p.C) * prod(p.conv.size)
         return c | {"bytes": c["bytes"] - coords * p.dtype.itemsize}
@@ -107,7 +111,7 @@ coord_conv2d = CoordConvOp(
     "coord_conv2d",
     """coord_conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, with_r=False, algo="auto")
 
-CoordConv: appends the row coordinate linspace(-1, 1, H), the column coordinate
+CoordConv of input (N, C, H, W) or (C, H, W): appends the row coordinate linspace(-1, 1, H), the column coordinate
 linspace(-1, 1, W) and, with ``with_r``, the radius sqrt(row**2 + col**2) after the input's
 C channels, then conv2d with weight (K, (C + 2 + with_r)/groups, R, S).  ``backward``
 returns (grad_input, grad_weight, grad_bias), grad_input of the input's own channels.""")

@@ -59,6 +59,16 @@ def _corners(dt):
 
 
 @functools.cache
+def _pixel(dt):
+    @nbcuda.jit(device=True)
+    def pixel(x, n, c, r, s, e):
+        """x[n, c, r, s] for a corner inside the image, else zero (never 0 times a clamped
+        pixel, which is NaN for a NaN or infinite one)."""
+        return x[n, c, r, s] if e != 0 else dt(0)
+    return pixel
+
+
+@functools.cache
 def _point(dt):
     @nbcuda.jit(device=True)
     def point(off, n, to, p, q, i, j, geo):
@@ -72,7 +82,7 @@ def _point(dt):
 
 @_cuda.per_dtype
 def columns_kernel(dt):
-    corners, point = _corners(dt), _point(dt)
+    corners, point, pixel = _corners(dt), _point(dt), _pixel(dt)
 
     @nbcuda.jit
     def columns(x, off, m, has_mask, cols, R, S, G_off, geo):
@@ -90,8 +100,8 @@ def columns_kernel(dt):
         to = (c // (C // G_off)) * RS + t
         yy, xx = point(off, n, to, p, q, i, j, geo)
         y0, y1, x0, x1, e00, e01, e10, e11, ly, lx = corners(yy, xx, H, W)
-        v = ((dt(1) - ly) * ((dt(1) - lx) * e00 * x[n, c, y0, x0] + lx * e01 * x[n, c, y0, x1])
-             + ly * ((dt(1) - lx) * e10 * x[n, c, y1, x0] + lx * e11 * x[n, c, y1, x1]))
+        v = ((dt(1) - ly) * ((dt(1) - lx) * pixel(x, n, c, y0, x0, e00) + lx * pixel(x, n, c, y0, x1, e01))
+             + ly * ((dt(1) - lx) * pixel(x, n, c, y1, x0, e10) + lx * pixel(x, n, c, y1, x1, e11)))
         if has_mask:
             v *= m[n, to, p, q]
         cols[n, c * RS + t, pq] = v
@@ -135,7 +145,7 @@ def grad_input_kernel(dt):
 
 @_cuda.per_dtype
 def grad_offset_mask_kernel(dt):
-    corners, point = _corners(dt), _point(dt)
+    corners, point, pixel = _corners(dt), _point(dt), _pixel(dt)
 
     @nbcuda.jit
     def grad_offset_mask(gcols, x, off, m, has_mask, goff, gm, R, S, geo):
@@ -161,10 +171,10 @@ def grad_offset_mask_kernel(dt):
         C_off = C // G_off
         for c in range(go * C_off, (go + 1) * C_off):
             gc = gcols[n, c * RS + t, pq]
-            v00 = e00 * x[n, c, y0, x0]
-            v01 = e01 * x[n, c, y0, x1]
-            v10 = e10 * x[n, c, y1, x0]
-            v11 = e11 * x[n, c, y1, x1]
+            v00 = pixel(x, n, c, y0, x0, e00)
+            v01 = pixel(x, n, c, y0, x1, e01)
+            v10 = pixel(x, n, c, y1, x0, e10)
+            v11 = pixel(x, n, c, y1, x1, e11)
             val = ((dt(1) - ly) * ((dt(1) - lx) * v00 + lx * v01)
                    + ly * ((dt(1) - lx) * v10 + lx * v11))
             g_y += gc * ((dt(1) - lx) * (v10 - v00) + lx * (v11 - v01))

@@ -52,7 +52,9 @@ def corners(y, x, H, W):
 def corner_values(x, cs, p):
     """Pixel values at each corner, zero outside: 4 arrays (N, G_off, C/G_off, R*S*P*Q)."""
     img = x.reshape(p.N, p.G_off, p.C_off, prod(p.size))
-    return [np.take_along_axis(img, idx[:, :, None, :], axis=3) * inside[:, :, None, :]
+    # np.where, not a product with the 0/1 factor: a NaN or infinite pixel at a clamped
+    # index outside the image must read zero (torchvision does not read it)
+    return [np.where(inside[:, :, None, :], np.take_along_axis(img, idx[:, :, None, :], axis=3), 0)
             for idx, inside in cs]
 
 
@@ -123,7 +125,7 @@ def _scatter(gs, cs, ly, lx, p):
     weights = ((1 - ly) * (1 - lx), (1 - ly) * lx, ly * (1 - lx), ly * lx)
     idx = np.concatenate([np.broadcast_to(base + idx[:, :, None, :], gs.shape).ravel()
                           for idx, _ in cs])
-    vals = np.concatenate([(gs * a * inside[:, :, None, :]).ravel()
+    vals = np.concatenate([np.where(inside[:, :, None, :], gs * a, 0).ravel()
                            for a, (_, inside) in zip(weights, cs)])
     gx = np.bincount(idx, weights=vals, minlength=p.N * p.C * HW)
     return gx.reshape(p.N, p.C, *p.size).astype(p.dtype)

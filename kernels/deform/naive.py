@@ -35,7 +35,7 @@ def taps(H, W, y, x):
 
 def points(p, off, n, g, o):
     """(i, j, t, y, x) of every kernel point of offset group g at output position o."""
-    (R, S), (P, Q) = p.kernel, p.out
+    R, S = p.kernel
     for i, j in product(range(R), range(S)):
         t = (g * R + i) * S + j
         y = o[0] * p.stride[0] - p.pad_lo[0] + i * p.dilation[0] + off[n, 2 * t, o[0], o[1]]
@@ -64,23 +64,30 @@ def forward(x, off, w, b, m, p):
 
 @naive.backward
 def backward(gy, x, off, w, b, m, p):
+    """torchvision's order of operations: first the gradient of each patch-matrix entry
+    (``col``, a sum over the output channels of its group), then its share of the input,
+    offset and mask gradients; the weight gradient from the patch entries themselves."""
     gx, goff, gw = np.zeros_like(x), np.zeros_like(off), np.zeros_like(w)
     gm = np.zeros_like(m) if m is not None else None
     H, W = p.size
-    for n, k, o in product(range(p.N), range(p.K), product(*map(range, p.out))):
-        g = k // p.Kg
-        for c in range(g * p.Cg, (g + 1) * p.Cg):
+    for n, o in product(range(p.N), product(*map(range, p.out))):
+        for c in range(p.C):
+            g, cc = c // p.Cg, c % p.Cg
+            ks = range(g * p.Kg, (g + 1) * p.Kg)
             for i, j, t, yy, xx in points(p, off, n, c // p.C_off, o):
                 mv = _mask(m, n, t, o)
-                gs = gy[(n, k) + o] * w[k, c - g * p.Cg, i, j]  # gradient of the sample m*v
-                v = 0.0
+                col = sum(w[k, cc, i, j] * gy[(n, k) + o] for k in ks)
+                val = d_y = d_x = 0.0  # the sample and its derivatives in y and x
                 for r, s, a, ay, ax in taps(H, W, yy, xx):
-                    v += a * x[n, c, r, s]
-                    gx[n, c, r, s] += gs * mv * a
-                    goff[n, 2 * t, o[0], o[1]] += gs * mv * ay * x[n, c, r, s]
-                    goff[n, 2 * t + 1, o[0], o[1]] += gs * mv * ax * x[n, c, r, s]
-                gw[k, c - g * p.Cg, i, j] += gy[(n, k) + o] * mv * v
+                    val += a * x[n, c, r, s]
+                    d_y += ay * x[n, c, r, s]
+                    d_x += ax * x[n, c, r, s]
+                    gx[n, c, r, s] += mv * a * col
+                goff[n, 2 * t, o[0], o[1]] += mv * d_y * col
+                goff[n, 2 * t + 1, o[0], o[1]] += mv * d_x * col
                 if gm is not None:
-                    gm[n, t, o[0], o[1]] += gs * v
+                    gm[n, t, o[0], o[1]] += col * val
+                for k in ks:
+                    gw[k, cc, i, j] += gy[(n, k) + o] * mv * val
     gb = gy.sum(axis=(0, 2, 3)) if b is not None else None
     return gx, goff, gw, gb, gm

@@ -44,6 +44,14 @@ def _corners(yy, xx, H, W):
 
 
 @njit(cache=True, inline="always")
+def _pixel(x, n, c, r, s, e):
+    """x[n, c, r, s] for a corner inside the image (e = 1), else zero: never a product of 0
+    with the clamped pixel, which would be NaN for a NaN or infinite pixel (torchvision
+    does not read corners outside the image)."""
+    return x[n, c, r, s] if e != 0.0 else x.dtype.type(0)
+
+
+@njit(cache=True, inline="always")
 def _point(off, n, t, p, q, i, j, sh, sw, ph, pw, dh, dw):
     yy = p * sh - ph + i * dh + np.float64(off[n, 2 * t, p, q])
     xx = q * sw - pw + j * dw + np.float64(off[n, 2 * t + 1, p, q])
@@ -73,8 +81,8 @@ def _forward(x, off, m, w, b, y, sh, sw, ph, pw, dh, dw, G, G_off):
                         a11 = e11 * ly * lx
                         mv = m[n, t, p, q]
                         for c in range(go * C_off, (go + 1) * C_off):
-                            v = mv * (a00 * x[n, c, y0, x0] + a01 * x[n, c, y0, x1]
-                                      + a10 * x[n, c, y1, x0] + a11 * x[n, c, y1, x1])
+                            v = mv * (a00 * _pixel(x, n, c, y0, x0, e00) + a01 * _pixel(x, n, c, y0, x1, e01)
+                                      + a10 * _pixel(x, n, c, y1, x0, e10) + a11 * _pixel(x, n, c, y1, x1, e11))
                             g = c // Cg
                             for k in range(g * Kg, (g + 1) * Kg):
                                 y[n, k, p, q] += w[k, c - g * Cg, i, j] * v
@@ -107,10 +115,14 @@ def _grad_input(gy, x, off, m, w, gx, sh, sw, ph, pw, dh, dw, G, G_off):
                         yy, xx = _point(off, n, t, p, q, i, j, sh, sw, ph, pw, dh, dw)
                         y0, y1, x0, x1, e00, e01, e10, e11, ly, lx = _corners(yy, xx, H, W)
                         gs = m[n, t, p, q] * _grad_col(gy, w, n, c, i, j, p, q, Cg, Kg)
-                        gx[n, c, y0, x0] += gs * e00 * (1 - ly) * (1 - lx)
-                        gx[n, c, y0, x1] += gs * e01 * (1 - ly) * lx
-                        gx[n, c, y1, x0] += gs * e10 * ly * (1 - lx)
-                        gx[n, c, y1, x1] += gs * e11 * ly * lx
+                        if e00 != 0.0:
+                            gx[n, c, y0, x0] += gs * (1 - ly) * (1 - lx)
+                        if e01 != 0.0:
+                            gx[n, c, y0, x1] += gs * (1 - ly) * lx
+                        if e10 != 0.0:
+                            gx[n, c, y1, x0] += gs * ly * (1 - lx)
+                        if e11 != 0.0:
+                            gx[n, c, y1, x1] += gs * ly * lx
 
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH)
@@ -133,10 +145,10 @@ def _grad_offset_mask(gy, x, off, m, w, goff, gm, sh, sw, ph, pw, dh, dw, G, G_o
                         g_m = 0.0
                         for c in range(go * C_off, (go + 1) * C_off):
                             gc = _grad_col(gy, w, n, c, i, j, p, q, Cg, Kg)
-                            v00 = e00 * x[n, c, y0, x0]
-                            v01 = e01 * x[n, c, y0, x1]
-                            v10 = e10 * x[n, c, y1, x0]
-                            v11 = e11 * x[n, c, y1, x1]
+                            v00 = _pixel(x, n, c, y0, x0, e00)
+                            v01 = _pixel(x, n, c, y0, x1, e01)
+                            v10 = _pixel(x, n, c, y1, x0, e10)
+                            v11 = _pixel(x, n, c, y1, x1, e11)
                             val = (1 - ly) * ((1 - lx) * v00 + lx * v01) + ly * ((1 - lx) * v10 + lx * v11)
                             g_y += gc * ((1 - lx) * (v10 - v00) + lx * (v11 - v01))
                             g_x += gc * ((1 - ly) * (v01 - v00) + ly * (v11 - v10))
@@ -167,8 +179,10 @@ def _grad_weight(gy, x, off, m, gw, sh, sw, ph, pw, dh, dw, G, G_off):
                             yy, xx = _point(off, n, t, p, q, i, j, sh, sw, ph, pw, dh, dw)
                             y0, y1, x0, x1, e00, e01, e10, e11, ly, lx = _corners(yy, xx, H, W)
                             v = m[n, t, p, q] * (
-                                (1 - ly) * ((1 - lx) * e00 * x[n, c, y0, x0] + lx * e01 * x[n, c, y0, x1])
-                                + ly * ((1 - lx) * e10 * x[n, c, y1, x0] + lx * e11 * x[n, c, y1, x1]))
+                                (1 - ly) * ((1 - lx) * _pixel(x, n, c, y0, x0, e00)
+                                            + lx * _pixel(x, n, c, y0, x1, e01))
+                                + ly * ((1 - lx) * _pixel(x, n, c, y1, x0, e10)
+                                        + lx * _pixel(x, n, c, y1, x1, e11)))
                             for k in range(g * Kg, (g + 1) * Kg):
                                 gw[k, cc, i, j] += gy[n, k, p, q] * v
 

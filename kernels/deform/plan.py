@@ -13,15 +13,22 @@ and samples input channel c (of offset group g = c // (C/G_off)) at the real poi
 by bilinear interpolation, reading zero for every corner outside the image (so the sample
 is zero outside (-1, H) x (-1, W)).  The samples, times m, form the patch matrix of an
 ordinary grouped convolution with weight and bias.  See docs/deform.md.
+
+Shapes as torchvision accepts them: a batch of 0 and a weight with no filter (K = 0) give
+empty outputs; an image with no pixel (H or W = 0, where the padding leaves an output)
+samples zero everywhere, so the output is the bias (``NoPixels`` hands the algorithms one
+zero pixel instead); torchvision refuses unbatched inputs, and stride, padding and
+dilation beyond the int32 range its kernels use (so do we, ``kernels._params.MAX_EXTENT``);
+an input with no channel divides by zero there, and is refused here.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from kernels._params import as_tuple, check_ndim, prod
-from kernels._registry import Input, Op
+from kernels._params import as_tuple, check_extents, check_ndim, int32, prod
+from kernels._registry import Input, Op, Staged, core
 from kernels.conv.plan import out_length, resolve_padding
 
 
@@ -72,24 +79,64 @@ class DeformPlan:
                 + self.samples * (5 if self.has_mask else 4))
 
 
-def deform_plan(op, shapes, dtype, stride, padding, dilation) -> DeformPlan:
+@dataclass(frozen=True)
+class NoPixels(Staged):
+    """An image with no pixel (H or W = 0) samples zero at every point, as an image of zeros
+    does: the algorithms get one zero pixel per empty dimension (``inner.size``), and the
+    input's gradient is empty again."""
+    inner: DeformPlan
+    size: tuple  # the caller's (H, W)
+
+    @property
+    def out_shape(self) -> tuple:
+        return self.inner.out_shape
+
+    def enter(self, arrays) -> list:
+        x, *rest = arrays
+        return [np.zeros((*x.shape[:2], *self.inner.size), x.dtype), *rest]
+
+    def leave(self, out):
+        return out
+
+    def enter_grad(self, grad_out):
+        return grad_out
+
+    def leave_grads(self, grads) -> tuple:
+        gx, *rest = grads
+        return (np.zeros((*gx.shape[:2], *self.size), gx.dtype), *rest)
+
+
+def _pair(op, name, value):
+    """torchvision's ``_pair``: an int, or exactly two (a one-element tuple is refused there)."""
+    if isinstance(value, (tuple, list)) and len(value) != 2:
+        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    return as_tuple(op, name, value, 2)
+
+
+def deform_plan(op, shapes, dtype, stride, padding, dilation):
     x, off, w, b, m = shapes
     check_ndim(op, "input", x, 4, "(N, C, H, W)")
     check_ndim(op, "offset", off, 4, "(N, 2*offset_groups*kh*kw, out_h, out_w)")
     check_ndim(op, "weight", w, 4, "(K, C/groups, kh, kw)")
-    if min(x) < 1 or min(w) < 1:
-        raise ValueError(f"{op}: input {tuple(x)} and weight {tuple(w)} must have no empty dimension")
     N, C, H, W = x
     K, Cg, R, S = w
+    if C < 1:
+        raise ValueError(f"{op}: input must have at least one channel, got {tuple(x)}")
+    if min(Cg, R, S) < 1:
+        raise ValueError(f"{op}: weight must have at least one input channel and one tap per "
+                         f"kernel dimension, got {tuple(w)}")
     if C % Cg:
         raise ValueError(f"{op}: weight's input channels ({Cg}) must divide the input's ({C})")
     G = C // Cg
     if K % G:
         raise ValueError(f"{op}: weight's out channels ({K}) must be divisible by the groups "
                          f"C / weight.shape[1] = {G}")
-    stride = as_tuple(op, "stride", stride, 2)
-    dilation = as_tuple(op, "dilation", dilation, 2)
+    stride = int32(op, "stride", _pair(op, "stride", stride))
+    dilation = int32(op, "dilation", _pair(op, "dilation", dilation))
+    if isinstance(padding, (tuple, list)):
+        _pair(op, "padding", padding)
     lo, hi = resolve_padding(op, padding, (R, S), dilation, stride)
+    int32(op, "padding", lo + hi)
     out = tuple(out_length(*a) for a in zip((H, W), lo, hi, (R, S), dilation, stride))
     if min(out) < 1:
         raise ValueError(f"{op}: weight's kernel {(R, S)} (dilation {dilation}) is larger than "
@@ -109,8 +156,12 @@ def deform_plan(op, shapes, dtype, stride, padding, dilation) -> DeformPlan:
                          f"{(N, G_off * R * S, *out)}, got {tuple(m)}")
     if b is not None and tuple(b) != (K,):
         raise ValueError(f"{op}: bias must have shape ({K},), got {tuple(b)}")
-    return DeformPlan(N, C, (H, W), K, G, G_off, (R, S), stride, dilation, lo, hi, out,
-                      b is not None, m is not None, dtype)
+    check_extents(op, "weight", "the output", (N, K, *out))
+    p = DeformPlan(N, C, (H, W), K, G, G_off, (R, S), stride, dilation, lo, hi, out,
+                   b is not None, m is not None, dtype)
+    if N and not H * W:
+        return NoPixels(replace(p, size=(max(H, 1), max(W, 1))), (H, W))
+    return p
 
 
 class DeformConvOp(Op):
@@ -124,7 +175,8 @@ class DeformConvOp(Op):
     def plan(self, shapes, dtype, params):
         return deform_plan(self.name, shapes, dtype, **params)
 
-    def cost_of(self, p):
+    def cost_of(self, plan):
+        p = core(plan)
         params = p.K * p.Cg * prod(p.kernel) + (p.K if p.has_bias else 0)
         offsets = p.N * p.G_off * prod(p.kernel) * prod(p.out) * (3 if p.has_mask else 2)
         elems = p.N * p.C * prod(p.size) + offsets + params + prod(p.out_shape)

@@ -8,10 +8,13 @@ its m kernels.
 from kernels.phases import phase_clock
 from kernels._registry import Algorithm
 from kernels.conv.fft import conv_backward, conv_forward
+from kernels.conv.fft import supports as conv_fft_supports
 from kernels.depthwise.plan import DEPTHWISE_OPS
 
 fft = Algorithm("fft", ops=DEPTHWISE_OPS,
-                doc="conv FFT with groups = C (real FFTs, overlap-save tiles); backward by FFT")
+                doc="conv FFT with groups = C (real FFTs, overlap-save tiles); backward by FFT "
+                    "(a NaN or infinity spreads over its tile)")
+fft.supports(conv_fft_supports)
 
 
 @fft.forward

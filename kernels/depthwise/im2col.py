@@ -5,5 +5,6 @@ from kernels.conv import im2col as conv_im2col
 from kernels.depthwise.plan import DEPTHWISE_OPS
 
 im2col = Algorithm("im2col", ops=DEPTHWISE_OPS, doc="patch matrix per channel + batched GEMM")
+im2col.supports(conv_im2col.supports)
 im2col.forward(conv_im2col.forward)
 im2col.backward(conv_im2col.backward)

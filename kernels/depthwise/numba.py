@@ -18,6 +18,7 @@ from numba import carray, get_num_threads, njit, prange
 
 from kernels._arrays import empty
 from kernels._numba_util import FASTMATH, deinterleave_vec, fma_scalar_rows, stack_empty, store_rows
+from kernels._params import workspace
 from kernels._registry import Algorithm
 from kernels.depthwise.plan import DEPTHWISE_OPS
 
@@ -28,6 +29,20 @@ DW = 8  # pairs per deinterleaving shuffle
 numba = Algorithm("numba", ops=DEPTHWISE_OPS,
                       doc="register-tiled direct loops over stride-phase planes, "
                           "parallel over (image, channels)")
+
+
+def buffer_elements(p) -> int:
+    """Elements of the stride-phase buffers every thread holds (``_forward``, ``_grad_input``)."""
+    (sh, sw), (dh, dw), (R, S) = p.stride, p.dilation, p.kernel
+    Pp, Qp = max(p.out[0], RB), max(p.out[1], VW)
+    planes = sh * sw * (Pp + (R - 1) * dh // sh) * (Qp + (S - 1) * dw // sw)
+    grads = (p.K // p.C) * (Pp + p.padded[0]) * (Qp + p.padded[1])
+    return get_num_threads() * max(planes, grads)
+
+
+@numba.supports
+def supports(p):
+    return workspace("the stride-phase buffers of all threads", buffer_elements(p))
 
 
 # The inner loops index views from 0: with an index like q + off, whose sign LLVM cannot
@@ -58,6 +73,16 @@ def dot3(g, x0, x1, x2):
         a1 += g[i] * x1[i]
         a2 += g[i] * x2[i]
     return a0, a1, a2
+
+
+@njit(cache=True, fastmath=FASTMATH, inline="always")
+def row_dots(g, x, P, Q, V):
+    """sum over p < P of g[p*V : p*V + Q] . x[p*V : p*V + Q]: the dot of two planes of row
+    pitch V over their Q real columns only, accumulated in float64."""
+    acc = 0.0
+    for p in range(P):
+        acc += dot(g[p * V:p * V + Q], x[p * V:p * V + Q])
+    return acc
 
 
 @njit(cache=True, fastmath=FASTMATH, inline="always")
@@ -316,7 +341,10 @@ def _grad_weight(gy, x, gw, sh, sw, dh, dw, ph, pw):
     """One output channel k per task, summing over images: grad_w[k, r, s] is the dot of
     grad_out's plane with tap (r, s)'s window of the phase planes (as in ``_forward``).
     grad_out is copied at the planes' row pitch V with zeros in columns Q..V-1, so each
-    tap is ONE contiguous dot over every row at once."""
+    tap is ONE contiguous dot over every row at once.  Those zeros meet input values no
+    output reads: where one is a NaN or an infinity the dot is not finite, and it is
+    taken again over the Q real columns of each row (``row_dots``), which gives torch's
+    NaN or infinity, or its finite value."""
     N, C, H, W = x.shape
     K, _, R, S = gw.shape
     P, Q = gy.shape[2], gy.shape[3]
@@ -341,6 +369,10 @@ def _grad_weight(gy, x, gw, sh, sw, dh, dw, ph, pw):
                 t1, t2 = min(t + 1, R * S - 1), min(t + 2, R * S - 1)  # past the end: unused
                 d0, d1, d2 = dot3(gyb, buf[offs[t]:offs[t] + L], buf[offs[t1]:offs[t1] + L],
                                   buf[offs[t2]:offs[t2] + L])
+                if not (np.isfinite(d0) and np.isfinite(d1) and np.isfinite(d2)):
+                    d0 = row_dots(gyb, buf[offs[t]:], P, Q, V)
+                    d1 = row_dots(gyb, buf[offs[t1]:], P, Q, V)
+                    d2 = row_dots(gyb, buf[offs[t2]:], P, Q, V)
                 acc[t] += d0
                 if t + 1 < R * S:
                     acc[t + 1] += d1

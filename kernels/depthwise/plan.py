@@ -2,19 +2,23 @@
 
 Input (N, C, H, W), weight (C*m, 1, R, S) with channel multiplier m, output (N, C*m, P, Q):
 output channel k filters input channel k // m only (torch's grouping with groups = C).
+As conv2d with groups = C: an unbatched input (C, H, W) is a batch of one, a batch may be
+empty (so may H and W then, where the padding fills them), and the input needs channels
+(groups = 0 is no convolution).
 """
 from __future__ import annotations
 
 from kernels._params import as_tuple, check_ndim
 from kernels._registry import Input, Op
-from kernels.conv.plan import conv_cost, conv_plan, resolve_padding
+from kernels.conv.plan import conv_cost, conv_plan, resolve_padding, staged, with_batch
 
 
 def depthwise_plan(op, shapes, dtype, stride, padding, dilation, weight_name="weight"):
+    """The ConvPlan (groups = C) of a batched depthwise convolution."""
     x, w = shapes[:2]
     check_ndim(op, "input", x, 4, "(N, C, H, W)")
-    if min(x) < 1:
-        raise ValueError(f"{op}: input must have no empty dimension, got {tuple(x)}")
+    if x[1] < 1:
+        raise ValueError(f"{op}: input must have at least one channel, got {tuple(x)}")
     check_ndim(op, weight_name, w, 4, "(C*m, 1, R, S)")
     C, (Cm, one) = x[1], w[:2]
     if one != 1 or Cm < C or Cm % C:
@@ -37,7 +41,8 @@ class DepthwiseConvOp(Op):
     defaults = {"stride": 1, "padding": 0, "dilation": 1}
 
     def plan(self, shapes, dtype, params):
-        return depthwise_plan(self.name, shapes, dtype, **params)
+        shapes, unbatched = with_batch(self.name, shapes, 3, "C, H, W")
+        return staged(depthwise_plan(self.name, shapes, dtype, **params), unbatched)
 
     def cost_of(self, plan):
         return conv_cost(plan)
@@ -47,7 +52,7 @@ depthwise_conv2d = DepthwiseConvOp(
     "depthwise_conv2d",
     """depthwise_conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, algo="auto")
 
-Depthwise convolution of input (N, C, H, W) with weight (C*m, 1, R, S), plus bias (C*m,):
+Depthwise convolution of input (N, C, H, W) or (C, H, W) with weight (C*m, 1, R, S), plus bias (C*m,):
 output channel k sees input channel k // m only.  Equals conv2d(..., groups=C).
 padding: int, tuple, 'valid', 'same' or 'full'.  ``backward`` returns (grad_input,
 grad_weight, grad_bias).""")

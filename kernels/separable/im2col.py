@@ -11,6 +11,11 @@ im2col = Algorithm("im2col", ops=SEPARABLE_OPS,
                    doc="composition: depthwise im2col, intermediate in memory, pointwise GEMM")
 
 
+@im2col.supports
+def supports(p):
+    return conv_im2col.supports(p.depthwise) or conv_im2col.supports(p.pointwise)
+
+
 @im2col.forward
 def forward(x, wd, wp, b, p):
     return compose.forward(conv_im2col, x, wd, wp, b, p)

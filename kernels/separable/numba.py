@@ -25,6 +25,13 @@ from kernels.separable.plan import SEPARABLE_OPS
 
 numba = Algorithm("numba", ops=SEPARABLE_OPS,
                       doc="one fused kernel: depthwise rows into a task-local buffer, then pointwise")
+
+
+@numba.supports
+def supports(p):
+    return dw_numba.supports(p.depthwise) or conv_numba.supports(p.pointwise)
+
+
 MAX_ROWS = 8  # output rows per task: longer inner loops, as long as there is parallel work
 KB = 6  # output channels per pointwise register tile: KB x VW = 12 AVX2 float32 accumulators
 GTILE = KB * VW

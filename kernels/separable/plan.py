@@ -2,7 +2,8 @@
 
 Input (N, C, H, W); weight_depthwise (M, 1, R, S) with M = C*m; weight_pointwise (K, M, 1, 1);
 bias (K,), added after the pointwise step; output (N, K, P, Q).  The depthwise step has no
-bias (a bias there would fold into the pointwise one).
+bias (a bias there would fold into the pointwise one).  An unbatched input (C, H, W) is a
+batch of one; empty sizes follow depthwise_conv2d's rules.
 """
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from kernels._params import check_ndim, prod
-from kernels._registry import Input, Op
-from kernels.conv.plan import ConvPlan, conv_plan
+from kernels._registry import Input, Op, core
+from kernels.conv.plan import ConvPlan, conv_plan, staged, with_batch
 from kernels.depthwise.plan import depthwise_plan
 
 
@@ -41,7 +42,8 @@ def separable_plan(op, shapes, dtype, stride, padding, dilation) -> SeparablePla
     return SeparablePlan(dw, pw, dtype)
 
 
-def separable_cost(p: SeparablePlan) -> dict:
+def separable_cost(plan) -> dict:
+    p = core(plan)
     dw, pw = p.depthwise, p.pointwise
     params = prod(dw.w_shape) + prod(pw.w_shape) + (pw.K if pw.has_bias else 0)
     macs = dw.macs + pw.macs
@@ -57,7 +59,8 @@ class SeparableConvOp(Op):
     defaults = {"stride": 1, "padding": 0, "dilation": 1}
 
     def plan(self, shapes, dtype, params):
-        return separable_plan(self.name, shapes, dtype, **params)
+        shapes, unbatched = with_batch(self.name, shapes, 3, "C, H, W")
+        return staged(separable_plan(self.name, shapes, dtype, **params), unbatched)
 
     def cost_of(self, plan):
         return separable_cost(plan)

@@ -10,6 +10,7 @@ from kernels.conv import im2col as conv_im2col
 from kernels.spatial_separable.plan import SPATIAL_OPS
 
 im2col = Algorithm("im2col", ops=SPATIAL_OPS, doc="outer-product kernel, then conv2d's im2col + GEMM")
+im2col.supports(conv_im2col.supports)
 
 
 def outer_kernel(col, row):

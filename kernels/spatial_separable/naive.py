@@ -1,12 +1,12 @@
-"""Spatially separable convolution as plain loops: conv2d's loops with the kernel tap
-weight[k, c, r, s] written out as col[k, c, r] * row[k, c, s]."""
+"""Spatially separable convolution as plain loops: conv2d's loops (over the zero-padded
+input) with the kernel tap weight[k, c, r, s] written out as col[k, c, r] * row[k, c, s]."""
 from itertools import product
 
 import numpy as np
 
 from kernels._arrays import empty
 from kernels._registry import Algorithm
-from kernels.conv.plan import taps
+from kernels.conv.plan import padded, taps, unpadded
 from kernels.spatial_separable.plan import SPATIAL_OPS
 
 naive = Algorithm("naive", ops=SPATIAL_OPS, slow=True, doc="plain loops; tiny shapes only")
@@ -14,7 +14,7 @@ naive = Algorithm("naive", ops=SPATIAL_OPS, slow=True, doc="plain loops; tiny sh
 
 @naive.forward
 def forward(x, col, row, b, p):
-    y = empty(p.out_shape, p.dtype)
+    x, y = padded(x, p), empty(p.out_shape, p.dtype)
     for n, k in product(range(p.N), range(p.K)):
         for o in product(*map(range, p.out)):
             acc = b[k] if b is not None else 0.0
@@ -27,6 +27,7 @@ def forward(x, col, row, b, p):
 
 @naive.backward
 def backward(gy, x, col, row, b, p):
+    x = padded(x, p)
     gx, gcol, grow = np.zeros_like(x), np.zeros_like(col), np.zeros_like(row)
     for n, k in product(range(p.N), range(p.K)):
         for o in product(*map(range, p.out)):
@@ -37,4 +38,4 @@ def backward(gy, x, col, row, b, p):
                     gcol[k, c, r] += g * x[(n, c) + i] * row[k, c, s]
                     grow[k, c, s] += g * x[(n, c) + i] * col[k, c, r]
     gb = gy.sum(axis=(0, 2, 3)) if b is not None else None
-    return gx, gcol, grow, gb
+    return unpadded(gx, p), gcol, grow, gb

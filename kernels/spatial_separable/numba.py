@@ -11,6 +11,11 @@ reads; the row filter then adds its S taps into y:
 The input is padded once on the host.  Parallel work, with no two threads writing one
 element: forward over (image, output channel), input gradient over (image, input
 channel), the col and row gradients over (output channel, input channel).
+
+Non-finite inputs: a NaN reaches the outputs and gradients it reaches in torch, but the
+sums are grouped by column pass, so where infinities of both signs meet, NaN and +-Inf
+may fall differently than in torch's sums over the full kernel; and with a stride the
+col and row gradients also read the columns no output reads (a NaN there reaches them).
 """
 import numpy as np
 from numba import njit, prange
@@ -22,7 +27,9 @@ from kernels.conv.im2col import pad
 from kernels.depthwise.numba import axpy, axpy_taps, dot, scatter_taps, taps
 from kernels.spatial_separable.plan import SPATIAL_OPS, used_columns
 
-numba = Algorithm("numba", ops=SPATIAL_OPS, doc="column pass then row pass, parallel Numba")
+numba = Algorithm("numba", ops=SPATIAL_OPS,
+                  doc="column pass then row pass, parallel Numba (sums grouped by pass: "
+                      "infinities of both signs may meet elsewhere than in torch's sums)")
 
 
 @njit(cache=True, inline="always")

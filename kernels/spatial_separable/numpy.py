@@ -8,7 +8,8 @@ Per output channel k (see ``numba.py`` for why two passes per (k, c) are exact):
 
 The sum over c in the row pass is a tensordot.  The backward runs the passes transposed:
 grad_t scatters row * grad_out back onto the Wu columns, and grad_t times col lands on the
-input rows the column pass read.
+input rows the column pass read.  Non-finite inputs meet the grouping of ``numba.py``'s
+passes (see there): infinities of both signs may give NaN elsewhere than torch.
 """
 import numpy as np
 
@@ -17,7 +18,9 @@ from kernels._registry import Algorithm
 from kernels.conv.im2col import pad
 from kernels.spatial_separable.plan import SPATIAL_OPS, used_columns
 
-numpy = Algorithm("numpy", ops=SPATIAL_OPS, doc="column pass then row pass, vectorised NumPy")
+numpy = Algorithm("numpy", ops=SPATIAL_OPS,
+                  doc="column pass then row pass, vectorised NumPy (sums grouped by pass: "
+                      "infinities of both signs may meet elsewhere than in torch's sums)")
 
 
 def _rows(p, r):

@@ -8,12 +8,15 @@ The direct method runs two 1D passes per (n, k, c) and output row p: the column 
 the Wu = (Q-1)*stride_w + (S-1)*dilation_w + 1 padded columns the row filter reads (R MACs
 each), then the row filter (S MACs per output):  P * (Wu*R + Q*S)  MACs against the full
 kernel's  P*Q*R*S.  For a 5x5 image and a 3x3 kernel: 3*(5*3 + 3*3) = 72 against 81.
+
+Shapes follow conv2d's rules: an unbatched input (C, H, W) is a batch of one, and an input
+with no channel (C = 0) gives conv2d's empty (N, 0, P, Q) output.
 """
 from __future__ import annotations
 
 from kernels._params import as_tuple, check_ndim, prod
-from kernels._registry import Input, Op
-from kernels.conv.plan import ConvPlan, conv_plan, resolve_padding
+from kernels._registry import Input, Op, core
+from kernels.conv.plan import ConvPlan, conv_plan, resolve_padding, staged, with_batch
 
 
 def spatial_plan(op, shapes, dtype, stride, padding, dilation) -> ConvPlan:
@@ -22,7 +25,7 @@ def spatial_plan(op, shapes, dtype, stride, padding, dilation) -> ConvPlan:
     check_ndim(op, "col", col, 3, "(K, C, R)")
     check_ndim(op, "row", row, 3, "(K, C, S)")
     C = x[1]
-    if col[1] != C or min(col) < 1:
+    if col[1] != C or col[0] < 1 or col[2] < 1:
         raise ValueError(f"{op}: col must have shape (K, C={C}, R) with K, R >= 1, got {tuple(col)}")
     if tuple(row[:2]) != tuple(col[:2]) or row[2] < 1:
         raise ValueError(f"{op}: row must have shape (K={col[0]}, C={C}, S) to match col "
@@ -42,7 +45,8 @@ def used_columns(p: ConvPlan) -> int:
     return (p.out[1] - 1) * p.stride[1] + (p.kernel[1] - 1) * p.dilation[1] + 1
 
 
-def spatial_cost(p: ConvPlan) -> dict:
+def spatial_cost(plan) -> dict:
+    p = core(plan)
     (R, S), (P, Q) = p.kernel, p.out
     params = p.K * p.C * (R + S) + (p.K if p.has_bias else 0)
     macs = p.N * p.K * p.C * P * (used_columns(p) * R + Q * S)
@@ -57,7 +61,8 @@ class SpatiallySeparableConvOp(Op):
     defaults = {"stride": 1, "padding": 0, "dilation": 1}
 
     def plan(self, shapes, dtype, params):
-        return spatial_plan(self.name, shapes, dtype, **params)
+        shapes, unbatched = with_batch(self.name, shapes, 3, "C, H, W")
+        return staged(spatial_plan(self.name, shapes, dtype, **params), unbatched)
 
     def cost_of(self, plan):
         return spatial_cost(plan)
@@ -68,7 +73,7 @@ spatially_separable_conv2d = SpatiallySeparableConvOp(
     """spatially_separable_conv2d(input, col, row, bias=None, stride=1, padding=0, dilation=1,
 algo="auto")
 
-conv2d of input (N, C, H, W) with the kernel weight[k, c] = outer(col[k, c], row[k, c]),
+conv2d of input (N, C, H, W) or (C, H, W) with the kernel weight[k, c] = outer(col[k, c], row[k, c]),
 col (K, C, R), row (K, C, S), plus bias (K,).  padding: int, tuple, 'valid', 'same' or
 'full'.  ``backward`` returns (grad_input, grad_col, grad_row, grad_bias).
 ``kernels.factorize_separable(weight)`` gives col and row for a given kernel.""")

@@ -91,13 +91,9 @@ def drop_in(torch_cls, forward, doc: str):
 # ---- convolutions ---------------------------------------------------------------------------
 def _conv_forward(nd):
     def forward(self, input):
-        padding = self.padding
-        if self.padding_mode != "zeros":  # torch pads explicitly for these modes, so do we
-            input = torch.nn.functional.pad(input, self._reversed_padding_repeated_twice,
-                                            mode=self.padding_mode)
-            padding = 0
-        return op(f"conv{nd}d")(input, self.weight, self.bias, stride=self.stride, padding=padding,
-                                dilation=self.dilation, groups=self.groups, algo=self.algo)
+        return op(f"conv{nd}d")(input, self.weight, self.bias, stride=self.stride,
+                                padding=self.padding, dilation=self.dilation, groups=self.groups,
+                                padding_mode=self.padding_mode, algo=self.algo)
     return forward
 
 

@@ -9,11 +9,18 @@ convolution whose input gradient this op is):
 from kernels.phases import phase_clock
 from kernels._registry import Algorithm
 from kernels.conv.fft import conv_forward, grad_input, grad_weight, upsample
+from kernels.conv.fft import supports as conv_supports
 from kernels.transposed.plan import TRANSPOSED_OPS
 
 fft = Algorithm("fft", ops=TRANSPOSED_OPS,
                 doc="the conv FFT's passes on the equivalent strided conv: forward = its "
-                    "grad_input, backward = its forward and grad_weight")
+                    "grad_input, backward = its forward and grad_weight (a NaN or infinity "
+                    "spreads over its tile)")
+
+
+@fft.supports
+def supports(p):
+    return conv_supports(p.conv)
 
 
 def _upsampled(x, c):

@@ -14,10 +14,16 @@ import numpy as np
 from kernels._arrays import empty
 from kernels._params import prod
 from kernels._registry import Algorithm
+from kernels.conv import im2col as conv_im2col
 from kernels.conv.im2col import col2im, columns, pad
 from kernels.transposed.plan import TRANSPOSED_OPS
 
 im2col = Algorithm("im2col", ops=TRANSPOSED_OPS, doc="GEMM + col2im per group (BLAS)")
+
+
+@im2col.supports
+def supports(p):
+    return conv_im2col.supports(p.conv)  # its patch matrix is the equivalent conv's
 
 
 def _wmat(w, p):

@@ -12,6 +12,11 @@ numba = Algorithm("numba", ops=TRANSPOSED_OPS,
                       doc="the conv's Numba kernels: forward = conv input gradient")
 
 
+@numba.supports
+def supports(p):
+    return conv.supports(p.conv)
+
+
 @numba.forward
 def forward(x, w, b, p):
     y = conv.grad_input(x, w, p.conv)

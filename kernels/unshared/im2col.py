@@ -13,10 +13,12 @@ import numpy as np
 from kernels._arrays import empty
 from kernels._params import prod
 from kernels._registry import Algorithm
+from kernels.conv import im2col as conv_im2col
 from kernels.conv.im2col import col2im, columns, pad
 from kernels.unshared.plan import UNSHARED_OPS
 
 im2col = Algorithm("im2col", ops=UNSHARED_OPS, doc="patch matrix + one GEMM per output position")
+im2col.supports(conv_im2col.supports)
 
 
 def _by_position(x, p):

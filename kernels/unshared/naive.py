@@ -1,6 +1,7 @@
-"""Unshared convolution as plain loops: conv2d's loops with the weight indexed by position.
+"""Unshared convolution as plain loops: conv2d's loops (over the zero-padded input xp) with
+the weight indexed by position.
 
-    y[n, k, p, q] = b[k, p, q] + sum_{c, r, s} w[p, q, k, c, r, s] * x[n, c, p*sh + r*dh - ph, ...]
+    y[n, k, p, q] = b[k, p, q] + sum_{c, r, s} w[p, q, k, c, r, s] * xp[n, c, p*sh + r*dh, q*sw + s*dw]
 """
 from itertools import product
 
@@ -8,7 +9,7 @@ import numpy as np
 
 from kernels._arrays import empty
 from kernels._registry import Algorithm
-from kernels.conv.plan import taps
+from kernels.conv.plan import padded, taps, unpadded
 from kernels.unshared.plan import UNSHARED_OPS
 
 naive = Algorithm("naive", ops=UNSHARED_OPS, slow=True, doc="plain loops; tiny shapes only")
@@ -16,7 +17,7 @@ naive = Algorithm("naive", ops=UNSHARED_OPS, slow=True, doc="plain loops; tiny s
 
 @naive.forward
 def forward(x, w, b, p):
-    y = empty(p.out_shape, p.dtype)
+    x, y = padded(x, p), empty(p.out_shape, p.dtype)
     for n, k, o in product(range(p.N), range(p.K), product(*map(range, p.out))):
         acc = b[(k,) + o] if b is not None else 0.0
         for c in range(p.C):
@@ -28,6 +29,7 @@ def forward(x, w, b, p):
 
 @naive.backward
 def backward(gy, x, w, b, p):
+    x = padded(x, p)
     gx, gw = np.zeros_like(x), np.zeros_like(w)
     for n, k, o in product(range(p.N), range(p.K), product(*map(range, p.out))):
         g = gy[(n, k) + o]
@@ -36,4 +38,4 @@ def backward(gy, x, w, b, p):
                 gx[(n, c) + i] += g * w[o + (k, c) + r]
                 gw[o + (k, c) + r] += g * x[(n, c) + i]
     gb = gy.sum(axis=0) if b is not None else None
-    return gx, gw, gb
+    return unpadded(gx, p), gw, gb

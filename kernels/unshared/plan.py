@@ -7,18 +7,22 @@ Input (N, C, H, W), weight (P, Q, K, C, R, S), bias (K, P, Q), output (N, K, P, 
 
 The geometry (stride, padding, dilation, P and Q) is exactly conv2d's, so the plan is a
 conv2d ``ConvPlan`` (groups 1) built from the kernel (K, C, R, S) that every position
-shares the shape of; only the weight and bias shapes differ.
+shares the shape of; only the weight and bias shapes differ.  An unbatched input (C, H, W)
+is a batch of one; the input must have channels (the op has no torch twin whose rules for
+C = 0 it could follow).
 """
 from dataclasses import replace
 
 from kernels._params import check_ndim, prod
-from kernels._registry import Input, Op
-from kernels.conv.plan import ConvPlan, conv_plan
+from kernels._registry import Input, Op, core
+from kernels.conv.plan import ConvPlan, conv_plan, staged, with_batch
 
 
 def unshared_plan(op: str, shapes, dtype, stride, padding, dilation) -> ConvPlan:
     x, w, b = shapes
     check_ndim(op, "weight", w, 6, "(out_h, out_w, K, C, kh, kw)")
+    if x[1] < 1:
+        raise ValueError(f"{op}: input must have at least one channel, got {tuple(x)}")
     P_, Q_, K, C, R, S = w
     p = conv_plan(op, 2, (x, (K, C, R, S), None), dtype, stride, padding, dilation, 1)
     if (P_, Q_) != p.out:
@@ -36,9 +40,11 @@ class UnsharedConvOp(Op):
     defaults = {"stride": 1, "padding": 0, "dilation": 1}
 
     def plan(self, shapes, dtype, params):
-        return unshared_plan(self.name, shapes, dtype, **params)
+        shapes, unbatched = with_batch(self.name, shapes, 3, "C, H, W")
+        return staged(unshared_plan(self.name, shapes, dtype, **params), unbatched)
 
-    def cost_of(self, p):
+    def cost_of(self, plan):
+        p = core(plan)
         params = prod(p.out) * (p.K * p.C * prod(p.kernel) + (p.K if p.has_bias else 0))
         elems = prod(p.in_shape) + params + prod(p.out_shape)
         return {"params": params, "macs": p.macs, "flops": 2 * p.macs,
@@ -49,7 +55,7 @@ unshared_conv2d = UnsharedConvOp(
     "unshared_conv2d",
     """unshared_conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, algo="auto")
 
-Locally connected layer: input (N, C, H, W), weight (out_h, out_w, K, C, kh, kw) (one filter
+Locally connected layer: input (N, C, H, W) or (C, H, W), weight (out_h, out_w, K, C, kh, kw) (one filter
 bank per output position), bias (K, out_h, out_w).  Returns (N, K, out_h, out_w).
 ``unshared_conv2d.backward(grad_out, ...)`` returns (grad_input, grad_weight, grad_bias).""")
 UNSHARED_OPS = ("unshared_conv2d",)
