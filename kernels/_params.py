@@ -51,6 +51,21 @@ def check_flag(op: str, name: str, value) -> bool:
     return bool(value)
 
 
+def check_bool(op: str, name: str, value) -> bool:
+    """A Python bool, nothing else: what torch's bool arguments (``training``) take."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{op}: {name} must be True or False, got {value!r}")
+    return value
+
+
+def check_truth(op: str, name: str, value) -> bool:
+    """Any value with a truth value, as torch's Python-level flags (``inplace``) take it."""
+    try:
+        return bool(value)
+    except Exception as e:
+        raise TypeError(f"{op}: {name} must be a flag with a truth value, got {value!r} ({e})") from None
+
+
 def check_groups(op: str, name: str, groups) -> int:
     if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups < 1:
         raise ValueError(f"{op}: {name} must be a positive int, got {groups!r}")
