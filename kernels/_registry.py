@@ -219,7 +219,7 @@ class Op:
         grad_out = _arrays.check_grad(self.name, grad_out, plan.out_shape, dtype, device)
         if self.empty_shortcut and _empty(plan.out_shape):
             self._check_name(algo)
-            grads = [None if a is None else np.zeros(a.shape, dtype) for a in arrays]
+            grads = self.empty_gradients(plan, arrays)
         else:
             chosen = self.resolve(algo, plan, "backward", _shapes(arrays), params)
             grads = chosen.run_backward(grad_out, arrays, plan)
@@ -240,6 +240,11 @@ class Op:
         if getattr(plan, "return_indices", False):
             return out, _arrays.empty(plan.out_shape, np.int64)
         return out
+
+    def empty_gradients(self, plan, arrays) -> list:
+        """The gradients when the output has no element: zeros, unless an op's torch twin
+        gives something else (NaN from a statistic over no element)."""
+        return [None if a is None else np.zeros(a.shape, plan.dtype) for a in arrays]
 
     def algos(self) -> list[str]:
         """The algorithms implemented for this op and runnable on this machine."""

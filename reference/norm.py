@@ -10,7 +10,10 @@ from reference import ref
 @ref("batch_norm")
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
-    return F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+    # torch's forward takes a weight or bias of any shape holding C values, but its backward
+    # fails unless they are 1-D: flattened here, the same function with autograd intact
+    flat = [None if t is None else t.reshape(-1) for t in (weight, bias)]
+    return F.batch_norm(input, running_mean, running_var, *flat, training, momentum, eps)
 
 
 @ref("instance_norm")

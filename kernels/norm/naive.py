@@ -25,6 +25,13 @@ naive_lrn = Algorithm("naive", ops=("local_response_norm",), slow=True, doc=naiv
 naive_wn = Algorithm("naive", ops=("weight_norm",), slow=True, doc=naive.doc)
 
 
+def _rstd(var, eps):
+    """1 / sqrt(var + eps) in NumPy scalars: inf at 0 and NaN below, as torch, where Python's
+    math would raise."""
+    with np.errstate(all="ignore"):
+        return np.float64(1.0) / np.sqrt(np.float64(var) + eps)
+
+
 def _members(p):
     return list(product(range(p.B), range(p.M)))
 
@@ -47,10 +54,11 @@ def _norm_forward(x, rm, rv, w, b, p):
     w, b = affine(w, b, p)
     y = empty(p.shape4, p.dtype)
     for a, g in product(range(p.A), range(p.G)):
-        rstd = 1.0 / math.sqrt(var[a, g] + p.eps)
+        rstd = _rstd(var[a, g], p.eps)
         for bb, m in _members(p):
             j = (g * p.M + m) // p.L
-            y[a, bb, g, m] = (x4[a, bb, g, m] - mean[a, g]) * rstd * w[j] + b[j]
+            with np.errstate(all="ignore"):
+                y[a, bb, g, m] = (x4[a, bb, g, m] - mean[a, g]) * rstd * w[j] + b[j]
     update_running(rm, rv, mean, var, p)
     return y.reshape(p.in_shape)
 
@@ -63,7 +71,7 @@ def _norm_backward(gy, x, rm, rv, w, b, p):
     gw, gb = np.zeros(p.n_affine), np.zeros(p.n_affine)
     n = p.B * p.M
     for a, g in product(range(p.A), range(p.G)):
-        rstd = 1.0 / math.sqrt(var[a, g] + p.eps)
+        rstd = _rstd(var[a, g], p.eps)
         sum_g = sum_gx = 0.0
         for bb, m in _members(p):
             j = (g * p.M + m) // p.L
@@ -87,6 +95,8 @@ def _window(c, p):
 
 
 def _lrn_denominator(x3, p):
+    """k + alpha/size * (sum of squares over the window), as NumPy scalars: a negative or
+    zero denominator raised to -beta gives NaN or inf as in torch (Python floats raise)."""
     D = np.empty(x3.shape)
     for n, c, s in product(range(p.N), range(p.C), range(p.S)):
         D[n, c, s] = p.k + p.alpha / p.size * sum(x3[n, c2, s] ** 2 for c2 in _window(c, p))
@@ -117,7 +127,8 @@ def _lrn_backward(gy, x, p):
 
 
 def _norms(v3, p):
-    return [math.sqrt(sum(v3[a, d, q] ** 2 for a in range(p.P) for q in range(p.Q)))
+    """NumPy scalars: a zero norm divides to NaN (0/0) as in torch."""
+    return [np.float64(math.sqrt(sum(v3[a, d, q] ** 2 for a in range(p.P) for q in range(p.Q))))
             for d in range(p.D)]
 
 
@@ -156,19 +167,23 @@ def backward(gy, *args):
 
 @naive_lrn.forward
 def lrn_forward(x, p):
-    return _lrn_forward(x, p)
+    with np.errstate(all="ignore"):
+        return _lrn_forward(x, p)
 
 
 @naive_lrn.backward
 def lrn_backward(gy, x, p):
-    return _lrn_backward(gy, x, p)
+    with np.errstate(all="ignore"):
+        return _lrn_backward(gy, x, p)
 
 
 @naive_wn.forward
 def wn_forward(v, g, p):
-    return _wn_forward(v, g, p)
+    with np.errstate(all="ignore"):
+        return _wn_forward(v, g, p)
 
 
 @naive_wn.backward
 def wn_backward(gy, v, g, p):
-    return _wn_backward(gy, v, g, p)
+    with np.errstate(all="ignore"):
+        return _wn_backward(gy, v, g, p)
