@@ -195,10 +195,10 @@ class Op:
         originals, params = self._bind(args, kwargs)
         arrays, dtype = _arrays.check_inputs(self.name, self.inputs, originals, self._device(algo))
         plan = self._cached_plan(_shapes(arrays), dtype, params)
-        if self.writes and self.updates(plan):
-            for spec, orig in zip(self.inputs, originals):
-                if spec.name in self.writes and orig is not None:
-                    _arrays.check_writeable(self.name, spec.name, orig)
+        writes = self.writes if self.writes and self.updates(plan) else ()
+        for spec, orig in zip(self.inputs, originals):
+            if spec.name in writes and orig is not None:
+                _arrays.check_writeable(self.name, spec.name, orig)
         if self.empty_shortcut and _empty(plan.out_shape):
             self._check_name(algo)
             return self.empty_result(plan)
@@ -206,7 +206,7 @@ class Op:
         # the checks hand algorithms contiguous copies of views and Fortran-ordered arrays:
         # what an algorithm updated in place must reach the caller's array
         for spec, orig, a in zip(self.inputs, originals, arrays):
-            if spec.name in self.writes and orig is not None and a is not orig:
+            if spec.name in writes and orig is not None and a is not orig:
                 orig[...] = a
         return out
 
