@@ -38,6 +38,13 @@ def layer_norm(input, weight=None, bias=None, *, normalized_shape, eps=1e-5):
     return F.layer_norm(input, ns, weight, bias, eps)
 
 
+@ref("layer_norm2d")
+def layer_norm2d(input, weight=None, bias=None, eps=1e-6):
+    """torchvision.ops.misc.LayerNorm2d.forward: NHWC, layer norm over C, back to NCHW."""
+    x = input.permute(0, 2, 3, 1)
+    return F.layer_norm(x, (input.shape[1],), weight, bias, eps).permute(0, 3, 1, 2)
+
+
 @ref("local_response_norm")
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     return F.local_response_norm(input, size, alpha, beta, k)

@@ -23,6 +23,7 @@ from kernels.norm.plan import GROUP_NORMS, affine, pack, split, update_running
 naive = Algorithm("naive", ops=GROUP_NORMS, slow=True, doc="plain loops; tiny shapes only")
 naive_lrn = Algorithm("naive", ops=("local_response_norm",), slow=True, doc=naive.doc)
 naive_wn = Algorithm("naive", ops=("weight_norm",), slow=True, doc=naive.doc)
+naive_ln2d = Algorithm("naive", ops=("layer_norm2d",), slow=True, doc=naive.doc)
 
 
 def _rstd(var, eps):
@@ -151,6 +152,53 @@ def _wn_backward(gw, v, g, p):
         for a, q in product(range(p.P), range(p.Q)):
             gv[a, d, q] = gD[d] / norms[d] * (gw3[a, d, q] - v3[a, d, q] * dot / norms[d] ** 2)
     return gv.reshape(p.v_shape), gg.reshape(p.g_shape)
+
+
+def _ln2d_stats(x3, n, s, p):
+    """Mean and 1/sqrt(var + eps) of x3[n, :, s], the C channels at one position."""
+    values = [float(x3[n, c, s]) for c in range(p.C)]
+    mu = sum(values) / p.C
+    return mu, _rstd(sum((v - mu) ** 2 for v in values) / p.C, p.eps)
+
+
+def _ln2d_forward(x, w, b, p):
+    x3, y = x.reshape(p.N, p.C, p.S), empty((p.N, p.C, p.S), p.dtype)
+    for n, s in product(range(p.N), range(p.S)):
+        mu, rstd = _ln2d_stats(x3, n, s, p)
+        for c in range(p.C):
+            v = (x3[n, c, s] - mu) * rstd
+            y[n, c, s] = v * (1.0 if w is None else w[c]) + (0.0 if b is None else b[c])
+    return y.reshape(p.in_shape)
+
+
+def _ln2d_backward(gy, x, w, b, p):
+    """Layer norm's backward over the C values at each position (see the module doc)."""
+    x3, gy3 = x.reshape(p.N, p.C, p.S), gy.reshape(p.N, p.C, p.S)
+    gx = empty((p.N, p.C, p.S), p.dtype)
+    gw, gb = np.zeros(p.C), np.zeros(p.C)
+    for n, s in product(range(p.N), range(p.S)):
+        mu, rstd = _ln2d_stats(x3, n, s, p)
+        xhat = [(x3[n, c, s] - mu) * rstd for c in range(p.C)]
+        gxhat = [gy3[n, c, s] * (1.0 if w is None else w[c]) for c in range(p.C)]
+        sum_g, sum_gx = sum(gxhat), sum(g * h for g, h in zip(gxhat, xhat))
+        for c in range(p.C):
+            gx[n, c, s] = (gxhat[c] - sum_g / p.C - xhat[c] * sum_gx / p.C) * rstd
+            gw[c] += gy3[n, c, s] * xhat[c]
+            gb[c] += gy3[n, c, s]
+    return (gx.reshape(p.in_shape), gw.astype(p.dtype) if p.has_weight else None,
+            gb.astype(p.dtype) if p.has_bias else None)
+
+
+@naive_ln2d.forward
+def ln2d_forward(x, w, b, p):
+    with np.errstate(all="ignore"):
+        return _ln2d_forward(x, w, b, p)
+
+
+@naive_ln2d.backward
+def ln2d_backward(gy, x, w, b, p):
+    with np.errstate(all="ignore"):
+        return _ln2d_backward(gy, x, w, b, p)
 
 
 @naive.forward

@@ -20,6 +20,7 @@ from kernels.norm.plan import (GROUP_NORMS, affine, given_stats, pack, split,
 numpy = Algorithm("numpy", ops=GROUP_NORMS, doc="vectorised NumPy reductions")
 numpy_lrn = Algorithm("numpy", ops=("local_response_norm",), doc=numpy.doc)
 numpy_wn = Algorithm("numpy", ops=("weight_norm",), doc=numpy.doc)
+numpy_ln2d = Algorithm("numpy", ops=("layer_norm2d",), doc=numpy.doc)
 
 
 def _stats(x4, rm, rv, p):
@@ -109,6 +110,47 @@ def _wn_backward(gw, v, g, p):
     s = (gw3 * v3).sum(axis=(0, 2), dtype=np.float64)
     gv = (gD / norm)[None, :, None] * (gw3 - v3 * (s / norm ** 2)[None, :, None])
     return gv.reshape(p.v_shape).astype(p.dtype), (s / norm).reshape(p.g_shape).astype(p.dtype)
+
+
+def _ln2d_xhat(x3, p):
+    """(x - mean) / sqrt(var + eps) over axis 1 (the channels) of x (N, C, S), and rstd."""
+    mean = x3.mean(axis=1, keepdims=True, dtype=np.float64)
+    rstd = 1.0 / np.sqrt(x3.var(axis=1, keepdims=True, dtype=np.float64) + p.eps)
+    return (x3 - mean) * rstd, rstd
+
+
+def _per_channel(v, p):
+    return v.reshape(1, p.C, 1)
+
+
+def _ln2d_forward(x, w, b, p):
+    xhat, _ = _ln2d_xhat(x.reshape(p.N, p.C, p.S), p)
+    y = xhat * _per_channel(w, p) if w is not None else xhat
+    y = y + _per_channel(b, p) if b is not None else y
+    return y.reshape(p.in_shape).astype(p.dtype, copy=False)
+
+
+def _ln2d_backward(gy, x, w, b, p):
+    gy3 = gy.reshape(p.N, p.C, p.S)
+    xhat, rstd = _ln2d_xhat(x.reshape(p.N, p.C, p.S), p)
+    gxhat = gy3 * _per_channel(w, p) if w is not None else gy3
+    gx = rstd * (gxhat - gxhat.mean(axis=1, keepdims=True, dtype=np.float64)
+                 - xhat * (gxhat * xhat).mean(axis=1, keepdims=True, dtype=np.float64))
+    gw = (gy3 * xhat).sum(axis=(0, 2), dtype=np.float64).astype(p.dtype) if p.has_weight else None
+    gb = gy3.sum(axis=(0, 2), dtype=np.float64).astype(p.dtype) if p.has_bias else None
+    return gx.reshape(p.in_shape).astype(p.dtype, copy=False), gw, gb
+
+
+@numpy_ln2d.forward
+def ln2d_forward(x, w, b, p):
+    with np.errstate(all="ignore"):
+        return _ln2d_forward(x, w, b, p)
+
+
+@numpy_ln2d.backward
+def ln2d_backward(gy, x, w, b, p):
+    with np.errstate(all="ignore"):
+        return _ln2d_backward(gy, x, w, b, p)
 
 
 @numpy.forward

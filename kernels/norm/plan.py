@@ -358,6 +358,57 @@ class LayerNormOp(GroupNormOp):
 
 
 # ---------------------------------------------------------------------------------------
+# layer norm over the channels of NCHW (ConvNeXt's LayerNorm2d)
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LayerNorm2dPlan:
+    """Statistics per (n, s) over the C channels of x viewed as (N, C, S), S = H*W."""
+    in_shape: tuple
+    N: int
+    C: int
+    S: int
+    has_weight: bool
+    has_bias: bool
+    eps: float
+    dtype: np.dtype
+
+    @property
+    def out_shape(self) -> tuple:
+        return self.in_shape
+
+
+def layer_norm2d_plan(op, shapes, dtype, eps):
+    x, w, b = shapes
+    if x is None or len(x) != 4:
+        got = "nothing" if x is None else f"shape {tuple(x)}"
+        raise ValueError(f"{op}: input must be (N, C, H, W) (4-D), got {got}")
+    N, C, H, W = x
+    _vector(op, "weight", w, C)
+    _vector(op, "bias", b, C)
+    return LayerNorm2dPlan(tuple(x), N, C, H * W, w is not None, b is not None,
+                           real(op, "eps", eps), dtype)
+
+
+def layer_norm2d_cost(p: LayerNorm2dPlan) -> dict:
+    """As layer_norm: 3 macs per element (statistics and normalise), weight and bias."""
+    n = prod(p.in_shape)
+    params = p.C * (p.has_weight + p.has_bias)
+    return {"params": params, "macs": 3 * n, "flops": 6 * n,
+            "bytes": (2 * n + params) * p.dtype.itemsize}
+
+
+class LayerNorm2dOp(Op):
+    inputs = (Input("input"), Input("weight", optional=True), Input("bias", optional=True))
+    defaults = {"eps": 1e-6}
+
+    def plan(self, shapes, dtype, params):
+        return layer_norm2d_plan(self.name, shapes, dtype, **params)
+
+    def cost_of(self, plan):
+        return layer_norm2d_cost(plan)
+
+
+# ---------------------------------------------------------------------------------------
 # local response norm and weight norm
 # ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -517,6 +568,12 @@ Layer normalisation (Ba et al. 2016): statistics over the trailing dims normaliz
 (a tuple or list of ints; a bare int is refused, as torch.nn.functional refuses it),
 weight and bias of shape normalized_shape (elementwise affine).""")
 
+layer_norm2d = LayerNorm2dOp("layer_norm2d", """layer_norm2d(input, weight=None, bias=None, eps=1e-06, algo="auto")
+
+Layer normalisation over the channels of input (N, C, H, W) at every (n, h, w), weight and
+bias of shape (C,): torchvision's LayerNorm2d (ConvNeXt, Liu et al. 2022), which torch
+computes as permute to NHWC, F.layer_norm over C, permute back.""")
+
 local_response_norm = LrnOp("local_response_norm", """local_response_norm(input, size, alpha=0.0001, beta=0.75, k=1.0, algo="auto")
 
 Local response normalisation across channels, torch's formula:
@@ -536,4 +593,4 @@ dim=None normalises over the whole tensor (g holds one value); as in torch, dim=
 the same thing (it is not the last dim).""")
 
 GROUP_NORMS = ("batch_norm", "instance_norm", "group_norm", "layer_norm")
-NORM_OPS = GROUP_NORMS + ("local_response_norm", "weight_norm")
+NORM_OPS = GROUP_NORMS + ("layer_norm2d", "local_response_norm", "weight_norm")

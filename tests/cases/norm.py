@@ -86,6 +86,18 @@ cases("layer_norm",
       Case("normalized-0", ((2, 0), (0,), (0,)), dict(normalized_shape=(0,))))
 ranks("layer_norm", input=(1, None))     # any leading dimensions before normalized_shape
 
+cases("layer_norm2d",
+      Case("convnext-like", ((2, 6, 3, 4), (6,), (6,))),
+      Case("bare", ((3, 5, 2, 3), None, None)),
+      Case("weight-only-eps", ((2, 4, 3, 3), (4,), None), dict(eps=1e-3)),
+      Case("bias-only-1x1", ((4, 3, 1, 1), None, (3,))),
+      Case("runs-over-one-task", ((1, 3, 20, 15), (3,), (3,))),   # 300 positions: 2 runs
+      Case("eps-0", ((2, 4, 2, 2), (4,), (4,)), dict(eps=0.0)),
+      Case("eps-nan", ((2, 4, 2, 2), None, None), dict(eps=float("nan"))),
+      Case("N0", ((0, 4, 2, 2), (4,), (4,))),
+      Case("C0", ((2, 0, 2, 2), (0,), (0,))),
+      Case("H0", ((2, 4, 0, 3), (4,), (4,))))
+
 cases("local_response_norm",
       # large alpha so that the normalisation (and its gradient) is far from the identity
       Case("size3", ((2, 7, 4, 5),), dict(size=3, alpha=0.5, beta=0.75, k=1.0)),
@@ -186,6 +198,14 @@ refuses("layer_norm",   # x (2, 3, 4, 5), weight and bias (4, 5), normalized_sha
         Bad("shape-huge", ValueError, "normalized_shape", params=dict(normalized_shape=(2 ** 62,)),
             shapes=dict(weight=None, bias=None), torch=True),
         Bad("eps-None", TypeError, "eps", params=dict(eps=None), torch=True))
+
+refuses("layer_norm2d",   # x (2, 6, 3, 4), weight and bias (6,)
+        Bad("input-3d", ValueError, "input", shapes=dict(input=(6, 3, 4))),
+        Bad("input-5d", ValueError, "input", shapes=dict(input=(2, 6, 3, 4, 1))),
+        Bad("weight-length", ValueError, "weight", shapes=dict(weight=(4,))),
+        Bad("bias-2d", ValueError, "bias", shapes=dict(bias=(1, 6))),
+        Bad("eps-None", TypeError, "eps", params=dict(eps=None)),
+        Bad("eps-string", TypeError, "eps", params=dict(eps="small")))
 
 refuses("local_response_norm",   # x (2, 7, 4, 5), size 3
         Bad("size-0", ValueError, "size", params=dict(size=0), torch=True),
