@@ -51,6 +51,17 @@ def check_flag(op: str, name: str, value) -> bool:
     return bool(value)
 
 
+def check_real(op: str, name: str, value) -> float:
+    """A real number as torch's float arguments take it (bools, ints, NaN and infinities
+    included; None and strings are TypeErrors); an int too large for a float is refused."""
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"{op}: {name} must be a real number, got {value!r}")
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"{op}: {name} is too large for a float, got {value!r}") from None
+
+
 def check_bool(op: str, name: str, value) -> bool:
     """A Python bool, nothing else: what torch's bool arguments (``training``) take."""
     if not isinstance(value, bool):

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kernels import _arrays
-from kernels._params import check_bool, check_truth, prod
+from kernels._params import check_bool, check_real, check_truth, prod
 from kernels._registry import Input, Op
 
 SIXTH = float(np.float32(1.0 / 6.0))  # torch's hardsigmoid backward constant (float32 1/6)
@@ -97,17 +97,6 @@ def keep_mask(p: DropoutPlan) -> np.ndarray:
     return np.random.default_rng(p.seed).random(p.mask_shape) >= p.p
 
 
-def _real(op, name, value) -> float:
-    """A real number as torch's float arguments take it: bools and ints included, NaN and
-    infinities too; an int too large for a float is refused."""
-    if not isinstance(value, numbers.Real):
-        raise TypeError(f"{op}: {name} must be a real number, got {value!r}")
-    try:
-        return float(value)
-    except OverflowError:
-        raise ValueError(f"{op}: {name} is too large for a float, got {value!r}") from None
-
-
 def activation_plan(op, shapes, dtype, negative_slope=0.0, inplace=False, approximate="none"):
     (x,) = shapes
     check_truth(op, "inplace", inplace)
@@ -118,7 +107,7 @@ def activation_plan(op, shapes, dtype, negative_slope=0.0, inplace=False, approx
         if approximate not in ("none", "tanh"):
             raise ValueError(f"{op}: approximate must be 'none' or 'tanh', got {approximate!r}")
         kind = "gelu_tanh" if approximate == "tanh" else "gelu"
-    return ActivationPlan(kind, tuple(x), _real(op, "negative_slope", negative_slope), dtype)
+    return ActivationPlan(kind, tuple(x), check_real(op, "negative_slope", negative_slope), dtype)
 
 
 def dropout_plan(op, shapes, dtype, p, training, inplace, seed, channels):

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kernels._params import check_bool, prod
+from kernels._params import check_bool, check_real, prod
 from kernels._registry import REQUIRED, Input, Op
 
 
@@ -71,17 +71,6 @@ class NormPlan:
         return (np.arange(self.G * self.M) // self.L).reshape(self.G, self.M)
 
 
-def real(op, name, value) -> float:
-    """A real number as torch's float arguments take it (bools, ints, NaN and infinities
-    included; None and strings are TypeErrors); an int too large for a float is refused."""
-    if not isinstance(value, numbers.Real):
-        raise TypeError(f"{op}: {name} must be a real number, got {value!r}")
-    try:
-        return float(value)
-    except OverflowError:
-        raise ValueError(f"{op}: {name} is too large for a float, got {value!r}") from None
-
-
 def _vector(op, name, shape, length, what="channels"):
     if shape is not None and tuple(shape) != (length,):
         raise ValueError(f"{op}: {name} must have shape ({length},) (one per {what}), "
@@ -104,7 +93,7 @@ def _momentum(op, momentum):
     if momentum is None:
         raise TypeError(f"{op}: momentum=None (cumulative average) is not supported, as in "
                         f"torch.nn.functional; pass a float")
-    return real(op, "momentum", momentum)
+    return check_real(op, "momentum", momentum)
 
 
 def _running(op, rm, rv, C, required):
@@ -136,7 +125,7 @@ def batch_norm_plan(op, shapes, dtype, training, momentum, eps):
     if C == 0 and (w is not None or b is not None):
         raise ValueError(f"{op}: an input with no channels {tuple(x)} takes no weight or bias "
                          f"(torch refuses it)")
-    momentum, eps = _momentum(op, momentum), real(op, "eps", eps)
+    momentum, eps = _momentum(op, momentum), check_real(op, "eps", eps)
     if training and eps <= 0:   # NaN passes, as in torch
         raise ValueError(f"{op}: eps must be positive in training, got {eps!r}")
     if eps < 0:
@@ -158,7 +147,7 @@ def instance_norm_plan(op, shapes, dtype, use_input_stats, momentum, eps):
         raise ValueError(f"{op}: an input with no instances or no channels {tuple(x)} takes "
                          f"no weight or bias (torch refuses it)")
     return NormPlan(op, tuple(x), N, 1, C, S, S, use_input_stats, has_running, w is not None,
-                    b is not None, (C,), _momentum(op, momentum), real(op, "eps", eps), dtype,
+                    b is not None, (C,), _momentum(op, momentum), check_real(op, "eps", eps), dtype,
                     None if w is None else (C,), None if b is None else (C,))
 
 
@@ -177,7 +166,7 @@ def group_norm_plan(op, shapes, dtype, num_groups, eps):
     if N * (C // G) * S == 1:
         raise ValueError(f"{op}: input {tuple(x)} has one value per group; needs more")
     return NormPlan(op, tuple(x), N, 1, G, C // G * S, S, True, False, w is not None,
-                    b is not None, (C,), 0.0, real(op, "eps", eps), dtype,
+                    b is not None, (C,), 0.0, check_real(op, "eps", eps), dtype,
                     None if w is None else (C,), None if b is None else (C,))
 
 
@@ -207,7 +196,7 @@ def layer_norm_plan(op, shapes, dtype, normalized_shape, eps):
             raise ValueError(f"{op}: {name} must have normalized_shape {ns}, got {tuple(s)}")
     rows = prod(x[:len(x) - len(ns)])
     return NormPlan(op, tuple(x), rows, 1, 1, prod(ns), 1, True, False, w is not None,
-                    b is not None, ns, 0.0, real(op, "eps", eps), dtype,
+                    b is not None, ns, 0.0, check_real(op, "eps", eps), dtype,
                     None if w is None else ns, None if b is None else ns)
 
 
@@ -299,11 +288,14 @@ class InstanceNormOp(Op):
     def __call__(self, *args, algo: str = "auto", **kwargs):
         out = super().__call__(*args, algo=algo, **kwargs)
         (x, rm, rv, _, _), params = self._bind(args, kwargs)
-        if np.shape(x)[0] == 0 and rm is not None and params["use_input_stats"]:
+        if x.shape[0] == 0 and rm is not None and params["use_input_stats"]:
             # torch averages the per-instance statistics over the batch: over no instance
             # that mean is NaN, and it replaces the running statistics
-            rm[...] = np.nan
-            rv[...] = np.nan
+            for r in (rm, rv):
+                if hasattr(r, "copy_to_device"):   # a Numba device array (algo="cuda")
+                    r.copy_to_device(np.full(r.shape, np.nan, r.dtype))
+                else:
+                    r[...] = np.nan
         return out
 
     def plan(self, shapes, dtype, params):
@@ -386,7 +378,7 @@ def layer_norm2d_plan(op, shapes, dtype, eps):
     _vector(op, "weight", w, C)
     _vector(op, "bias", b, C)
     return LayerNorm2dPlan(tuple(x), N, C, H * W, w is not None, b is not None,
-                           real(op, "eps", eps), dtype)
+                           check_real(op, "eps", eps), dtype)
 
 
 def layer_norm2d_cost(p: LayerNorm2dPlan) -> dict:
@@ -449,8 +441,8 @@ def lrn_plan(op, shapes, dtype, size, alpha, beta, k):
     if (N * S * dtype.itemsize) * (C + size - 1) > 2 ** 63 - 1:
         raise ValueError(f"{op}: size {size} is too large: torch's padded workspace "
                          f"(N, C + size - 1, *spatial) would overflow")
-    return LrnPlan(tuple(x), N, C, S, int(size), real(op, "alpha", alpha),
-                   real(op, "beta", beta), real(op, "k", k), dtype)
+    return LrnPlan(tuple(x), N, C, S, int(size), check_real(op, "alpha", alpha),
+                   check_real(op, "beta", beta), check_real(op, "k", k), dtype)
 
 
 def lrn_cost(p: LrnPlan) -> dict:
