@@ -121,14 +121,16 @@ def dropout_plan(op, shapes, dtype, p, training, inplace, seed, channels):
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
                              or seed < 0):
         raise TypeError(f"{op}: seed must be None or a non-negative int, got {seed!r}")
+    p = float(p)
     if channels:
-        if len(x) < 2:
+        # torch checks the dims only where it draws a mask: otherwise it returns the input
+        # (p = 0, evaluation), input * 0 (p = 1) or the empty input, whatever the rank
+        if len(x) < 2 and training and 0 < p < 1 and prod(x) > 0:
             raise ValueError(f"{op}: input must have a channel dimension, (N, C, *spatial), "
                              f"got shape {tuple(x)}")
         mask_shape = tuple(x[:2])
     else:
         mask_shape = tuple(x)
-    p = float(p)
     return DropoutPlan(tuple(x), p, training and p > 0, None if seed is None else int(seed),
                        mask_shape, dtype)
 

@@ -80,12 +80,16 @@ cases("dropout2d",
       Case("5d", ((2, 3, 2, 2, 3),), dict(p=0.4, seed=5)),      # torch: deprecated, accepted
       Case("inplace-string-flag", ((2, 3, 4),), dict(p=0.5, seed=6, inplace="yes")),
       Case("empty-C", ((2, 0, 3, 3),), dict(p=0.5, seed=7)),
-      Case("empty-N", ((0, 3, 3, 3),), dict(p=0.5, seed=8)))
+      Case("empty-N", ((0, 3, 3, 3),), dict(p=0.5, seed=8)),
+      # no mask drawn: torch takes any rank
+      Case("0-d-p1", ((),), dict(p=1.0, seed=9)),
+      Case("1-d-p0", ((5,),), dict(p=0.0, seed=10)),
+      Case("1-d-eval", ((5,),), dict(p=0.5, training=False)))
 
 for _elementwise in ("relu", "leaky_relu", "relu6", "hardsigmoid", "hardswish", "silu", "gelu",
                      "sigmoid", "tanh", "dropout"):
     ranks(_elementwise, input=(0, None))   # any shape, 0-d included, as torch
-ranks("dropout2d", input=(2, None))        # N, C and any spatial dims
+ranks("dropout2d", input=(2, None))        # N, C and any spatial dims where a mask is drawn
 
 # Each bad call changes the op's first case (x (2, 3, 5, 4); dropout p 0.5, seed 1;
 # dropout2d x (3, 6, 4, 5), p 0.5, seed 1).
