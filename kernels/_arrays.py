@@ -129,6 +129,25 @@ def check_index(op: str, name: str, a, device: bool = False):
     return _contiguous(np.asarray(a, dtype=np.int64))
 
 
+def check_writeable(op: str, name: str, a) -> None:
+    """``a`` is an array the op writes into (running statistics, an in-place result): a
+    writeable NumPy array whose elements do not share memory (a device array for the
+    device algorithms).  Checked before anything runs, so that nothing is computed whose
+    result cannot be stored."""
+    if is_device(a):
+        return
+    if not isinstance(a, np.ndarray):
+        hint = (" (pass its .numpy(), which shares its memory, or use kernels.torch)"
+                if type(a).__module__.split(".")[0] == "torch" else "")
+        raise TypeError(f"{op}: {name} is updated in place, so it must be a writeable NumPy "
+                        f"array, got {type(a).__name__}{hint}")
+    if not a.flags.writeable:
+        raise ValueError(f"{op}: {name} is updated in place but is read-only")
+    if any(s == 0 and d > 1 for s, d in zip(a.strides, a.shape)):
+        raise ValueError(f"{op}: {name} is updated in place but its elements share memory "
+                         f"(a broadcast view, strides {a.strides})")
+
+
 def check_grad(op: str, grad_out, shape: tuple, dtype, device: bool = False):
     g = check_array(op, "grad_out", grad_out, dtype, device)
     if tuple(g.shape) != tuple(shape):

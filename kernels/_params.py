@@ -67,6 +67,32 @@ def check_flag(op: str, name: str, value) -> bool:
     return bool(value)
 
 
+def check_real(op: str, name: str, value) -> float:
+    """A real number as torch's float arguments take it (bools, ints, NaN and infinities
+    included; None and strings are TypeErrors); an int too large for a float is refused."""
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"{op}: {name} must be a real number, got {value!r}")
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"{op}: {name} is too large for a float, got {value!r}") from None
+
+
+def check_bool(op: str, name: str, value) -> bool:
+    """A Python bool, nothing else: what torch's bool arguments (``training``) take."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{op}: {name} must be True or False, got {value!r}")
+    return value
+
+
+def check_truth(op: str, name: str, value) -> bool:
+    """Any value with a truth value, as torch's Python-level flags (``inplace``) take it."""
+    try:
+        return bool(value)
+    except Exception as e:
+        raise TypeError(f"{op}: {name} must be a flag with a truth value, got {value!r} ({e})") from None
+
+
 def check_groups(op: str, name: str, groups) -> int:
     if isinstance(groups, bool) or not isinstance(groups, numbers.Integral) or groups < 1:
         raise ValueError(f"{op}: {name} must be a positive int, got {groups!r}")

@@ -186,6 +186,7 @@ class Op:
     defaults: dict[str, Any] = {}
     order: tuple[str, ...] | None = None
     writes: tuple[str, ...] = ()  # inputs the forward updates in place (running statistics)
+    keyword_only: tuple[str, ...] = ()  # trailing parameters torch takes by keyword only
     empty_shortcut = True         # an empty output is returned without running an algorithm
 
     def __init__(self, name: str, doc: str = ""):
@@ -198,9 +199,13 @@ class Op:
         order = self.order or tuple(defaults)
         if sorted(order) != sorted(defaults):
             raise ValueError(f"op {name!r}: order {order} must name every input and parameter")
+        if tuple(order[len(order) - len(self.keyword_only):]) != tuple(self.keyword_only):
+            raise ValueError(f"op {name!r}: keyword-only {self.keyword_only} must end the order")
         self.__signature__ = inspect.Signature(
-            [inspect.Parameter(k, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=defaults[k])
+            [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY if k in self.keyword_only
+                               else inspect.Parameter.POSITIONAL_OR_KEYWORD, default=defaults[k])
              for k in order])
+        self._positional = len(order) - len(self.keyword_only)
         self._order, self._defaults = order, defaults
         self._input_names = tuple(i.name for i in self.inputs)
         self._plans: dict = {}
@@ -234,6 +239,10 @@ class Op:
         originals, params = self._bind(args, kwargs)
         arrays, dtype = _arrays.check_inputs(self.name, self.inputs, originals, self._device(algo))
         plan = self._cached_plan(_shapes(arrays), dtype, params)
+        writes = self.writes if self.writes and self.updates(plan) else ()
+        for spec, orig in zip(self.inputs, originals):
+            if spec.name in writes and orig is not None:
+                _arrays.check_writeable(self.name, spec.name, orig)
         if self.empty_shortcut and _empty(plan.out_shape):
             self._check_name(algo)
             return self.empty_result(plan)
@@ -241,7 +250,7 @@ class Op:
         # the checks hand algorithms contiguous copies of views and Fortran-ordered arrays:
         # what an algorithm updated in place must reach the caller's array
         for spec, orig, a in zip(self.inputs, originals, arrays):
-            if spec.name in self.writes and orig is not None and a is not orig:
+            if spec.name in writes and orig is not None and a is not orig:
                 orig[...] = a
         return out
 
@@ -254,12 +263,17 @@ class Op:
         grad_out = _arrays.check_grad(self.name, grad_out, plan.out_shape, dtype, device)
         if self.empty_shortcut and _empty(plan.out_shape):
             self._check_name(algo)
-            grads = [None if a is None else np.zeros(a.shape, dtype) for a in arrays]
+            grads = self.empty_gradients(plan, arrays)
         else:
             chosen = self.resolve(algo, plan, "backward", _shapes(arrays), params)
             grads = chosen.run_backward(grad_out, arrays, plan)
         return tuple(None if (a is None or not i.differentiable or i.index) else g
                      for a, i, g in zip(arrays, self.inputs, grads))
+
+    def updates(self, plan) -> bool:
+        """Whether a forward call with this plan updates the ``writes`` inputs (checked
+        first to be writeable NumPy arrays)."""
+        return True
 
     def empty_result(self, plan):
         """The output when it has no element (N=0, ...): computed here, so algorithms never
@@ -270,6 +284,11 @@ class Op:
         if getattr(plan, "return_indices", False):
             return out, _arrays.empty(plan.out_shape, np.int64)
         return out
+
+    def empty_gradients(self, plan, arrays) -> list:
+        """The gradients when the output has no element: zeros, unless an op's torch twin
+        gives something else (NaN from a statistic over no element)."""
+        return [None if a is None else np.zeros(a.shape, plan.dtype) for a in arrays]
 
     def algos(self) -> list[str]:
         """The algorithms implemented for this op and runnable on this machine."""
@@ -342,7 +361,7 @@ class Op:
         give them, with the same errors, in a few microseconds rather than tens: small
         ops (depthwise layers, activations) take well under a millisecond."""
         order, defaults = self._order, self._defaults
-        if len(args) > len(order):
+        if len(args) > self._positional:
             raise TypeError(f"{self.name}: too many positional arguments")
         bound = dict(zip(order, args))
         for k, v in kwargs.items():

@@ -23,6 +23,31 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     return F.leaky_relu(input, negative_slope)
 
 
+@ref("relu6")
+def relu6(input, inplace=False):
+    return F.relu6(input)
+
+
+@ref("hardsigmoid")
+def hardsigmoid(input, inplace=False):
+    return F.hardsigmoid(input)
+
+
+@ref("hardswish")
+def hardswish(input, inplace=False):
+    return F.hardswish(input)
+
+
+@ref("silu")
+def silu(input, inplace=False):
+    return F.silu(input)
+
+
+@ref("gelu")
+def gelu(input, approximate="none"):
+    return F.gelu(input, approximate=approximate)
+
+
 @ref("sigmoid")
 def sigmoid(input):
     return torch.sigmoid(input)

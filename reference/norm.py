@@ -10,7 +10,10 @@ from reference import ref
 @ref("batch_norm")
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
-    return F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)
+    # torch's forward takes a weight or bias of any shape holding C values, but its backward
+    # fails unless they are 1-D: flattened here, the same function with autograd intact
+    flat = [None if t is None else t.reshape(-1) for t in (weight, bias)]
+    return F.batch_norm(input, running_mean, running_var, *flat, training, momentum, eps)
 
 
 @ref("instance_norm")
@@ -33,6 +36,13 @@ def group_norm(input, weight=None, bias=None, *, num_groups, eps=1e-5):
 def layer_norm(input, weight=None, bias=None, *, normalized_shape, eps=1e-5):
     ns = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     return F.layer_norm(input, ns, weight, bias, eps)
+
+
+@ref("layer_norm2d")
+def layer_norm2d(input, weight=None, bias=None, eps=1e-6):
+    """torchvision.ops.misc.LayerNorm2d.forward: NHWC, layer norm over C, back to NCHW."""
+    x = input.permute(0, 2, 3, 1)
+    return F.layer_norm(x, (input.shape[1],), weight, bias, eps).permute(0, 3, 1, 2)
 
 
 @ref("local_response_norm")

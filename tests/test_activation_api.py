@@ -1,5 +1,6 @@
 """Dropout's mask (fraction, seed, whole channels, edges), in-place activations, torch's
-conventions at the kink, the backward's need of a seed, signatures and cost.
+values at the kinks, signed zeros, infinities and NaN, 0-d inputs, the backward's need of a
+seed, signatures and cost.
 (Bad input: tests/cases and tests/test_bad_inputs.py.)"""
 import inspect
 
@@ -94,18 +95,102 @@ def test_inplace_writes_into_the_callers_array(name, algo):
     np.testing.assert_array_equal(big[::2, ::2], expect)
 
 
+ACTIVATIONS = [("relu", {}), ("leaky_relu", {"negative_slope": 0.1}), ("relu6", {}),
+               ("hardsigmoid", {}), ("hardswish", {}), ("silu", {}), ("gelu", {}),
+               ("gelu", {"approximate": "tanh"}), ("sigmoid", {}), ("tanh", {})]
+
+
+def _torch(name, x, gy, **kw):
+    t = torch.tensor(x, requires_grad=True)
+    y = getattr(F, name)(t, **kw)
+    (g,) = torch.autograd.grad(y, t, torch.tensor(gy))
+    return y.detach().numpy(), g.numpy()
+
+
 @pytest.mark.parametrize("algo", ("naive", "numpy", "numba"))
-def test_kink_conventions_match_torch(algo):
-    x = np.array([-2.0, -0.0, 0.0, 3.0, np.nan])
-    for name, kw in (("relu", {}), ("leaky_relu", {"negative_slope": 0.1})):
-        t = torch.tensor(x, requires_grad=True)
-        y = getattr(F, name)(t, **kw)
-        (g,) = torch.autograd.grad(y.sum(), t)
-        ours = getattr(kernels, name)(x, algo=algo, **kw)
-        np.testing.assert_array_equal(ours, y.detach().numpy())
-        assert not np.signbit(ours[:3]).any() if name == "relu" else True
-        np.testing.assert_array_equal(getattr(kernels, name).backward(np.ones(5), x, algo=algo, **kw)[0][:4],
-                                      g.numpy()[:4])
+@pytest.mark.parametrize("name,kw", ACTIVATIONS)
+def test_kinks_signed_zeros_and_specials_equal_torch(name, kw, algo):
+    """At the kinks, at +-0, +-inf and NaN every value and derivative is torch's: NaN exactly
+    where torch has NaN, the piecewise-linear ones' signed zeros too, the transcendental
+    ones to the last bits of their libm."""
+    x = np.array([-np.inf, -6.0, -3.0, -0.0, 0.0, 3.0, 6.0, np.inf, np.nan, -3.0, 3.0, 6.0,
+                  -0.0, 0.0, -np.inf, np.inf])   # 16 elements: torch's vectorised loop
+    gy = np.full(x.shape, -2.0)
+    y_t, g_t = _torch(name, x, gy, **kw)
+    y = getattr(kernels, name)(x, algo=algo, **kw)
+    (g,) = getattr(kernels, name).backward(gy, x, algo=algo, **kw)
+    for ours, theirs in ((y, y_t), (g, g_t)):
+        finite = np.isfinite(theirs)
+        np.testing.assert_array_equal(ours[~finite], theirs[~finite])   # NaN and +-inf exactly
+        np.testing.assert_allclose(ours[finite], theirs[finite], rtol=1e-12,
+                                   atol=1e-14 * np.abs(theirs[finite]).max())
+    if name in ("relu", "leaky_relu", "relu6"):
+        np.testing.assert_array_equal(np.signbit(y), np.signbit(y_t))
+
+
+@pytest.mark.parametrize("name", ("relu6", "hardswish"))
+def test_derivative_at_nan_is_torchs_vectorised_value(name):
+    """torch's own derivative of relu6 and hardswish at NaN depends on where the NaN sits:
+    0 (relu6) and NaN (hardswish) in its vectorised loop, grad_y in its scalar tail.  Ours
+    is always the vectorised loop's; this records torch's split so a change shows."""
+    x, gy = np.ones(17), np.ones(17)
+    x[0] = x[16] = np.nan
+    _, g_t = _torch(name, x, gy)
+    assert g_t[16] == 1.0, "torch's scalar tail changed"
+    for algo in ("naive", "numpy", "numba"):
+        (g,) = getattr(kernels, name).backward(gy, x, algo=algo)
+        np.testing.assert_array_equal(g[[0, 16]], g_t[[0, 0]])
+
+
+@pytest.mark.parametrize("name,kw", ACTIVATIONS + [("dropout", {"seed": 1})])
+def test_0d_input_gives_0d_output_and_gradient(name, kw):
+    op = getattr(kernels, name)
+    for algo in op.algos():
+        y = op(np.array(0.7), algo=algo, **kw)
+        (g,) = op.backward(np.array(1.0), np.array(0.7), algo=algo, **kw)
+        assert isinstance(y, np.ndarray) and y.shape == () and g.shape == (), (name, algo)
+    ref = getattr(F, name)(torch.tensor(0.7), **{k: v for k, v in kw.items() if k != "seed"})
+    assert ref.shape == ()
+
+
+def test_0d_shape_is_reported_as_0d():
+    with pytest.raises(ValueError, match=r"shape \(\)"):
+        kernels.dropout2d(np.array(1.0), seed=1)
+    with pytest.raises(ValueError, match=r"\(\)"):
+        kernels.relu.backward(np.ones(2), np.array(1.0))
+
+
+@pytest.mark.parametrize("name", ("relu", "hardswish", "dropout"))
+def test_inplace_needs_a_writeable_array_before_anything_runs(name):
+    x = rng.standard_normal((3, 4))
+    ro = x.copy()
+    ro.flags.writeable = False
+    with pytest.raises(ValueError, match="input.*read-only"):
+        getattr(kernels, name)(ro, inplace=True)
+    with pytest.raises(TypeError, match=r"input.*\.numpy\(\)"):
+        getattr(kernels, name)(torch.tensor(x), inplace=True)
+    np.testing.assert_array_equal(ro, x)
+
+
+def test_gelu_approximate_is_keyword_only_as_in_torch():
+    x = rng.standard_normal(5)
+    with pytest.raises(TypeError, match="positional"):
+        kernels.gelu(x, "tanh")
+    with pytest.raises(TypeError):
+        F.gelu(torch.tensor(x), "tanh")
+    param = inspect.signature(kernels.gelu).parameters["approximate"]
+    assert param.kind is inspect.Parameter.KEYWORD_ONLY and param.default == "none"
+
+
+def test_flags_follow_torch():
+    """training is a bool (numpy's bool and ints refused, as torch does); inplace takes any
+    truth value; p and negative_slope take any real number torch takes (bools included)."""
+    x = rng.standard_normal((2, 3))
+    np.testing.assert_array_equal(kernels.dropout(x, p=True, seed=1), F.dropout(torch.tensor(x), p=True).numpy())
+    np.testing.assert_array_equal(kernels.relu(x.copy(), inplace=None), F.relu(torch.tensor(x), inplace=None).numpy())
+    np.testing.assert_array_equal(kernels.leaky_relu(x, negative_slope=True), x)
+    with pytest.raises(TypeError, match="training"):
+        kernels.dropout(x, training=np.bool_(True), seed=1)
 
 
 @pytest.mark.parametrize("algo", ("naive", "numpy", "numba"))
@@ -116,7 +201,8 @@ def test_sigmoid_saturates_without_nan(algo):
 
 
 def test_signatures_follow_torch():
-    for name in ("relu", "leaky_relu", "dropout", "dropout2d"):
+    for name in ("relu", "leaky_relu", "relu6", "hardsigmoid", "hardswish", "silu", "dropout",
+                 "dropout2d"):
         ours = [(k, v.default) for k, v in inspect.signature(getattr(kernels, name)).parameters.items()]
         theirs = [(k, v.default) for k, v in inspect.signature(getattr(F, name)).parameters.items()]
         assert ours[:len(theirs)] == theirs, name

@@ -73,6 +73,79 @@ def test_eval_and_backward_leave_running_statistics_alone(algo):
     np.testing.assert_array_equal(rv, before[1])
 
 
+@pytest.mark.parametrize("algo", kernels.batch_norm.algos())
+@pytest.mark.parametrize("momentum", [-0.5, 1.5, 2, True, float("nan")])
+def test_any_momentum_torch_takes_updates_as_torch(algo, momentum):
+    x = rand(4, 3, 5)
+    rm, rv = running(3)
+    trm, trv = _torch_stats(F.batch_norm, x, rm, rv, training=True, momentum=momentum)
+    kernels.batch_norm(x, rm, rv, training=True, momentum=momentum, algo=algo)
+    np.testing.assert_allclose(rm, trm, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(rv, trv, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(0, 3, 4), (2, 3, 0), (0, 3)])
+def test_empty_batch_norm_leaves_running_statistics_alone(shape):
+    x = rand(*shape)
+    rm, rv = running(3)
+    trm, trv = _torch_stats(F.batch_norm, x, rm, rv, training=True)
+    np.testing.assert_array_equal(trm, rm)   # torch's behaviour, recorded
+    for algo in kernels.batch_norm.algos():
+        y = kernels.batch_norm(x, rm, rv, training=True, algo=algo)
+        assert y.shape == shape
+        np.testing.assert_array_equal(rm, trm)
+        np.testing.assert_array_equal(rv, trv)
+
+
+def test_instance_norm_of_no_instances_sets_running_statistics_to_nan_as_torch():
+    x = rand(0, 3, 4)
+    rm, rv = running(3)
+    trm, trv = _torch_stats(F.instance_norm, x, rm, rv, use_input_stats=True)
+    assert np.isnan(trm).all() and np.isnan(trv).all()
+    kernels.instance_norm(x, rm, rv)
+    assert np.isnan(rm).all() and np.isnan(rv).all()
+    rm, rv = running(3)   # eval, or spatial size 0: untouched, as in torch
+    before = rm.copy()
+    kernels.instance_norm(x, rm, rv, use_input_stats=False)
+    kernels.instance_norm(rand(2, 3, 0), rm, rv)
+    np.testing.assert_array_equal(rm, before)
+
+
+def _readonly(a):
+    a = a.copy()
+    a.flags.writeable = False
+    return a
+
+
+@pytest.mark.parametrize("op_name", ["batch_norm", "instance_norm"])
+@pytest.mark.parametrize("how", ["read-only", "broadcast", "torch", "list"])
+def test_running_statistics_that_cannot_be_updated_are_refused_first(op_name, how, monkeypatch):
+    """Before any algorithm runs (they would compute, then fail to write back): a running
+    statistic updated in place must be a writeable NumPy array with its own elements."""
+    from kernels._registry import ALGORITHMS
+    for algo in ALGORITHMS[op_name].values():
+        monkeypatch.setattr(algo, "_forward", lambda *a: pytest.fail("an algorithm ran"))
+    op, x = getattr(kernels, op_name), rand(4, 3, 5)
+    rm, rv = running(3)
+    make = {"read-only": _readonly,
+            "broadcast": lambda a: np.lib.stride_tricks.as_strided(a[:1], a.shape, (0,)),
+            "torch": torch.tensor, "list": lambda a: a.tolist()}[how]
+    train = {"training": True} if op_name == "batch_norm" else {}
+    for name, args in (("running_mean", (make(rm), rv)), ("running_var", (rm, make(rv)))):
+        error = ValueError if how in ("read-only", "broadcast") else TypeError
+        with pytest.raises(error, match=name) as info:
+            op(x, *args, **train)
+        if how == "torch":
+            assert ".numpy()" in str(info.value)
+
+
+def test_read_only_running_statistics_are_fine_where_nothing_is_written():
+    x, (rm, rv) = rand(4, 3, 5), running(3)
+    y = kernels.batch_norm(x, _readonly(rm), _readonly(rv), training=False, algo="numpy")
+    np.testing.assert_allclose(y, F.batch_norm(torch.tensor(x), torch.tensor(rm), torch.tensor(rv)).numpy(),
+                               rtol=1e-12, atol=1e-12)
+
+
 def test_signatures_follow_torch():
     for name in ("batch_norm", "instance_norm", "group_norm", "layer_norm", "local_response_norm"):
         ours = list(inspect.signature(getattr(kernels, name)).parameters.items())

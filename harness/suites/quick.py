@@ -66,6 +66,8 @@ _NORM = [
     Entry("group_norm", "g4", (X2, (8,), (8,)), dict(num_groups=4)),
     Entry("local_response_norm", "size3", (X2,), dict(size=3)),
     Entry("weight_norm", "dim0", ((16, 8, 3, 3), (16, 1, 1, 1)), dict(dim=0)),
+    Entry("layer_norm2d", "convnext", (X2, (8,), (8,))),
+    Entry("linear", "head-256-10", ((N, 256), (10, 256), (10,))),
 ]
 
 _ACT = [
@@ -75,6 +77,12 @@ _ACT = [
     Entry("leaky_relu", "slope0.1", (ACT,), dict(negative_slope=0.1)),
     Entry("sigmoid", "act", (ACT,)),
     Entry("tanh", "act", (ACT,)),
+    Entry("relu6", "act", (ACT,)),
+    Entry("hardsigmoid", "act", (ACT,)),
+    Entry("hardswish", "act", (ACT,)),
+    Entry("silu", "act", (ACT,)),
+    Entry("gelu", "act", (ACT,)),
+    Entry("gelu", "tanh", (ACT,), dict(approximate="tanh")),
 ]
 
 suite("quick", __doc__, [*_CONV, *_POOL, *_NORM, *_ACT,

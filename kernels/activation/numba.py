@@ -1,41 +1,100 @@
 """Activations and dropout in parallel Numba loops over the flattened array.
 
-One kernel serves the four activations (relu is leaky_relu with slope 0), forward and
-backward; one kernel applies a dropout mask, forward and backward alike (the gradient of
-x * keep * scale is grad_y * keep * scale).  No fastmath: there is nothing to reassociate.
+One kernel serves every activation, forward and backward (the kind is a loop invariant,
+so LLVM hoists the dispatch out of the loop); one kernel applies a dropout mask, forward
+and backward alike (the gradient of x * keep * scale is grad_y * keep * scale).  No
+fastmath: the formulas of ``kernels.activation.plan`` keep torch's order so that NaN and
+infinities come out where torch's do, and fastmath would assume they never occur.
 """
+import math
+
 import numpy as np
 from numba import njit, prange
 
 from kernels._arrays import empty
 from kernels._registry import Algorithm
-from kernels.activation.plan import ACTIVATIONS, DROPOUTS, keep_mask
+from kernels.activation.plan import (ACTIVATIONS, DROPOUTS, GELU_ALPHA, GELU_BETA,
+                                     GELU_KAPPA, SIXTH, keep_mask)
 
 numba = Algorithm("numba", ops=ACTIVATIONS, doc="parallel Numba loops")
 numba_dropout = Algorithm("numba", ops=DROPOUTS, doc=numba.doc)
 
-KIND = {"relu": 0, "leaky_relu": 0, "sigmoid": 1, "tanh": 2}
+KIND = {name: i for i, name in enumerate(
+    ("relu", "leaky_relu", "relu6", "hardsigmoid", "hardswish", "silu", "gelu", "gelu_tanh",
+     "sigmoid", "tanh"))}
 BLOCK = 4096  # elements per parallel task
+SQRT_HALF = math.sqrt(0.5)
+
+
+@njit(inline="always")
+def _clamp6(t):
+    return 0.0 if t < 0 else (6.0 if t > 6 else t)
+
+
+@njit(inline="always")
+def _value(v, kind, slope):
+    if kind == 0:
+        return 0.0 if v < 0 else v
+    if kind == 1:
+        return v if v > 0 else v * slope
+    if kind == 2:
+        return _clamp6(v)
+    if kind == 3:
+        return _clamp6(v + 3.0) / 6.0
+    if kind == 4:
+        return v * _clamp6(v + 3.0) / 6.0
+    if kind == 5:
+        return v / (1.0 + np.exp(-v))
+    if kind == 6:
+        return v * 0.5 * (1.0 + math.erf(v * SQRT_HALF))
+    if kind == 7:
+        return 0.5 * v * (1.0 + np.tanh(GELU_BETA * (v + GELU_KAPPA * (v * v * v))))
+    if kind == 8:
+        return 1.0 / (1.0 + np.exp(-v))
+    return np.tanh(v)
+
+
+@njit(inline="always")
+def _grad(g, v, kind, slope):
+    if kind == 0:
+        return 0.0 if v <= 0 else g
+    if kind == 1:
+        return g if v > 0 else g * slope
+    if kind == 2:
+        return g if (v > 0 and v < 6) else 0.0
+    if kind == 3:
+        return g * SIXTH if (v > -3 and v < 3) else 0.0
+    if kind == 4:
+        if v <= -3:
+            return 0.0
+        return g if v >= 3 else g * (v / 3.0 + 0.5)
+    if kind == 5:
+        s = 1.0 / (1.0 + np.exp(-v))
+        return g * s * (1.0 + v * (1.0 - s))
+    if kind == 6:
+        cdf = 0.5 * (1.0 + math.erf(v * SQRT_HALF))
+        return g * (cdf + v * (GELU_ALPHA * np.exp(-0.5 * v * v)))
+    if kind == 7:
+        t = np.tanh(GELU_BETA * (v + GELU_KAPPA * (v * v * v)))
+        inner = GELU_BETA * (1.0 + 3.0 * GELU_KAPPA * (v * v))
+        return g * (0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * inner)
+    if kind == 8:
+        s = 1.0 / (1.0 + np.exp(-v))
+        return g * (1.0 - s) * s
+    t = np.tanh(v)
+    return g * (1.0 - t * t)
 
 
 @njit(parallel=True, cache=True)
 def _activation(x, gy, kind, slope, grad, out):
-    """out = f(x), or with grad out = gy * f'(x); kind 0 leaky relu, 1 sigmoid, 2 tanh."""
+    """out = f(x), or with grad out = gy * f'(x), for the activation numbered kind (KIND)."""
     n = x.size
     for blk in prange((n + BLOCK - 1) // BLOCK):
         for i in range(blk * BLOCK, min((blk + 1) * BLOCK, n)):
-            v = x[i]
-            if kind == 0:
-                if grad:
-                    out[i] = gy[i] if v > 0 else gy[i] * slope
-                else:
-                    out[i] = v if v > 0 else v * slope + 0.0  # + 0.0: relu gives 0, not -0
-            elif kind == 1:
-                s = 1.0 / (1.0 + np.exp(-v))
-                out[i] = gy[i] * s * (1.0 - s) if grad else s
+            if grad:
+                out[i] = _grad(gy[i], x[i], kind, slope)
             else:
-                t = np.tanh(v)
-                out[i] = gy[i] * (1.0 - t * t) if grad else t
+                out[i] = _value(x[i], kind, slope)
 
 
 @njit(parallel=True, cache=True)

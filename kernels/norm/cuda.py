@@ -96,6 +96,15 @@ def _moments(dt, NT):
     return moments
 
 
+@nbcuda.jit(device=True)
+def _rsqrt(v):
+    """1 / sqrt(v): inf at 0 and NaN below 0 or at NaN, as IEEE arithmetic on the device
+    gives them, written out so that the simulator's Python math does not raise instead."""
+    if v > 0:
+        return 1.0 / math.sqrt(v)
+    return math.inf if v == 0 else math.nan
+
+
 @_cuda.per_dtype_and_tpb
 def forward_kernel(dt, tpb):
     NT = _threads(tpb)  # as block_threads() for this TPB
@@ -114,7 +123,7 @@ def forward_kernel(dt, tpb):
                 var[a, g] = v
         else:
             mu, v = rm[g], rv[g]
-        rstd = dt(1.0 / math.sqrt(v + eps))
+        rstd = dt(_rsqrt(v + eps))
         for e in range(tid, B * M, NT):
             bb, m = e // M, e % M
             j = (g * M + m) // L
@@ -205,7 +214,7 @@ def backward_kernel(dt, tpb):
             mu, v = moments(x4, a, g, sh)
         else:
             mu, v = rm[g], rv[g]
-        rstd = dt(1.0 / math.sqrt(v + eps))
+        rstd = dt(_rsqrt(v + eps))
         s1 = dt(0)
         s2 = dt(0)
         for e in range(tid, n, NT):
@@ -265,8 +274,8 @@ def backward(gy, *args):
         p.L, p.eps, p.batch_stats, p.has_weight, gx.reshape(p.shape4), pw, pb)
     gw = _cuda.sum_rows(pw, _cuda.empty((p.n_affine,), p.dtype)) if p.has_weight else None
     gb = _cuda.sum_rows(pb, _cuda.empty((p.n_affine,), p.dtype)) if p.has_bias else None
-    gw = None if gw is None else _cuda.result(gw.reshape(p.affine_shape), host)
-    gb = None if gb is None else _cuda.result(gb.reshape(p.affine_shape), host)
+    gw = None if gw is None else _cuda.result(gw.reshape(p.w_shape), host)
+    gb = None if gb is None else _cuda.result(gb.reshape(p.b_shape), host)
     gx = _cuda.result(gx, host)
     if p.op in ("batch_norm", "instance_norm"):
         return gx, None, None, gw, gb

@@ -23,6 +23,14 @@ from kernels.norm.plan import GROUP_NORMS, affine, pack, split, update_running
 naive = Algorithm("naive", ops=GROUP_NORMS, slow=True, doc="plain loops; tiny shapes only")
 naive_lrn = Algorithm("naive", ops=("local_response_norm",), slow=True, doc=naive.doc)
 naive_wn = Algorithm("naive", ops=("weight_norm",), slow=True, doc=naive.doc)
+naive_ln2d = Algorithm("naive", ops=("layer_norm2d",), slow=True, doc=naive.doc)
+
+
+def _rstd(var, eps):
+    """1 / sqrt(var + eps) in NumPy scalars: inf at 0 and NaN below, as torch, where Python's
+    math would raise."""
+    with np.errstate(all="ignore"):
+        return np.float64(1.0) / np.sqrt(np.float64(var) + eps)
 
 
 def _members(p):
@@ -47,10 +55,11 @@ def _norm_forward(x, rm, rv, w, b, p):
     w, b = affine(w, b, p)
     y = empty(p.shape4, p.dtype)
     for a, g in product(range(p.A), range(p.G)):
-        rstd = 1.0 / math.sqrt(var[a, g] + p.eps)
+        rstd = _rstd(var[a, g], p.eps)
         for bb, m in _members(p):
             j = (g * p.M + m) // p.L
-            y[a, bb, g, m] = (x4[a, bb, g, m] - mean[a, g]) * rstd * w[j] + b[j]
+            with np.errstate(all="ignore"):
+                y[a, bb, g, m] = (x4[a, bb, g, m] - mean[a, g]) * rstd * w[j] + b[j]
     update_running(rm, rv, mean, var, p)
     return y.reshape(p.in_shape)
 
@@ -63,7 +72,7 @@ def _norm_backward(gy, x, rm, rv, w, b, p):
     gw, gb = np.zeros(p.n_affine), np.zeros(p.n_affine)
     n = p.B * p.M
     for a, g in product(range(p.A), range(p.G)):
-        rstd = 1.0 / math.sqrt(var[a, g] + p.eps)
+        rstd = _rstd(var[a, g], p.eps)
         sum_g = sum_gx = 0.0
         for bb, m in _members(p):
             j = (g * p.M + m) // p.L
@@ -87,6 +96,8 @@ def _window(c, p):
 
 
 def _lrn_denominator(x3, p):
+    """k + alpha/size * (sum of squares over the window), as NumPy scalars: a negative or
+    zero denominator raised to -beta gives NaN or inf as in torch (Python floats raise)."""
     D = np.empty(x3.shape)
     for n, c, s in product(range(p.N), range(p.C), range(p.S)):
         D[n, c, s] = p.k + p.alpha / p.size * sum(x3[n, c2, s] ** 2 for c2 in _window(c, p))
@@ -117,7 +128,8 @@ def _lrn_backward(gy, x, p):
 
 
 def _norms(v3, p):
-    return [math.sqrt(sum(v3[a, d, q] ** 2 for a in range(p.P) for q in range(p.Q)))
+    """NumPy scalars: a zero norm divides to NaN (0/0) as in torch."""
+    return [np.float64(math.sqrt(sum(v3[a, d, q] ** 2 for a in range(p.P) for q in range(p.Q))))
             for d in range(p.D)]
 
 
@@ -142,6 +154,53 @@ def _wn_backward(gw, v, g, p):
     return gv.reshape(p.v_shape), gg.reshape(p.g_shape)
 
 
+def _ln2d_stats(x3, n, s, p):
+    """Mean and 1/sqrt(var + eps) of x3[n, :, s], the C channels at one position."""
+    values = [float(x3[n, c, s]) for c in range(p.C)]
+    mu = sum(values) / p.C
+    return mu, _rstd(sum((v - mu) ** 2 for v in values) / p.C, p.eps)
+
+
+def _ln2d_forward(x, w, b, p):
+    x3, y = x.reshape(p.N, p.C, p.S), empty((p.N, p.C, p.S), p.dtype)
+    for n, s in product(range(p.N), range(p.S)):
+        mu, rstd = _ln2d_stats(x3, n, s, p)
+        for c in range(p.C):
+            v = (x3[n, c, s] - mu) * rstd
+            y[n, c, s] = v * (1.0 if w is None else w[c]) + (0.0 if b is None else b[c])
+    return y.reshape(p.in_shape)
+
+
+def _ln2d_backward(gy, x, w, b, p):
+    """Layer norm's backward over the C values at each position (see the module doc)."""
+    x3, gy3 = x.reshape(p.N, p.C, p.S), gy.reshape(p.N, p.C, p.S)
+    gx = empty((p.N, p.C, p.S), p.dtype)
+    gw, gb = np.zeros(p.C), np.zeros(p.C)
+    for n, s in product(range(p.N), range(p.S)):
+        mu, rstd = _ln2d_stats(x3, n, s, p)
+        xhat = [(x3[n, c, s] - mu) * rstd for c in range(p.C)]
+        gxhat = [gy3[n, c, s] * (1.0 if w is None else w[c]) for c in range(p.C)]
+        sum_g, sum_gx = sum(gxhat), sum(g * h for g, h in zip(gxhat, xhat))
+        for c in range(p.C):
+            gx[n, c, s] = (gxhat[c] - sum_g / p.C - xhat[c] * sum_gx / p.C) * rstd
+            gw[c] += gy3[n, c, s] * xhat[c]
+            gb[c] += gy3[n, c, s]
+    return (gx.reshape(p.in_shape), gw.astype(p.dtype) if p.has_weight else None,
+            gb.astype(p.dtype) if p.has_bias else None)
+
+
+@naive_ln2d.forward
+def ln2d_forward(x, w, b, p):
+    with np.errstate(all="ignore"):
+        return _ln2d_forward(x, w, b, p)
+
+
+@naive_ln2d.backward
+def ln2d_backward(gy, x, w, b, p):
+    with np.errstate(all="ignore"):
+        return _ln2d_backward(gy, x, w, b, p)
+
+
 @naive.forward
 def forward(*args):
     *arrays, p = args
@@ -156,19 +215,23 @@ def backward(gy, *args):
 
 @naive_lrn.forward
 def lrn_forward(x, p):
-    return _lrn_forward(x, p)
+    with np.errstate(all="ignore"):
+        return _lrn_forward(x, p)
 
 
 @naive_lrn.backward
 def lrn_backward(gy, x, p):
-    return _lrn_backward(gy, x, p)
+    with np.errstate(all="ignore"):
+        return _lrn_backward(gy, x, p)
 
 
 @naive_wn.forward
 def wn_forward(v, g, p):
-    return _wn_forward(v, g, p)
+    with np.errstate(all="ignore"):
+        return _wn_forward(v, g, p)
 
 
 @naive_wn.backward
 def wn_backward(gy, v, g, p):
-    return _wn_backward(gy, v, g, p)
+    with np.errstate(all="ignore"):
+        return _wn_backward(gy, v, g, p)

@@ -16,6 +16,14 @@ per channel over N contiguous H*W planes.  The forward is two passes over the da
 The backward is two passes as well: the sums of grad_y and grad_y * xhat per weight (the
 weight and bias gradients, kept per task and summed on the host so no two tasks write
 the same element), then grad_x.  See ``kernels.norm.numpy`` for the formulas.
+
+layer_norm2d normalises over the channels at each position of NCHW directly: a task per
+(image, run of 256 positions) sweeps the C channel rows of its run (contiguous), twice for
+the statistics (mean, then squared deviations, in float64) and once to write; the weight
+and bias gradients are per-task float64 partial sums, added on the host.
+
+Every kernel uses NumPy's error model: eps = 0 on a constant group divides by zero into
+inf and NaN, as torch does, instead of raising.
 """
 import numpy as np
 from numba import njit, prange
@@ -28,8 +36,11 @@ from kernels.norm.plan import GROUP_NORMS, affine, pack, split, update_running
 numba = Algorithm("numba", ops=GROUP_NORMS, doc="parallel Numba loops, one task per statistic")
 numba_lrn = Algorithm("numba", ops=("local_response_norm",), doc=numba.doc)
 numba_wn = Algorithm("numba", ops=("weight_norm",), doc=numba.doc)
+numba_ln2d = Algorithm("numba", ops=("layer_norm2d",),
+                       doc="parallel Numba loops on NCHW, one task per run of positions")
 
 STREAM_BYTES = 8 * 2 ** 20  # outputs at least this large bypass the cache
+LN2D_RUN = 256  # layer_norm2d: positions per task (a run of each channel plane)
 
 
 @njit(inline="always", fastmath=FASTMATH)
@@ -60,7 +71,7 @@ def _run(g, M, L, j):
     return max(j * L - g * M, 0), min((j + 1) * L - g * M, M)
 
 
-@njit(inline="always", fastmath=FASTMATH)
+@njit(inline="always", fastmath=FASTMATH, error_model="numpy")
 def _moments(x4, a, g):
     """Mean and biased variance of x4[a, :, g, :]."""
     B, M = x4.shape[1], x4.shape[3]
@@ -77,7 +88,7 @@ def _moments(x4, a, g):
     return k + s / n, max((ss - s * s / n) / n, 0.0)
 
 
-@njit(parallel=True, cache=True, fastmath=FASTMATH)
+@njit(parallel=True, cache=True, fastmath=FASTMATH, error_model="numpy")
 def _norm_forward(x4, w, b, L, eps, mean, var, batch_stats, y4, stream):
     A, B, G, M = x4.shape
     xf, yf = x4.ravel(), y4.ravel()  # x4 and y4 are views of contiguous arrays
@@ -110,7 +121,7 @@ def _norm_forward(x4, w, b, L, eps, mean, var, batch_stats, y4, stream):
                         yr[m] = xr[m] * scale + shift
 
 
-@njit(parallel=True, cache=True, fastmath=FASTMATH)
+@njit(parallel=True, cache=True, fastmath=FASTMATH, error_model="numpy")
 def _norm_backward(gy4, x4, w, L, eps, mean, var, batch_stats, gx4, gw, gb):
     """gw, gb: (A, n_affine) zeros; task (a, g) owns gw[a, j] for the j of group g."""
     A, B, G, M = x4.shape
@@ -170,7 +181,7 @@ def _norm_backward(gy4, x4, w, L, eps, mean, var, batch_stats, gx4, gw, gb):
                         gxr[m] = ca * gr[m] + cb * xr[m] + cc
 
 
-@njit(parallel=True, cache=True, fastmath=FASTMATH)
+@njit(parallel=True, cache=True, fastmath=FASTMATH, error_model="numpy")
 def _lrn(x, size, lo, alpha, beta, k, gy, grad, out, u):
     """Local response norm of x (N, C, S): forward into out when not grad, else the input
     gradient of gy into out (u: an (N, C, S) workspace).  Window of c: [c - lo, c - lo + size)."""
@@ -211,7 +222,7 @@ def _lrn(x, size, lo, alpha, beta, k, gy, grad, out, u):
                 o[s] = gr[s] * o[s] - 2.0 * coef * beta * xr[s] * acc[s]
 
 
-@njit(parallel=True, cache=True, fastmath=FASTMATH)
+@njit(parallel=True, cache=True, fastmath=FASTMATH, error_model="numpy")
 def _weight_norm(v, g, gw, grad, out, gg):
     """v (P, D, Q), g (D,): w = g v / |v| per d into out; with grad, the gradient of gw
     into out (for v) and gg (for g)."""
@@ -236,6 +247,84 @@ def _weight_norm(v, g, gw, grad, out, gg):
             for p in range(P):
                 for q in range(Q):
                     out[p, d, q] = v[p, d, q] * scale
+
+
+@njit(inline="always", fastmath=FASTMATH, error_model="numpy")
+def _ln2d_moments(x3, n, s0, s1, mean, rstd, eps):
+    """mean[i] and 1/sqrt(var[i] + eps) over the channels of position s0 + i: two passes in
+    float64 (the mean, then the squared deviations from it), each a sweep of C contiguous
+    rows of s1 - s0 positions."""
+    C, m = x3.shape[1], s1 - s0
+    for i in range(m):
+        mean[i] = 0.0
+        rstd[i] = 0.0
+    for c in range(C):
+        row = x3[n, c, s0:s1]
+        for i in range(m):
+            mean[i] += row[i]
+    for i in range(m):
+        mean[i] /= C
+    for c in range(C):
+        row = x3[n, c, s0:s1]
+        for i in range(m):
+            d = row[i] - mean[i]
+            rstd[i] += d * d
+    for i in range(m):
+        rstd[i] = 1.0 / np.sqrt(rstd[i] / C + eps)
+
+
+@njit(parallel=True, cache=True, fastmath=FASTMATH, error_model="numpy")
+def _ln2d_forward(x3, w, b, has_w, has_b, eps, y3):
+    """Layer norm over axis 1 of x3 (N, C, S), directly on the NCHW layout: a task per
+    (n, run of LN2D_RUN positions) reads C contiguous rows, so no transpose is needed."""
+    N, C, S = x3.shape
+    runs = (S + LN2D_RUN - 1) // LN2D_RUN
+    for t in prange(N * runs):
+        n, s0 = t // runs, (t % runs) * LN2D_RUN
+        s1 = min(s0 + LN2D_RUN, S)
+        mean, rstd = np.empty(LN2D_RUN), np.empty(LN2D_RUN)
+        _ln2d_moments(x3, n, s0, s1, mean, rstd, eps)
+        for c in range(C):
+            wc = w[c] if has_w else 1.0
+            bc = b[c] if has_b else 0.0
+            xr, yr = x3[n, c, s0:s1], y3[n, c, s0:s1]
+            for i in range(s1 - s0):
+                yr[i] = (xr[i] - mean[i]) * rstd[i] * wc + bc
+
+
+@njit(parallel=True, cache=True, fastmath=FASTMATH, error_model="numpy")
+def _ln2d_backward(gy3, x3, w, has_w, eps, gx3, gw, gb):
+    """gx3, and per task t the partial sums gw[t, c] = sum gy * xhat and gb[t, c] = sum gy
+    over its positions (float64, summed over tasks on the host: no two tasks write one
+    element)."""
+    N, C, S = x3.shape
+    runs = (S + LN2D_RUN - 1) // LN2D_RUN
+    for t in prange(N * runs):
+        n, s0 = t // runs, (t % runs) * LN2D_RUN
+        s1 = min(s0 + LN2D_RUN, S)
+        m = s1 - s0
+        mean, rstd = np.empty(LN2D_RUN), np.empty(LN2D_RUN)
+        _ln2d_moments(x3, n, s0, s1, mean, rstd, eps)
+        s_g, s_gx = np.zeros(LN2D_RUN), np.zeros(LN2D_RUN)  # sums of gxhat, gxhat * xhat
+        for c in range(C):
+            wc = w[c] if has_w else 1.0
+            xr, gr = x3[n, c, s0:s1], gy3[n, c, s0:s1]
+            acc_w = 0.0
+            acc_b = 0.0
+            for i in range(m):
+                xh = (xr[i] - mean[i]) * rstd[i]
+                acc_w += gr[i] * xh
+                acc_b += gr[i]
+                s_g[i] += gr[i] * wc
+                s_gx[i] += gr[i] * wc * xh
+            gw[t, c] = acc_w
+            gb[t, c] = acc_b
+        for c in range(C):
+            wc = w[c] if has_w else 1.0
+            xr, gr, gxr = x3[n, c, s0:s1], gy3[n, c, s0:s1], gx3[n, c, s0:s1]
+            for i in range(m):
+                xh = (xr[i] - mean[i]) * rstd[i]
+                gxr[i] = rstd[i] * (gr[i] * wc - s_g[i] / C - xh * s_gx[i] / C)
 
 
 def _stats(rm, rv, p):
@@ -284,6 +373,31 @@ def _wn_run(v, g, gw, p):
     _weight_norm(v.reshape(shape), g.reshape(p.D), gw.reshape(shape) if grad else v.reshape(shape),
                  grad, out.reshape(shape), gg.reshape(p.D))
     return (out, gg) if grad else out
+
+
+def _ln2d_shapes(p):
+    return (p.N, p.C, p.S), p.N * -(-p.S // LN2D_RUN)
+
+
+@numba_ln2d.forward
+def ln2d_forward(x, w, b, p):
+    shape3, _ = _ln2d_shapes(p)
+    y = empty(p.in_shape, p.dtype)
+    none = np.empty(1, p.dtype)
+    _ln2d_forward(x.reshape(shape3), none if w is None else w, none if b is None else b,
+                  w is not None, b is not None, p.eps, y.reshape(shape3))
+    return y
+
+
+@numba_ln2d.backward
+def ln2d_backward(gy, x, w, b, p):
+    shape3, tasks = _ln2d_shapes(p)
+    gx = empty(p.in_shape, p.dtype)
+    gw, gb = np.zeros((tasks, p.C)), np.zeros((tasks, p.C))
+    _ln2d_backward(gy.reshape(shape3), x.reshape(shape3), np.empty(1, p.dtype) if w is None else w,
+                   w is not None, p.eps, gx.reshape(shape3), gw, gb)
+    return (gx, gw.sum(axis=0).astype(p.dtype) if p.has_weight else None,
+            gb.sum(axis=0).astype(p.dtype) if p.has_bias else None)
 
 
 @numba.forward

@@ -7,10 +7,11 @@ the input gradient when the statistics come from the batch is
     grad_x = rstd * (gxhat - mean(gxhat) - xhat * mean(gxhat * xhat))
 
 (means over each statistic's B*M elements; Ioffe & Szegedy 2015, section 3), and
-rstd * gxhat when they are given (eval mode).
+rstd * gxhat when they are given (eval mode).  Every reduction accumulates in float64
+(the statistics and the weight and bias gradients sum over up to N*H*W elements), and the
+results are cast back to the input's dtype.
 """
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from kernels._registry import Algorithm
 from kernels.norm.plan import (GROUP_NORMS, affine, given_stats, pack, split,
@@ -19,11 +20,12 @@ from kernels.norm.plan import (GROUP_NORMS, affine, given_stats, pack, split,
 numpy = Algorithm("numpy", ops=GROUP_NORMS, doc="vectorised NumPy reductions")
 numpy_lrn = Algorithm("numpy", ops=("local_response_norm",), doc=numpy.doc)
 numpy_wn = Algorithm("numpy", ops=("weight_norm",), doc=numpy.doc)
+numpy_ln2d = Algorithm("numpy", ops=("layer_norm2d",), doc=numpy.doc)
 
 
 def _stats(x4, rm, rv, p):
     if p.batch_stats:
-        return x4.mean(axis=(1, 3)), x4.var(axis=(1, 3))
+        return x4.mean(axis=(1, 3), dtype=np.float64), x4.var(axis=(1, 3), dtype=np.float64)
     return given_stats(rm, rv, p)
 
 
@@ -40,7 +42,7 @@ def _norm_forward(x, rm, rv, w, b, p):
     j = p.affine_index()
     y = (x4 - _per_stat(mean)) * _per_stat(rstd) * w[j] + b[j]
     update_running(rm, rv, mean, var, p)
-    return y.reshape(p.in_shape)
+    return y.reshape(p.in_shape).astype(p.dtype, copy=False)
 
 
 def _norm_backward(gy, x, rm, rv, w, b, p):
@@ -51,24 +53,32 @@ def _norm_backward(gy, x, rm, rv, w, b, p):
     w, _ = affine(w, b, p)
     gxhat = gy4 * w[p.affine_index()]
     if p.batch_stats:
-        gx = rstd * (gxhat - gxhat.mean(axis=(1, 3), keepdims=True)
-                     - xhat * (gxhat * xhat).mean(axis=(1, 3), keepdims=True))
+        gx = rstd * (gxhat - gxhat.mean(axis=(1, 3), keepdims=True, dtype=np.float64)
+                     - xhat * (gxhat * xhat).mean(axis=(1, 3), keepdims=True, dtype=np.float64))
     else:
         gx = rstd * gxhat
     # every weight j covers L consecutive elements of the flattened (G, M)
-    gw = (gy4 * xhat).sum(axis=(0, 1)).reshape(p.n_affine, p.L).sum(axis=1)
-    gb = gy4.sum(axis=(0, 1)).reshape(p.n_affine, p.L).sum(axis=1)
-    return pack(gx.reshape(p.in_shape), gw, gb, p)
+    gw = (gy4 * xhat).sum(axis=(0, 1), dtype=np.float64).reshape(p.n_affine, p.L).sum(axis=1)
+    gb = gy4.sum(axis=(0, 1), dtype=np.float64).reshape(p.n_affine, p.L).sum(axis=1)
+    return pack(gx.reshape(p.in_shape).astype(p.dtype, copy=False), gw.astype(p.dtype),
+                gb.astype(p.dtype), p)
 
 
-def _window_sum(a, before, after, size):
-    """sum over a[:, c - before : c + after + 1] along axis 1, zeros outside."""
-    padded = np.pad(a, [(0, 0), (before, after), (0, 0)])
-    return sliding_window_view(padded, size, axis=1).sum(axis=-1)
+def _window_sum(a, before, after):
+    """out[:, c] = sum of a[:, c'] over c' in [c - before, c + after] within 0..C-1: one
+    shifted add per offset, at most 2C - 1 of them however wide the window."""
+    C = a.shape[1]
+    out = np.zeros_like(a)
+    for d in range(-min(before, C - 1), min(after, C - 1) + 1):
+        if d >= 0:
+            out[:, :C - d] += a[:, d:]
+        else:
+            out[:, -d:] += a[:, :C + d]
+    return out
 
 
 def _lrn_denominator(x3, p):
-    return p.k + (p.alpha / p.size) * _window_sum(x3 * x3, p.lo, p.hi, p.size)
+    return p.k + (p.alpha / p.size) * _window_sum(x3 * x3, p.lo, p.hi)
 
 
 def _lrn_forward(x, p):
@@ -82,53 +92,100 @@ def _lrn_backward(gy, x, p):
     x3, gy3 = x.reshape(p.N, p.C, p.S), gy.reshape(p.N, p.C, p.S)
     D = _lrn_denominator(x3, p)
     u = gy3 * x3 * D ** (-p.beta - 1)
-    gx = gy3 * D ** -p.beta - (2 * p.alpha * p.beta / p.size) * x3 * _window_sum(u, p.hi, p.lo, p.size)
+    gx = gy3 * D ** -p.beta - (2 * p.alpha * p.beta / p.size) * x3 * _window_sum(u, p.hi, p.lo)
     return (gx.reshape(p.in_shape),)
 
 
 def _wn_forward(v, g, p):
     v3 = v.reshape(p.P, p.D, p.Q)
-    norm = np.sqrt((v3 * v3).sum(axis=(0, 2)))
-    return (v3 * (g.reshape(p.D) / norm)[None, :, None]).reshape(p.v_shape)
+    norm = np.sqrt((v3 * v3).sum(axis=(0, 2), dtype=np.float64))
+    return (v3 * (g.reshape(p.D) / norm)[None, :, None]).reshape(p.v_shape).astype(p.dtype)
 
 
 def _wn_backward(gw, v, g, p):
     """w = g v / |v|:  grad_g = <grad_w, v> / |v|,
     grad_v = g / |v| * (grad_w - v <grad_w, v> / |v|**2)  (Salimans & Kingma 2016, eq. 4)."""
     v3, gw3, gD = v.reshape(p.P, p.D, p.Q), gw.reshape(p.P, p.D, p.Q), g.reshape(p.D)
-    norm = np.sqrt((v3 * v3).sum(axis=(0, 2)))
-    s = (gw3 * v3).sum(axis=(0, 2))
+    norm = np.sqrt((v3 * v3).sum(axis=(0, 2), dtype=np.float64))
+    s = (gw3 * v3).sum(axis=(0, 2), dtype=np.float64)
     gv = (gD / norm)[None, :, None] * (gw3 - v3 * (s / norm ** 2)[None, :, None])
-    return gv.reshape(p.v_shape), (s / norm).reshape(p.g_shape)
+    return gv.reshape(p.v_shape).astype(p.dtype), (s / norm).reshape(p.g_shape).astype(p.dtype)
+
+
+def _ln2d_xhat(x3, p):
+    """(x - mean) / sqrt(var + eps) over axis 1 (the channels) of x (N, C, S), and rstd."""
+    mean = x3.mean(axis=1, keepdims=True, dtype=np.float64)
+    rstd = 1.0 / np.sqrt(x3.var(axis=1, keepdims=True, dtype=np.float64) + p.eps)
+    return (x3 - mean) * rstd, rstd
+
+
+def _per_channel(v, p):
+    return v.reshape(1, p.C, 1)
+
+
+def _ln2d_forward(x, w, b, p):
+    xhat, _ = _ln2d_xhat(x.reshape(p.N, p.C, p.S), p)
+    y = xhat * _per_channel(w, p) if w is not None else xhat
+    y = y + _per_channel(b, p) if b is not None else y
+    return y.reshape(p.in_shape).astype(p.dtype, copy=False)
+
+
+def _ln2d_backward(gy, x, w, b, p):
+    gy3 = gy.reshape(p.N, p.C, p.S)
+    xhat, rstd = _ln2d_xhat(x.reshape(p.N, p.C, p.S), p)
+    gxhat = gy3 * _per_channel(w, p) if w is not None else gy3
+    gx = rstd * (gxhat - gxhat.mean(axis=1, keepdims=True, dtype=np.float64)
+                 - xhat * (gxhat * xhat).mean(axis=1, keepdims=True, dtype=np.float64))
+    gw = (gy3 * xhat).sum(axis=(0, 2), dtype=np.float64).astype(p.dtype) if p.has_weight else None
+    gb = gy3.sum(axis=(0, 2), dtype=np.float64).astype(p.dtype) if p.has_bias else None
+    return gx.reshape(p.in_shape).astype(p.dtype, copy=False), gw, gb
+
+
+@numpy_ln2d.forward
+def ln2d_forward(x, w, b, p):
+    with np.errstate(all="ignore"):
+        return _ln2d_forward(x, w, b, p)
+
+
+@numpy_ln2d.backward
+def ln2d_backward(gy, x, w, b, p):
+    with np.errstate(all="ignore"):
+        return _ln2d_backward(gy, x, w, b, p)
 
 
 @numpy.forward
 def forward(*args):
     *arrays, p = args
-    return _norm_forward(*split(arrays, p), p)
+    with np.errstate(all="ignore"):   # NaN and inf where torch has them, without warnings
+        return _norm_forward(*split(arrays, p), p)
 
 
 @numpy.backward
 def backward(gy, *args):
     *arrays, p = args
-    return _norm_backward(gy, *split(arrays, p), p)
+    with np.errstate(all="ignore"):
+        return _norm_backward(gy, *split(arrays, p), p)
 
 
 @numpy_lrn.forward
 def lrn_forward(x, p):
-    return _lrn_forward(x, p)
+    with np.errstate(all="ignore"):
+        return _lrn_forward(x, p)
 
 
 @numpy_lrn.backward
 def lrn_backward(gy, x, p):
-    return _lrn_backward(gy, x, p)
+    with np.errstate(all="ignore"):
+        return _lrn_backward(gy, x, p)
 
 
 @numpy_wn.forward
 def wn_forward(v, g, p):
-    return _wn_forward(v, g, p)
+    with np.errstate(all="ignore"):
+        return _wn_forward(v, g, p)
 
 
 @numpy_wn.backward
 def wn_backward(gy, v, g, p):
-    return _wn_backward(gy, v, g, p)
+    with np.errstate(all="ignore"):
+        return _wn_backward(gy, v, g, p)

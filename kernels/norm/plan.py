@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kernels._params import check_flag, check_ndim, prod
+from kernels._params import check_bool, check_real, prod
 from kernels._registry import REQUIRED, Input, Op
 
 
@@ -47,10 +47,12 @@ class NormPlan:
     has_running: bool      # running_mean/var given (updated in place when batch_stats)
     has_weight: bool
     has_bias: bool
-    affine_shape: tuple    # shape of weight and bias
+    affine_shape: tuple    # the affine parameters' logical shape: (C,) or normalized_shape
     momentum: float
     eps: float
     dtype: np.dtype
+    w_shape: tuple | None = None   # weight's own shape (batch_norm takes any with C elements)
+    b_shape: tuple | None = None
 
     @property
     def out_shape(self) -> tuple:
@@ -69,16 +71,6 @@ class NormPlan:
         return (np.arange(self.G * self.M) // self.L).reshape(self.G, self.M)
 
 
-def _number(op, name, value, minimum=None):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{op}: {name} must be a real number, got {value!r}")
-    value = float(value)
-    if not np.isfinite(value) or (minimum is not None and value < minimum):
-        bound = "" if minimum is None else f" >= {minimum}"
-        raise ValueError(f"{op}: {name} must be a finite number{bound}, got {value!r}")
-    return value
-
-
 def _vector(op, name, shape, length, what="channels"):
     if shape is not None and tuple(shape) != (length,):
         raise ValueError(f"{op}: {name} must have shape ({length},) (one per {what}), "
@@ -86,20 +78,22 @@ def _vector(op, name, shape, length, what="channels"):
 
 
 def _nc_input(op, x, min_nd):
-    check_ndim(op, "input", x, range(min_nd, 6), "(N, C, *spatial) with up to 3 spatial dims")
-    if min(x) < 1:
-        raise ValueError(f"{op}: input must have no empty dimension, got {tuple(x)}")
+    """(N, C, S) of an input (N, C, *spatial) with at least min_nd dims, any number of
+    spatial dims and zero sizes allowed (as torch)."""
+    if x is None or len(x) < min_nd:
+        got = "nothing" if x is None else f"shape {tuple(x)}"
+        raise ValueError(f"{op}: input must be (N, C, *spatial) with at least {min_nd} "
+                         f"dimensions, got {got}")
     return x[0], x[1], prod(x[2:])
 
 
 def _momentum(op, momentum):
+    """Any real number, as torch.nn.functional takes it (negative, above 1, NaN...);
+    None, torch.nn's cumulative average, is a module feature."""
     if momentum is None:
         raise TypeError(f"{op}: momentum=None (cumulative average) is not supported, as in "
-                        f"torch.nn.functional; pass a float in [0, 1]")
-    m = _number(op, "momentum", momentum, 0.0)
-    if m > 1:
-        raise ValueError(f"{op}: momentum must be in [0, 1], got {momentum!r}")
-    return m
+                        f"torch.nn.functional; pass a float")
+    return check_real(op, "momentum", momentum)
 
 
 def _running(op, rm, rv, C, required):
@@ -112,66 +106,98 @@ def _running(op, rm, rv, C, required):
     return rm is not None
 
 
+def _elements(op, name, shape, C):
+    """batch_norm's weight and bias: any shape holding C elements, as torch checks them."""
+    if shape is not None and prod(shape) != C:
+        raise ValueError(f"{op}: {name} must hold one value per channel ({C}), got shape "
+                         f"{tuple(shape)}")
+    return None if shape is None else tuple(shape)
+
+
 def batch_norm_plan(op, shapes, dtype, training, momentum, eps):
     x, rm, rv, w, b = shapes
     N, C, S = _nc_input(op, x, 2)
-    training = check_flag(op, "training", training)
+    training = check_bool(op, "training", training)
     has_running = _running(op, rm, rv, C, required=not training)
-    _vector(op, "weight", w, C)
-    _vector(op, "bias", b, C)
-    if training and N * S < 2:
+    w_shape, b_shape = _elements(op, "weight", w, C), _elements(op, "bias", b, C)
+    if training and N * S == 1:
         raise ValueError(f"{op}: input {tuple(x)} has one value per channel; training needs more")
+    if C == 0 and (w is not None or b is not None):
+        raise ValueError(f"{op}: an input with no channels {tuple(x)} takes no weight or bias "
+                         f"(torch refuses it)")
+    momentum, eps = _momentum(op, momentum), check_real(op, "eps", eps)
+    if training and eps <= 0:   # NaN passes, as in torch
+        raise ValueError(f"{op}: eps must be positive in training, got {eps!r}")
+    if eps < 0:
+        raise ValueError(f"{op}: eps must be non-negative, got {eps!r}")
     return NormPlan(op, tuple(x), 1, N, C, S, S, training, has_running, w is not None,
-                    b is not None, (C,), _momentum(op, momentum), _number(op, "eps", eps, 0.0), dtype)
+                    b is not None, (C,), momentum, eps, dtype, w_shape, b_shape)
 
 
 def instance_norm_plan(op, shapes, dtype, use_input_stats, momentum, eps):
     x, rm, rv, w, b = shapes
-    N, C, S = _nc_input(op, x, 3)
-    use_input_stats = check_flag(op, "use_input_stats", use_input_stats)
+    N, C, S = _nc_input(op, x, 2)
+    use_input_stats = check_bool(op, "use_input_stats", use_input_stats)
     has_running = _running(op, rm, rv, C, required=not use_input_stats)
     _vector(op, "weight", w, C)
     _vector(op, "bias", b, C)
-    if use_input_stats and S < 2:
+    if use_input_stats and S == 1:
         raise ValueError(f"{op}: input {tuple(x)} has one spatial element; needs more")
+    if N * C == 0 and (w is not None or b is not None):
+        raise ValueError(f"{op}: an input with no instances or no channels {tuple(x)} takes "
+                         f"no weight or bias (torch refuses it)")
     return NormPlan(op, tuple(x), N, 1, C, S, S, use_input_stats, has_running, w is not None,
-                    b is not None, (C,), _momentum(op, momentum), _number(op, "eps", eps, 0.0), dtype)
+                    b is not None, (C,), _momentum(op, momentum), check_real(op, "eps", eps), dtype,
+                    None if w is None else (C,), None if b is None else (C,))
 
 
 def group_norm_plan(op, shapes, dtype, num_groups, eps):
     x, w, b = shapes
     N, C, S = _nc_input(op, x, 2)
-    if isinstance(num_groups, bool) or not isinstance(num_groups, numbers.Integral) or num_groups < 1:
-        raise ValueError(f"{op}: num_groups must be a positive int, got {num_groups!r}")
+    if isinstance(num_groups, bool) or not isinstance(num_groups, numbers.Integral):
+        raise TypeError(f"{op}: num_groups must be an int, got {num_groups!r}")
+    if num_groups < 1:
+        raise ValueError(f"{op}: num_groups must be positive, got {num_groups!r}")
     if C % num_groups:
         raise ValueError(f"{op}: num_groups ({num_groups}) must divide the channels ({C})")
     G = int(num_groups)
     _vector(op, "weight", w, C)
     _vector(op, "bias", b, C)
+    if N * (C // G) * S == 1:
+        raise ValueError(f"{op}: input {tuple(x)} has one value per group; needs more")
     return NormPlan(op, tuple(x), N, 1, G, C // G * S, S, True, False, w is not None,
-                    b is not None, (C,), 0.0, _number(op, "eps", eps, 0.0), dtype)
+                    b is not None, (C,), 0.0, check_real(op, "eps", eps), dtype,
+                    None if w is None else (C,), None if b is None else (C,))
+
+
+def normalized(op, normalized_shape) -> tuple:
+    """normalized_shape as torch.nn.functional.layer_norm takes it: a non-empty tuple or
+    list (torch.Size included) of non-negative ints; a bare int is refused, as torch does."""
+    if isinstance(normalized_shape, numbers.Integral) and not isinstance(normalized_shape, bool):
+        raise TypeError(f"{op}: normalized_shape must be a tuple of ints, got the int "
+                        f"{normalized_shape!r} (torch.nn.functional refuses it too: pass "
+                        f"({normalized_shape},))")
+    if not (isinstance(normalized_shape, (tuple, list)) and all(
+            isinstance(d, numbers.Integral) and not isinstance(d, bool) for d in normalized_shape)):
+        raise TypeError(f"{op}: normalized_shape must be a tuple of ints, got {normalized_shape!r}")
+    if not normalized_shape:
+        raise ValueError(f"{op}: normalized_shape must hold at least one dimension, got ()")
+    return tuple(int(d) for d in normalized_shape)
 
 
 def layer_norm_plan(op, shapes, dtype, normalized_shape, eps):
     x, w, b = shapes
-    if isinstance(normalized_shape, numbers.Integral) and not isinstance(normalized_shape, bool):
-        normalized_shape = (int(normalized_shape),)
-    if not (isinstance(normalized_shape, (tuple, list)) and len(normalized_shape) > 0 and all(
-            isinstance(d, numbers.Integral) and not isinstance(d, bool) for d in normalized_shape)):
-        raise TypeError(f"{op}: normalized_shape must be an int or a non-empty tuple of ints, "
-                        f"got {normalized_shape!r}")
-    ns = tuple(int(d) for d in normalized_shape)
+    ns = normalized(op, normalized_shape)
     if x is None or len(x) < len(ns) or tuple(x[len(x) - len(ns):]) != ns:
         raise ValueError(f"{op}: normalized_shape {ns} must match the trailing dimensions of "
                          f"the input {None if x is None else tuple(x)}")
-    if min(x) < 1:
-        raise ValueError(f"{op}: input must have no empty dimension, got {tuple(x)}")
     for name, s in (("weight", w), ("bias", b)):
         if s is not None and tuple(s) != ns:
             raise ValueError(f"{op}: {name} must have normalized_shape {ns}, got {tuple(s)}")
-    M = prod(ns)
-    return NormPlan(op, tuple(x), prod(x) // M, 1, 1, M, 1, True, False, w is not None,
-                    b is not None, ns, 0.0, _number(op, "eps", eps, 0.0), dtype)
+    rows = prod(x[:len(x) - len(ns)])
+    return NormPlan(op, tuple(x), rows, 1, 1, prod(ns), 1, True, False, w is not None,
+                    b is not None, ns, 0.0, check_real(op, "eps", eps), dtype,
+                    None if w is None else ns, None if b is None else ns)
 
 
 def norm_cost(p: NormPlan) -> dict:
@@ -224,8 +250,8 @@ def split(arrays, p: NormPlan):
 
 def pack(gx, gw, gb, p: NormPlan):
     """The gradients in the op's input order, weight/bias in their shape (None if absent)."""
-    gw = gw.reshape(p.affine_shape) if p.has_weight else None
-    gb = gb.reshape(p.affine_shape) if p.has_bias else None
+    gw = gw.reshape(p.w_shape) if p.has_weight else None
+    gb = gb.reshape(p.b_shape) if p.has_bias else None
     if p.op in ("batch_norm", "instance_norm"):
         return gx, None, None, gw, gb
     return gx, gw, gb
@@ -244,6 +270,9 @@ class BatchNormOp(Op):
     def plan(self, shapes, dtype, params):
         return batch_norm_plan(self.name, shapes, dtype, **params)
 
+    def updates(self, plan):
+        return plan.has_running and plan.batch_stats
+
     def cost_of(self, plan):
         return norm_cost(plan)
 
@@ -256,8 +285,24 @@ class InstanceNormOp(Op):
     defaults = {"use_input_stats": True, "momentum": 0.1, "eps": 1e-5}
     writes = ("running_mean", "running_var")
 
+    def __call__(self, *args, algo: str = "auto", **kwargs):
+        out = super().__call__(*args, algo=algo, **kwargs)
+        (x, rm, rv, _, _), params = self._bind(args, kwargs)
+        if x.shape[0] == 0 and rm is not None and params["use_input_stats"]:
+            # torch averages the per-instance statistics over the batch: over no instance
+            # that mean is NaN, and it replaces the running statistics
+            for r in (rm, rv):
+                if hasattr(r, "copy_to_device"):   # a Numba device array (algo="cuda")
+                    r.copy_to_device(np.full(r.shape, np.nan, r.dtype))
+                else:
+                    r[...] = np.nan
+        return out
+
     def plan(self, shapes, dtype, params):
         return instance_norm_plan(self.name, shapes, dtype, **params)
+
+    def updates(self, plan):
+        return plan.has_running and plan.batch_stats
 
     def cost_of(self, plan):
         return norm_cost(plan)
@@ -284,6 +329,14 @@ class GroupNormOp(Op):
     def plan(self, shapes, dtype, params):
         return group_norm_plan(self.name, shapes, dtype, **params)
 
+    def empty_gradients(self, plan, arrays):
+        """torch's weight gradient is NaN where the groups exist but hold no element
+        (spatial size 0): it scales by their NaN statistics."""
+        grads = super().empty_gradients(plan, arrays)
+        if self.name == "group_norm" and grads[1] is not None and plan.A > 0 and plan.M == 0:
+            grads[1][...] = np.nan
+        return grads
+
     def cost_of(self, plan):
         return norm_cost(plan)
 
@@ -294,6 +347,57 @@ class LayerNormOp(GroupNormOp):
 
     def plan(self, shapes, dtype, params):
         return layer_norm_plan(self.name, shapes, dtype, **params)
+
+
+# ---------------------------------------------------------------------------------------
+# layer norm over the channels of NCHW (ConvNeXt's LayerNorm2d)
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LayerNorm2dPlan:
+    """Statistics per (n, s) over the C channels of x viewed as (N, C, S), S = H*W."""
+    in_shape: tuple
+    N: int
+    C: int
+    S: int
+    has_weight: bool
+    has_bias: bool
+    eps: float
+    dtype: np.dtype
+
+    @property
+    def out_shape(self) -> tuple:
+        return self.in_shape
+
+
+def layer_norm2d_plan(op, shapes, dtype, eps):
+    x, w, b = shapes
+    if x is None or len(x) != 4:
+        got = "nothing" if x is None else f"shape {tuple(x)}"
+        raise ValueError(f"{op}: input must be (N, C, H, W) (4-D), got {got}")
+    N, C, H, W = x
+    _vector(op, "weight", w, C)
+    _vector(op, "bias", b, C)
+    return LayerNorm2dPlan(tuple(x), N, C, H * W, w is not None, b is not None,
+                           check_real(op, "eps", eps), dtype)
+
+
+def layer_norm2d_cost(p: LayerNorm2dPlan) -> dict:
+    """As layer_norm: 3 macs per element (statistics and normalise), weight and bias."""
+    n = prod(p.in_shape)
+    params = p.C * (p.has_weight + p.has_bias)
+    return {"params": params, "macs": 3 * n, "flops": 6 * n,
+            "bytes": (2 * n + params) * p.dtype.itemsize}
+
+
+class LayerNorm2dOp(Op):
+    inputs = (Input("input"), Input("weight", optional=True), Input("bias", optional=True))
+    defaults = {"eps": 1e-6}
+
+    def plan(self, shapes, dtype, params):
+        return layer_norm2d_plan(self.name, shapes, dtype, **params)
+
+    def cost_of(self, plan):
+        return layer_norm2d_cost(plan)
 
 
 # ---------------------------------------------------------------------------------------
@@ -328,10 +432,17 @@ class LrnPlan:
 def lrn_plan(op, shapes, dtype, size, alpha, beta, k):
     (x,) = shapes
     N, C, S = _nc_input(op, x, 3)
-    if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
-        raise ValueError(f"{op}: size must be a positive int, got {size!r}")
-    return LrnPlan(tuple(x), N, C, S, int(size), _number(op, "alpha", alpha),
-                   _number(op, "beta", beta), _number(op, "k", k), dtype)
+    if isinstance(size, bool) or not isinstance(size, numbers.Integral):
+        raise TypeError(f"{op}: size must be an int, got {size!r}")
+    if size < 1:
+        raise ValueError(f"{op}: size must be positive, got {size!r}")
+    # torch pads the squared input to (N, C + size - 1, S): a window wider than that
+    # workspace can hold is refused, as torch refuses it (the windows here are clipped)
+    if (N * S * dtype.itemsize) * (C + size - 1) > 2 ** 63 - 1:
+        raise ValueError(f"{op}: size {size} is too large: torch's padded workspace "
+                         f"(N, C + size - 1, *spatial) would overflow")
+    return LrnPlan(tuple(x), N, C, S, int(size), check_real(op, "alpha", alpha),
+                   check_real(op, "beta", beta), check_real(op, "k", k), dtype)
 
 
 def lrn_cost(p: LrnPlan) -> dict:
@@ -358,8 +469,8 @@ class WeightNormPlan:
 
 def weight_norm_plan(op, shapes, dtype, dim):
     v, g = shapes
-    if v is None or len(v) < 1 or min(v) < 1:
-        raise ValueError(f"{op}: v must be a non-empty array, got {v}")
+    if v is None or len(v) < 1:
+        raise ValueError(f"{op}: v must have at least one dimension, got {v}")
     nd = len(v)
     if dim is not None and (isinstance(dim, bool) or not isinstance(dim, numbers.Integral)):
         raise TypeError(f"{op}: dim must be an int or None, got {dim!r}")
@@ -367,8 +478,10 @@ def weight_norm_plan(op, shapes, dtype, dim):
         if prod(g) != 1:
             raise ValueError(f"{op}: g must hold one value when dim is {dim}, got shape {tuple(g)}")
         return WeightNormPlan(tuple(v), tuple(g), 1, 1, prod(v), dtype)
-    if not 0 <= dim < nd:
-        raise ValueError(f"{op}: dim must be in [0, {nd}) or None (or -1: whole tensor), got {dim}")
+    if not -nd <= dim < nd:
+        raise ValueError(f"{op}: dim must be in [{-nd}, {nd}) or None (-1: the whole tensor), "
+                         f"got {dim}")
+    dim = int(dim) % nd
     want = tuple(v[i] if i == dim else 1 for i in range(nd))
     if tuple(g) != want:
         raise ValueError(f"{op}: g must have shape {want} (v's size along dim {dim}, 1 elsewhere), "
@@ -402,6 +515,12 @@ class WeightNormOp(Op):
     def plan(self, shapes, dtype, params):
         return weight_norm_plan(self.name, shapes, dtype, **params)
 
+    def empty_gradients(self, plan, arrays):
+        """torch's gradient of g is NaN when v is empty: <grad_w, v> / ||v|| = 0 / 0."""
+        grads = super().empty_gradients(plan, arrays)
+        grads[1][...] = np.nan
+        return grads
+
     def cost_of(self, plan):
         return weight_norm_cost(plan)
 
@@ -411,20 +530,24 @@ class WeightNormOp(Op):
 # ---------------------------------------------------------------------------------------
 batch_norm = BatchNormOp("batch_norm", """batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-05, algo="auto")
 
-Batch normalisation (Ioffe & Szegedy 2015) of input (N, C, *spatial), 0 to 3 spatial dims.
-training=True: statistics of the batch (per channel over N and spatial), and when given,
-running_mean and running_var are updated IN PLACE as torch does:
+Batch normalisation (Ioffe & Szegedy 2015) of input (N, C, *spatial), any number of spatial
+dims.  training=True: statistics of the batch (per channel over N and spatial), and when
+given, running_mean and running_var (writeable NumPy arrays of shape (C,)) are updated IN
+PLACE as torch does:
     running = (1 - momentum) * running + momentum * batch statistic   (variance unbiased)
-momentum=None (torch.nn's cumulative average) is rejected with a TypeError, as
-torch.nn.functional does.  training=False: the running statistics normalise.
-``backward`` never touches the running statistics; their gradients are None.""")
+momentum is any float (None, torch.nn's cumulative average, is a TypeError, as in
+torch.nn.functional); eps must be positive in training and non-negative otherwise.
+training=False: the running statistics normalise.  weight and bias may have any shape
+holding C values, as in torch.  ``backward`` never touches the running statistics; their
+gradients are None.""")
 
 instance_norm = InstanceNormOp("instance_norm", """instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True, momentum=0.1, eps=1e-05, algo="auto")
 
 Instance normalisation (Ulyanov et al. 2016): statistics per (image, channel) over the
 spatial dims of input (N, C, *spatial).  With use_input_stats and running statistics
 given, they are updated in place with the batch average of the per-instance statistics
-(as torch does); use_input_stats=False normalises with the running statistics.""")
+(as torch does: NaN when N = 0); use_input_stats=False normalises with the running
+statistics.""")
 
 group_norm = GroupNormOp("group_norm", """group_norm(input, num_groups, weight=None, bias=None, eps=1e-05, algo="auto")
 
@@ -433,8 +556,15 @@ groups, statistics per (image, group); weight and bias per channel.""")
 
 layer_norm = LayerNormOp("layer_norm", """layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05, algo="auto")
 
-Layer normalisation (Ba et al. 2016): statistics over the trailing dims normalized_shape,
+Layer normalisation (Ba et al. 2016): statistics over the trailing dims normalized_shape
+(a tuple or list of ints; a bare int is refused, as torch.nn.functional refuses it),
 weight and bias of shape normalized_shape (elementwise affine).""")
+
+layer_norm2d = LayerNorm2dOp("layer_norm2d", """layer_norm2d(input, weight=None, bias=None, eps=1e-06, algo="auto")
+
+Layer normalisation over the channels of input (N, C, H, W) at every (n, h, w), weight and
+bias of shape (C,): torchvision's LayerNorm2d (ConvNeXt, Liu et al. 2022), which torch
+computes as permute to NHWC, F.layer_norm over C, permute back.""")
 
 local_response_norm = LrnOp("local_response_norm", """local_response_norm(input, size, alpha=0.0001, beta=0.75, k=1.0, algo="auto")
 
@@ -455,4 +585,4 @@ dim=None normalises over the whole tensor (g holds one value); as in torch, dim=
 the same thing (it is not the last dim).""")
 
 GROUP_NORMS = ("batch_norm", "instance_norm", "group_norm", "layer_norm")
-NORM_OPS = GROUP_NORMS + ("local_response_norm", "weight_norm")
+NORM_OPS = GROUP_NORMS + ("layer_norm2d", "local_response_norm", "weight_norm")
