@@ -1,0 +1,204 @@
+"""Torch parity over the whole argument space of every op (issue 14).
+
+Each op's space (tests/parity/spaces/) is drawn into cases (tests/parity/space.py); for each
+case torch is called first, in float64 (tests/parity/oracle.py):
+
+- where torch refuses, every algorithm and ``algo="auto"`` refuse: ``supports`` says False,
+  ``output_shape`` and the forward and backward calls raise ValueError or TypeError whose
+  message names one of the op's arguments;
+- where torch computes, every algorithm that supports the case and ``algo="auto"`` give its
+  output, every gradient and every input it writes (in-place ops, running statistics):
+  NaN and infinities where torch has them, the rest within the algorithm's tolerance.
+  Algorithms that transform whole planes (``SPREADS``) may spread a NaN or infinity over
+  the plane that holds it; the rest of their output matches exactly as above.
+
+Known differences are listed, one line of reason each, in tests/parity/known_failures.py
+(strict: a fixed case fails there until its line is removed).  ``CONVBENCH_PARITY=full``
+runs every pair of values and more random cases.
+"""
+import re
+
+import numpy as np
+import pytest
+
+import kernels
+from kernels import SLOW_MACS
+from kernels._arrays import poison
+from kernels.tolerances import rel_err, tolerance
+from tests.parity import oracle
+from tests.parity.known_failures import KNOWN_FAILURES
+from tests.parity.space import cases, load
+
+SPACES = load()
+F64 = np.float64
+
+# Algorithms that compute whole transforms of a plane (FFT) or tile (Winograd): a NaN or
+# infinity in it reaches every element of the plane it lies in.  Outside those planes they
+# match torch exactly; inside, every element is either non-finite or torch's value, and
+# non-finite wherever torch's is.
+SPREADS = {"fft": "an FFT spreads a non-finite value over the whole transformed plane",
+           **{w: "a Winograd tile transform spreads a non-finite value over the tile"
+              for w in ("winograd", "winograd_f2", "winograd_f4", "winograd_f6")}}
+
+
+def spatial_dims(op_name: str) -> int:
+    return 1 if "1d" in op_name else 3 if "3d" in op_name else 2
+
+
+def _generated():
+    return {op: cases(kernels.OPS[op], sp) for op, sp in SPACES.items() if op in kernels.OPS}
+
+
+GENERATED = _generated()
+
+
+def _algos(op, g, accepted):
+    if not accepted:
+        return [*op.algos(), "auto"]
+    out = []
+    for algo in op.algos():
+        if not op.supports(algo, **op.named(g.shapes), dtype=F64, **g.params):
+            continue
+        if op.registered()[algo].slow and op.cost(**op.named(g.shapes), **g.params)["macs"] > SLOW_MACS:
+            continue
+        out.append(algo)
+    return out + ["auto"]
+
+
+def _items():
+    for op_name, generated in GENERATED.items():
+        op = kernels.OPS[op_name]
+        for g in generated:
+            _, v = oracle.for_case(g)
+            for algo in _algos(op, g, v.error is None):
+                key = f"{g.id}-{algo}"
+                marks = ()
+                if key in KNOWN_FAILURES:
+                    marks = pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[key])
+                yield pytest.param(g, algo, id=key, marks=marks)
+
+
+ITEMS = list(_items())
+
+
+@pytest.mark.parametrize("g,algo", ITEMS)
+def test_parity(g, algo):
+    op = kernels.OPS[g.op]
+    arrays, v = oracle.for_case(g)
+    what = f"{g.op}[{algo}] {g.describe()}"
+    if v.error is not None:
+        refuses(op, g, algo, arrays, what, v.error)
+    else:
+        computes(op, g, algo, arrays, v, what)
+
+
+def names_an_argument(op, message: str) -> bool:
+    import inspect
+    return any(re.search(rf"\b{re.escape(p)}\b", message) for p in inspect.signature(op).parameters)
+
+
+def refuses(op, g, algo, arrays, what, torch_error):
+    shapes = op.named(g.shapes)
+    assert op.supports(algo, **shapes, dtype=F64, **g.params) is False, \
+        f"{what}: supports() says True; torch refuses ({torch_error})"
+    calls = [("forward", lambda: op(**op.named(arrays), algo=algo, **g.params)),
+             ("backward", lambda: op.backward(np.zeros(1), **op.named(arrays), algo=algo, **g.params))]
+    if algo == "auto":
+        calls.append(("output_shape", lambda: op.output_shape(**shapes, **g.params)))
+    for direction, call in calls:
+        try:
+            call()
+        except (ValueError, TypeError) as e:
+            assert names_an_argument(op, str(e)), \
+                f"{what}: {direction} raised {type(e).__name__} naming no argument: {e}"
+            continue
+        except Exception as e:
+            pytest.fail(f"{what}: {direction} raised {type(e).__name__}: {e} (torch refuses: {torch_error})")
+        pytest.fail(f"{what}: {direction} computes; torch refuses ({torch_error})")
+
+
+def _chosen(op, g, algo, direction):
+    return op.choose(**op.named(g.shapes), dtype=F64, direction=direction, **g.params) if algo == "auto" else algo
+
+
+def computes(op, g, algo, arrays, v, what):
+    named = op.named([None if a is None else a.copy() for a in arrays])
+    try:
+        with poison():
+            out = op(**named, algo=algo, **g.params)
+    except Exception as e:
+        pytest.fail(f"{what}: forward raised {type(e).__name__}: {e}; torch computes")
+    chosen = _chosen(op, g, algo, "forward")
+    compare(f"{what} forward", out, v.out, chosen, spatial_dims(op.name))
+    main = out[0] if isinstance(out, tuple) else out
+    for spec, a in zip(op.inputs, arrays):
+        if a is None or spec.index:
+            continue
+        wrote = (v.writes or {}).get(spec.name)
+        after = named[spec.name]
+        if wrote is None:
+            assert np.array_equal(after, a, equal_nan=True), f"{what}: wrote into {spec.name}; torch does not"
+        elif isinstance(wrote, str):
+            assert np.array_equal(after, main, equal_nan=True), \
+                f"{what}: {spec.name} does not hold the output after the in-place call, as in torch"
+        else:
+            compare(f"{what} {spec.name} after the call", after, wrote, chosen, 0)
+
+    if v.grad_error is not None:
+        pytest.fail(f"{what}: torch's backward raises ({v.grad_error}); nothing to compare the gradients with")
+    named = op.named([None if a is None else a.copy() for a in arrays])
+    try:
+        with poison():
+            grads = op.backward(v.gy.copy(), **named, algo=algo, **g.params)
+    except Exception as e:
+        pytest.fail(f"{what}: backward raised {type(e).__name__}: {e}; torch computes")
+    chosen = _chosen(op, g, algo, "backward")
+    assert len(grads) == len(op.inputs), f"{what}: backward returned {len(grads)} gradients"
+    for spec, got, ref in zip(op.inputs, grads, v.grads):
+        if ref is None:
+            assert got is None, f"{what}: gradient of {spec.name} should be None"
+        else:
+            compare(f"{what} grad {spec.name}", got, ref, chosen, spatial_dims(op.name))
+
+
+def compare(what, out, ref, algo, nd):
+    if isinstance(ref, tuple):
+        assert isinstance(out, tuple) and len(out) == len(ref), f"{what}: expected {len(ref)} outputs"
+        for o, r in zip(out, ref):
+            compare(what, o, r, algo, nd)
+        return
+    assert isinstance(out, np.ndarray), f"{what}: returned {type(out).__name__}, not an array"
+    assert out.shape == ref.shape, f"{what}: shape {out.shape}, torch gives {ref.shape}"
+    if not np.issubdtype(ref.dtype, np.floating):
+        assert np.array_equal(out, ref), f"{what}: integer output differs from torch:\n{out}\n{ref}"
+        return
+    assert out.dtype == F64, f"{what}: dtype {out.dtype}, expected float64"
+    tol = tolerance(algo, F64)
+    if algo in SPREADS and not np.isfinite(ref).all():
+        return spread(what, out, ref, tol, nd)
+    err = rel_err(out, ref)
+    assert err < tol, f"{what}: relative error {err:.3g} >= {tol:g}{_where(out, ref)}"
+
+
+def _where(out, ref):
+    bad = ~(np.isclose(out, ref, rtol=1e-7, atol=1e-9, equal_nan=True) | (out == ref))
+    idx = np.argwhere(bad)[:3]
+    return "".join(f"\n  at {tuple(int(i) for i in ix)}: got {out[tuple(ix)]!r}, torch {ref[tuple(ix)]!r}"
+                   for ix in idx)
+
+
+def spread(what, out, ref, tol, nd):
+    """What a plane-transforming algorithm must give where torch has NaN or infinities."""
+    nd = min(nd, max(ref.ndim - 1, 0))
+    plane = int(np.prod(ref.shape[ref.ndim - nd:])) if nd else 1
+    o, r = out.reshape(-1, plane), ref.reshape(-1, plane)
+    polluted = ~np.isfinite(r).all(axis=1)
+    err = rel_err(o[~polluted], r[~polluted])
+    assert err < tol, f"{what}: relative error {err:.3g} >= {tol:g} in planes torch computes finite"
+    op_, rp = o[polluted], r[polluted]
+    assert (~np.isfinite(op_[~np.isfinite(rp)])).all(), f"{what}: finite where torch has NaN/Inf"
+    both = np.isfinite(op_) & np.isfinite(rp)
+    finite = np.isfinite(r)
+    scale = np.abs(r[finite]).max() if finite.any() else 1.0
+    diff = np.abs(op_[both] - rp[both]).max() if both.any() else 0.0
+    assert diff <= tol * max(scale, 1e-300), f"{what}: finite elements of a spread plane differ by {diff:.3g}"
