@@ -24,26 +24,13 @@ import pytest
 import kernels
 from kernels import SLOW_MACS
 from kernels._arrays import poison
-from kernels.tolerances import rel_err, tolerance
 from tests.parity import oracle
+from tests.parity.compare import compare, spatial_dims
 from tests.parity.known_failures import KNOWN_FAILURES
 from tests.parity.space import cases, load
 
 SPACES = load()
 F64 = np.float64
-
-# Algorithms that compute whole transforms of a plane (FFT) or tile (Winograd): a NaN or
-# infinity in it reaches every element of the plane it lies in.  Outside those planes they
-# match torch exactly; inside, every element is either non-finite or torch's value, and
-# non-finite wherever torch's is.
-SPREADS = {"fft": "an FFT spreads a non-finite value over the whole transformed plane",
-           **{w: "a Winograd tile transform spreads a non-finite value over the tile"
-              for w in ("winograd", "winograd_f2", "winograd_f4", "winograd_f6")}}
-
-
-def spatial_dims(op_name: str) -> int:
-    return 1 if "1d" in op_name else 3 if "3d" in op_name else 2
-
 
 def _generated():
     return {op: cases(kernels.OPS[op], sp) for op, sp in SPACES.items() if op in kernels.OPS}
@@ -159,46 +146,3 @@ def computes(op, g, algo, arrays, v, what):
             assert got is None, f"{what}: gradient of {spec.name} should be None"
         else:
             compare(f"{what} grad {spec.name}", got, ref, chosen, spatial_dims(op.name))
-
-
-def compare(what, out, ref, algo, nd):
-    if isinstance(ref, tuple):
-        assert isinstance(out, tuple) and len(out) == len(ref), f"{what}: expected {len(ref)} outputs"
-        for o, r in zip(out, ref):
-            compare(what, o, r, algo, nd)
-        return
-    assert isinstance(out, np.ndarray), f"{what}: returned {type(out).__name__}, not an array"
-    assert out.shape == ref.shape, f"{what}: shape {out.shape}, torch gives {ref.shape}"
-    if not np.issubdtype(ref.dtype, np.floating):
-        assert np.array_equal(out, ref), f"{what}: integer output differs from torch:\n{out}\n{ref}"
-        return
-    assert out.dtype == F64, f"{what}: dtype {out.dtype}, expected float64"
-    tol = tolerance(algo, F64)
-    if algo in SPREADS and not np.isfinite(ref).all():
-        return spread(what, out, ref, tol, nd)
-    err = rel_err(out, ref)
-    assert err < tol, f"{what}: relative error {err:.3g} >= {tol:g}{_where(out, ref)}"
-
-
-def _where(out, ref):
-    bad = ~(np.isclose(out, ref, rtol=1e-7, atol=1e-9, equal_nan=True) | (out == ref))
-    idx = np.argwhere(bad)[:3]
-    return "".join(f"\n  at {tuple(int(i) for i in ix)}: got {out[tuple(ix)]!r}, torch {ref[tuple(ix)]!r}"
-                   for ix in idx)
-
-
-def spread(what, out, ref, tol, nd):
-    """What a plane-transforming algorithm must give where torch has NaN or infinities."""
-    nd = min(nd, max(ref.ndim - 1, 0))
-    plane = int(np.prod(ref.shape[ref.ndim - nd:])) if nd else 1
-    o, r = out.reshape(-1, plane), ref.reshape(-1, plane)
-    polluted = ~np.isfinite(r).all(axis=1)
-    err = rel_err(o[~polluted], r[~polluted])
-    assert err < tol, f"{what}: relative error {err:.3g} >= {tol:g} in planes torch computes finite"
-    op_, rp = o[polluted], r[polluted]
-    assert (~np.isfinite(op_[~np.isfinite(rp)])).all(), f"{what}: finite where torch has NaN/Inf"
-    both = np.isfinite(op_) & np.isfinite(rp)
-    finite = np.isfinite(r)
-    scale = np.abs(r[finite]).max() if finite.any() else 1.0
-    diff = np.abs(op_[both] - rp[both]).max() if both.any() else 0.0
-    assert diff <= tol * max(scale, 1e-300), f"{what}: finite elements of a spread plane differ by {diff:.3g}"
