@@ -5,6 +5,19 @@ import os
 import time
 
 
+KINDS = (("the message does not name", "message names no argument"),
+         ("torch refuses", "computes where torch refuses"),
+         ("differs from torch", "differs from torch"),
+         ("answered", "shape-only call accepts a negative size"))
+
+
+def kind_of(verdict: str) -> str:
+    for prefix, kind in KINDS:
+        if prefix in verdict:
+            return kind
+    return verdict.split(":")[0]
+
+
 class Stats:
     def __init__(self):
         self.start = time.time()
@@ -20,17 +33,18 @@ class Stats:
         kind = outcome.kind if outcome.kind != "raised" else outcome.error
         self.outcomes[kind] += 1
         if verdict is not None:
-            self.failures[verdict.split(":")[0]] += 1
+            self.failures[kind_of(verdict)] += 1
 
     def summary(self) -> dict:
         return {"calls": self.calls, "ops": len(self.ops), "op_algorithms": len(self.algos),
-                "outcomes": dict(self.outcomes.most_common()), "failures": dict(self.failures.most_common()),
+                "outcomes": dict(self.outcomes.most_common()),
+                "failures": dict(self.failures.most_common()),
                 "seconds": round(time.time() - self.start, 1)}
 
     def lines(self) -> list[str]:
         s = self.summary()
-        return [f"fuzz: {s['calls']} calls over {s['ops']} ops and {s['op_algorithms']} (op, algorithm) "
-                f"pairs in {s['seconds']} s",
+        return [f"fuzz: {s['calls']} calls over {s['ops']} ops and {s['op_algorithms']} "
+                f"(op, algorithm) pairs in {s['seconds']} s",
                 "outcomes: " + ", ".join(f"{k} {v}" for k, v in s["outcomes"].items()),
                 "failing calls by kind: " + (", ".join(f"{k} {v}" for k, v in s["failures"].items()) or "none")]
 

@@ -113,7 +113,8 @@ class Generated:
     def describe(self) -> str:
         shapes = " ".join("-" if s is None else "x".join(map(str, s)) or "()" for s in self.shapes)
         params = " ".join(f"{k}={v!r}" for k, v in self.params.items())
-        special = f" {self.f['special']}@{self.f['at']}" if self.f.get("special", "finite") != "finite" else ""
+        special = self.f.get("special", "finite")
+        special = f" {special}@{self.f['at']}" if special != "finite" else ""
         batch = " batchless" if self.f.get("batched") is False else ""
         return f"{shapes} {params}{batch}{special}".strip()
 
@@ -165,7 +166,8 @@ def pairwise(factors: dict, rng, budget: int | None = None) -> list[dict]:
     rows = []
 
     def covered(row):
-        return {(i, row[i], j, row[j]) for i in range(len(names)) for j in range(i + 1, len(names))} & uncovered
+        pairs = {(i, row[i], j, row[j]) for i in range(len(names)) for j in range(i + 1, len(names))}
+        return pairs & uncovered
 
     first = [0] * len(names)
     while uncovered and (budget is None or len(rows) < budget):

@@ -105,7 +105,9 @@ def refuses(op, g, algo, arrays, what, torch_error):
 
 
 def _chosen(op, g, algo, direction):
-    return op.choose(**op.named(g.shapes), dtype=F64, direction=direction, **g.params) if algo == "auto" else algo
+    if algo != "auto":
+        return algo
+    return op.choose(**op.named(g.shapes), dtype=F64, direction=direction, **g.params)
 
 
 def computes(op, g, algo, arrays, v, what):
@@ -132,7 +134,7 @@ def computes(op, g, algo, arrays, v, what):
             compare(f"{what} {spec.name} after the call", after, wrote, chosen, 0)
 
     if v.grad_error is not None:
-        pytest.fail(f"{what}: torch's backward raises ({v.grad_error}); nothing to compare the gradients with")
+        pytest.fail(f"{what}: torch's backward raises ({v.grad_error}); no gradient to compare with")
     named = op.named([None if a is None else a.copy() for a in arrays])
     try:
         with poison():

@@ -31,7 +31,7 @@ def test_space_covers_every_argument(op_name):
     op, sp = kernels.OPS[op_name], SPACES[op_name]
     inputs = [i.name for i in op.inputs]
     params = [p for p in inspect.signature(op).parameters if p not in inputs]
-    assert sorted(sp.params) == sorted(params), f"{op_name}: the space's parameters differ from the signature's"
+    assert sorted(sp.params) == sorted(params), f"{op_name}: the space's parameters are not the signature's"
     assert set(sp.batchless) <= set(inputs), f"{op_name}: batchless names no input"
     generated = cases(op, sp, full=True)
     for g in generated:
@@ -39,7 +39,8 @@ def test_space_covers_every_argument(op_name):
     for i, spec in enumerate(op.inputs):
         if spec.optional:
             present = {g.shapes[i] is not None for g in generated}
-            assert present == {True, False}, f"{op_name}: {spec.name} is never {'absent' if True in present else 'given'}"
+            never = "absent" if True in present else "given"
+            assert present == {True, False}, f"{op_name}: {spec.name} is never {never}"
 
 
 @pytest.mark.parametrize("op_name", sorted(SPACES))

@@ -52,37 +52,39 @@ for _nd in (1, 2, 3):
                       groups=(1, 2),
                       dilation=(1, 2, _two(_nd, 1, 2))))
 
+N, C, K = (2, 1, *edge(0)), (3, 1, *edge(0)), (2, 1, *edge(0))
+PLANE = dict(X0=INPUT[2], X1=INPUT[2])
+KERNEL2D = dict(R0=KERNEL, R1=KERNEL)
+BIAS = (True, False)
 CONV2D = dict(stride=(1, 2, 3, (2, 1), *edge(0)), padding=(0, 1, "same", "valid", "full", (1, 0), *edge(-1)),
               dilation=(1, 2, (1, 2), *edge(0)))
 
 space("depthwise_conv2d",
       lambda f: ((f.N, f.C, f.X0, f.X1), (f.C * f.m, 1, f.R0, f.R1), (f.C * f.m,) if f.bias else None),
-      sizes=dict(N=(2, 1, *edge(0)), C=(3, 1, *edge(0)), m=(1, 2), X0=INPUT[2], X1=INPUT[2], R0=KERNEL, R1=KERNEL,
-                 bias=(True, False)),
+      sizes=dict(N=N, C=C, m=(1, 2), **PLANE, **KERNEL2D, bias=BIAS),
       batchless=("input",), params=CONV2D)
 
 space("pointwise_conv2d",
       lambda f: ((f.N, f.C, f.X0, f.X1), (f.K, f.C, 1, 1), (f.K,) if f.bias else None),
-      sizes=dict(N=(2, 1, *edge(0)), C=(3, 1, *edge(0)), K=(2, 1, *edge(0)), X0=INPUT[2], X1=INPUT[2], bias=(True, False)),
+      sizes=dict(N=N, C=C, K=K, **PLANE, bias=BIAS),
       batchless=("input",))
 
 space("separable_conv2d",
       lambda f: ((f.N, f.C, f.X0, f.X1), (f.C * f.m, 1, f.R0, f.R1), (f.K, f.C * f.m, 1, 1),
                  (f.K,) if f.bias else None),
-      sizes=dict(N=(2, 1, *edge(0)), C=(3, 1, *edge(0)), m=(1, 2), K=(2, 1, *edge(0)), X0=INPUT[2], X1=INPUT[2],
-                 R0=KERNEL, R1=KERNEL, bias=(True, False)),
+      sizes=dict(N=N, C=C, m=(1, 2), K=K, **PLANE, **KERNEL2D, bias=BIAS),
       batchless=("input",), params=CONV2D)
 
 space("spatially_separable_conv2d",
       lambda f: ((f.N, f.C, f.X0, f.X1), (f.K, f.C, f.R0), (f.K, f.C, f.R1), (f.K,) if f.bias else None),
-      sizes=dict(N=(2, 1, *edge(0)), C=(3, 1, *edge(0)), K=(2, 1, *edge(0)), X0=INPUT[2], X1=INPUT[2], R0=KERNEL, R1=KERNEL,
-                 bias=(True, False)),
+      sizes=dict(N=N, C=C, K=K, **PLANE, **KERNEL2D, bias=BIAS),
       batchless=("input",), params=CONV2D)
 
 
 def out_len(size, k, stride, padding, dilation, i):
     """Torch's convolution output length along dimension i (0 where it cannot exist)."""
-    pick = (lambda v: v[i] if isinstance(v, tuple) else v)
+    def pick(v):
+        return v[i] if isinstance(v, tuple) else v
     s, d = positive(pick(stride)), positive(pick(dilation))
     span = d * (k - 1)
     pad = {"valid": 0, "same": None, "full": 2 * span}.get(padding) if isinstance(padding, str) \
@@ -99,8 +101,7 @@ def _unshared_shapes(f):
 
 
 space("unshared_conv2d", _unshared_shapes,
-      sizes=dict(N=(2, 1, *edge(0)), C=(2, 1, *edge(0)), K=(2, 1, *edge(0)), X0=INPUT[2], X1=INPUT[2], R0=KERNEL,
-                 R1=KERNEL, bias=(True, False)),
+      sizes=dict(N=N, C=(2, 1, *edge(0)), K=K, **PLANE, **KERNEL2D, bias=BIAS),
       batchless=("input",), params=CONV2D)
 
 
@@ -112,8 +113,7 @@ def _coord_shapes(f):
 
 
 space("coord_conv2d", _coord_shapes,
-      sizes=dict(N=(2, 1, *edge(0)), Cg=(3, 4, *edge(2)), Kg=(2, 1, *edge(0)), X0=INPUT[2], X1=INPUT[2], R0=KERNEL,
-                 R1=KERNEL, bias=(True, False)),
+      sizes=dict(N=N, Cg=(3, 4, *edge(2)), Kg=K, **PLANE, **KERNEL2D, bias=BIAS),
       batchless=("input",), params=dict(**CONV2D, groups=(1, 2), with_r=(False, True)))
 
 

@@ -11,14 +11,16 @@ def _bn_shapes(f):
             C if f.affine in ("both", "weight") else None, C if f.affine in ("both", "bias") else None)
 
 
+AFFINE = ("both", "none", "weight", "bias")
+MOMENTUM = (0.1, 0.0, 1.0, *edge(None, -0.5))
+EPS = (1e-5, 0.5, *edge(0.0, -1e-3))
 NORM = dict(N=(2, 1, *edge(0)), C=(3, 1, *edge(0)), spatial=SPATIAL, stats=(True, False),
-            affine=("both", "none", "weight", "bias"))
+            affine=AFFINE)
 
 space("batch_norm", _bn_shapes, sizes=NORM,
-      params=dict(training=(False, True), momentum=(0.1, 0.0, 1.0, *edge(None, -0.5)), eps=(1e-5, 0.5, *edge(0.0, -1e-3))))
+      params=dict(training=(False, True), momentum=MOMENTUM, eps=EPS))
 space("instance_norm", _bn_shapes, sizes=NORM,
-      params=dict(use_input_stats=(True, False), momentum=(0.1, 0.0, 1.0, *edge(None, -0.5)),
-                  eps=(1e-5, 0.5, *edge(0.0, -1e-3))))
+      params=dict(use_input_stats=(True, False), momentum=MOMENTUM, eps=EPS))
 
 
 def _gn_shapes(f):
@@ -28,8 +30,8 @@ def _gn_shapes(f):
 
 
 space("group_norm", _gn_shapes,
-      sizes=dict(N=(2, 1, *edge(0)), Cg=(2, 1, *edge(0)), spatial=SPATIAL, affine=("both", "none", "weight", "bias")),
-      params=dict(num_groups=(1, 2, 3), eps=(1e-5, 0.5, *edge(0.0, -1e-3))))
+      sizes=dict(N=(2, 1, *edge(0)), Cg=(2, 1, *edge(0)), spatial=SPATIAL, affine=AFFINE),
+      params=dict(num_groups=(1, 2, 3), eps=EPS))
 
 
 def _trailing(k):
@@ -38,14 +40,16 @@ def _trailing(k):
 
 def _ln_shapes(f):
     ns = (f.normalized_shape,) if isinstance(f.normalized_shape, int) else tuple(f.normalized_shape)
-    return (f.shape, ns if f.affine in ("both", "weight") else None, ns if f.affine in ("both", "bias") else None)
+    return (f.shape, ns if f.affine in ("both", "weight") else None,
+            ns if f.affine in ("both", "bias") else None)
 
 
 space("layer_norm", _ln_shapes,
-      sizes=dict(shape=((2, 3, 4), (5,), (2, 3, 2, 2), (3, 1), *edge((0, 3, 2), (2, 0))), affine=("both", "none", "weight", "bias")),
-      params=dict(normalized_shape=(_trailing(1), _trailing(2), Derived("int", lambda f: f.shape[-1] if f.shape else 1),
+      sizes=dict(shape=((2, 3, 4), (5,), (2, 3, 2, 2), (3, 1), *edge((0, 3, 2), (2, 0))), affine=AFFINE),
+      params=dict(normalized_shape=(_trailing(1), _trailing(2),
+                                    Derived("int", lambda f: f.shape[-1] if f.shape else 1),
                                     *edge(Derived("mismatch", lambda f: (7,)))),
-                  eps=(1e-5, 0.5, *edge(0.0, -1e-3))))
+                  eps=EPS))
 
 space("local_response_norm", lambda f: ((f.N, f.C, *f.spatial),),
       sizes=dict(N=(2, 1, *edge(0)), C=(5, 1, *edge(0)), spatial=((3, 2), (4,), (2, 2, 2), *edge((), (0,)))),
@@ -60,6 +64,11 @@ def _g_shape(f):
     return tuple(n if i == d else 1 for i, n in enumerate(f.v))
 
 
-space("weight_norm", lambda f: (f.v, _g_shape(f) if f.g == "keepdims" else tuple(n for n in _g_shape(f) if n != 1) or (1,)),
+def _wn_shapes(f):
+    g = _g_shape(f) if f.g == "keepdims" else tuple(n for n in _g_shape(f) if n != 1) or (1,)
+    return f.v, g
+
+
+space("weight_norm", _wn_shapes,
       sizes=dict(v=((4, 3, 2, 2), (5, 3), (6,), *edge((3, 0, 2), ())), g=("keepdims", *edge("flat"))),
       params=dict(dim=(0, 1, -1, None, *edge(2, -5))))

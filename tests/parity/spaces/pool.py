@@ -23,25 +23,34 @@ def _two(nd, a, b):
     return (a, b, a)[:nd] if nd > 1 else (a,)
 
 
+def _kernel(nd):
+    return (2, 3, 1, _two(nd, 2, 3), *edge(8, 0))
+
+
+def _stride(nd):
+    return (None, 1, 2, 3, _two(nd, 1, 2), *edge(0))
+
+
+PADDING = (0, 1, *edge(2, -1))
+
 for _nd in (1, 2, 3):
     space(f"max_pool{_nd}d", _input(_nd), sizes=_sizes(_nd), batchless=("input",),
-          params=dict(kernel_size=(2, 3, 1, _two(_nd, 2, 3), *edge(8, 0)), stride=(None, 1, 2, 3, _two(_nd, 1, 2), *edge(0)),
-                      padding=(0, 1, *edge(2, -1)), dilation=(1, 2, _two(_nd, 2, 1), *edge(0)), ceil_mode=(False, True),
+          params=dict(kernel_size=_kernel(_nd), stride=_stride(_nd), padding=PADDING,
+                      dilation=(1, 2, _two(_nd, 2, 1), *edge(0)), ceil_mode=(False, True),
                       return_indices=(False, True)))
-    avg = dict(kernel_size=(2, 3, 1, _two(_nd, 2, 3), *edge(8, 0)), stride=(None, 1, 2, 3, _two(_nd, 1, 2), *edge(0)),
-               padding=(0, 1, *edge(2, -1)), ceil_mode=(False, True), count_include_pad=(True, False))
+    avg = dict(kernel_size=_kernel(_nd), stride=_stride(_nd), padding=PADDING, ceil_mode=(False, True),
+               count_include_pad=(True, False))
     if _nd > 1:
         avg["divisor_override"] = (None, 3, 1, *edge(0, -2))
     space(f"avg_pool{_nd}d", _input(_nd), sizes=_sizes(_nd), batchless=("input",), params=avg)
 
 for _nd in (1, 2):
     space(f"lp_pool{_nd}d", _input(_nd), sizes=_sizes(_nd), batchless=("input",),
-          params=dict(norm_type=(2, 1, 3.0, 0.5, *edge(float("inf"), 0, -1)), kernel_size=(2, 3, 1, _two(_nd, 2, 3), *edge(8, 0)),
-                      stride=(None, 1, 2, 3, _two(_nd, 1, 2), *edge(0)), ceil_mode=(False, True)))
+          params=dict(norm_type=(2, 1, 3.0, 0.5, *edge(float("inf"), 0, -1)), kernel_size=_kernel(_nd),
+                      stride=_stride(_nd), ceil_mode=(False, True)))
 
 space("sum_pool2d", _input(2), sizes=_sizes(2), batchless=("input",),
-      params=dict(kernel_size=(2, 3, 1, (2, 3), *edge(8, 0)), stride=(None, 1, 2, 3, (1, 2), *edge(0)), padding=(0, 1, *edge(2, -1)),
-                  ceil_mode=(False, True)))
+      params=dict(kernel_size=_kernel(2), stride=_stride(2), padding=PADDING, ceil_mode=(False, True)))
 
 OUTPUT_SIZE = (3, 1, (2, 4), (None, 2), 7, *edge((0, 2), -1))
 space("adaptive_avg_pool2d", _input(2), sizes=_sizes(2), batchless=("input",),
@@ -79,7 +88,8 @@ def _unpool_make(f, shapes, rng):
 
 
 def _default_size(f):
-    k, s, p = (v if isinstance(v, tuple) else (v, v) for v in (f.kernel_size, f.stride or f.kernel_size, f.padding))
+    k, s, p = (v if isinstance(v, tuple) else (v, v)
+               for v in (f.kernel_size, f.stride or f.kernel_size, f.padding))
     h, w = _unpool_shapes(f)[0][2:]
     return tuple((n - 1) * si - 2 * pi + ki for n, si, pi, ki in zip((h, w), s, p, k))
 
