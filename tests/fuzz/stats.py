@@ -46,7 +46,8 @@ class Stats:
         return [f"fuzz: {s['calls']} calls over {s['ops']} ops and {s['op_algorithms']} "
                 f"(op, algorithm) pairs in {s['seconds']} s",
                 "outcomes: " + ", ".join(f"{k} {v}" for k, v in s["outcomes"].items()),
-                "failing calls by kind: " + (", ".join(f"{k} {v}" for k, v in s["failures"].items()) or "none")]
+                "failing calls by kind: "
+                + (", ".join(f"{k} {v}" for k, v in s["failures"].items()) or "none")]
 
     def write(self):
         path = os.environ.get("CONVBENCH_FUZZ_REPORT")
