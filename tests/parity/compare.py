@@ -51,7 +51,9 @@ def relative(out, ref) -> float:
     if not np.isfinite(err) or not finite.any():
         return err
     scale = float(np.abs(ref[finite]).max())
-    return err * scale / FLOOR if scale < FLOOR else err
+    if scale >= FLOOR:
+        return err
+    return (err * scale if scale > 0 else err) / FLOOR   # rel_err is absolute where scale is 0
 
 
 def _where(out, ref):
