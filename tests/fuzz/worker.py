@@ -34,6 +34,24 @@ class Outcome:
     seconds: float = 0.0
 
 
+@dataclass(frozen=True)
+class Probe:
+    """A call that does one thing in the child (tests of the worker itself): "return",
+    "raise", "segfault", "hang" or "exit"."""
+    action: str
+
+    def run(self):
+        if self.action == "raise":
+            raise IndexError("probe")
+        if self.action == "segfault":
+            os.kill(os.getpid(), signal.SIGSEGV)
+        if self.action == "hang":
+            time.sleep(3600)
+        if self.action == "exit":
+            os._exit(3)
+        return self.action
+
+
 def _send(stream, obj) -> None:
     data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
     stream.write(struct.pack("<Q", len(data)) + data)

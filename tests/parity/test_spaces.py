@@ -85,3 +85,18 @@ def test_spreading_algorithms_say_so(algo):
         assert "NaN" in a.doc, f"{algo} ({a.ops[0]}): its doc does not say how it spreads NaN/Inf"
     reasons = " ".join(reason for (name, _), (_, reason) in table().items() if name == algo)
     assert "NaN" in reasons, f"{algo}: its tolerance reasons do not say how it spreads NaN/Inf"
+
+
+def test_pairwise_covers_every_pair():
+    import itertools
+
+    import numpy as np
+
+    from tests.parity.space import pairwise
+    factors = {"a": (1, 2, 3), "b": ("x", "y"), "c": (None, 0, 1, 2), "d": (True, False), "e": (5,)}
+    rows = pairwise(factors, np.random.default_rng(0))
+    assert rows[0] == {k: v[0] for k, v in factors.items()}, "the first row takes every first value"
+    for (f, vf), (g, vg) in itertools.combinations(factors.items(), 2):
+        for a, b in itertools.product(vf, vg):
+            assert any(r[f] == a and r[g] == b for r in rows), f"no row has {f}={a!r} and {g}={b!r}"
+    assert len(rows) < len(list(itertools.product(*factors.values())))
