@@ -30,7 +30,7 @@ from tests.fuzz.worker import Worker
 LONG = os.environ.get("CONVBENCH_FUZZ") == "long"
 EXAMPLES = 2
 LONG_EXAMPLES = 40
-TIMEOUT = 30.0    # seconds per call (a first call compiles the kernels it runs)
+TIMEOUT = 45.0    # seconds per call (a first call compiles the kernels it runs)
 
 
 class Memo:

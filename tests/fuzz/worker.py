@@ -134,6 +134,9 @@ def _serve():
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr       # prints of the code under test must not corrupt the channel
     from tests.fuzz import calls  # noqa: F401  (imports kernels, torch: before "ready")
+    from kernels import _cuda
+    if _cuda.SIMULATED:   # as tests/conftest.py does: small blocks keep the simulator fast
+        _cuda.TPB, _cuda.REDUCE_THREADS = 16, 256
     _send(stdout, "ready")
     while True:
         try:

@@ -21,7 +21,7 @@ def failures(path):
         message = (failure.get("message") or "").splitlines()[0]
         message = re.sub(r"^(AssertionError|Failed): ", "", message)
         message = re.sub(r"^\S+\[\S+\] ", "", message)          # op[algo]
-        yield m.group(1), message[:180]
+        yield m.group(1), message[:400]
 
 
 def main(paths):

@@ -105,6 +105,19 @@ def _batchless(name, fn):
     return call
 
 
+# composite convolutions pad with F.pad, which crops where torch's convolutions refuse
+CONV_LIKE = {"coord_conv2d", "unshared_conv2d", "spatially_separable_conv2d", "deform_conv2d"}
+
+
+def _refuse_negative_padding(fn):
+    def call(*args, padding=0, **kw):
+        values = padding if isinstance(padding, tuple) else (padding,)
+        if any(isinstance(v, int) and v < 0 for v in values):
+            raise RuntimeError("negative padding is not supported")   # as F.conv2d says
+        return fn(*args, padding=padding, **kw)
+    return call
+
+
 def torch_function(name: str, grad: bool = False):
     if grad and name in GRAD_TWINS:
         return GRAD_TWINS[name]
@@ -113,6 +126,7 @@ def torch_function(name: str, grad: bool = False):
     if name in RANDOM:
         return reference.REFERENCES[name]
     fn = reference.REFERENCES[name]
+    fn = _refuse_negative_padding(fn) if name in CONV_LIKE else fn
     return _batchless(name, fn) if name in BATCHLESS_REFERENCES else fn
 
 

@@ -6,9 +6,10 @@ case torch is called first, in float64 (tests/parity/oracle.py):
 - where torch refuses, every algorithm and ``algo="auto"`` refuse: ``supports`` says False,
   ``output_shape`` and the forward and backward calls raise ValueError or TypeError whose
   message names one of the op's arguments;
-- where torch computes, every algorithm that supports the case and ``algo="auto"`` give its
-  output, every gradient and every input it writes (in-place ops, running statistics):
-  NaN and infinities where torch has them, the rest within the algorithm's tolerance.
+- where torch computes, every algorithm that supports the case gives its output, every
+  gradient and every input it writes (in-place ops, running statistics): NaN and
+  infinities where torch has them, the rest within the algorithm's tolerance; and
+  ``algo="auto"`` computes too, giving what the algorithm it chose gives.
   Algorithms that transform whole planes (``SPREADS``) may spread a NaN or infinity over
   the plane that holds it; the rest of their output matches exactly as above.
 
@@ -104,47 +105,70 @@ def refuses(op, g, algo, arrays, what, torch_error):
         pytest.fail(f"{what}: {direction} computes; torch refuses ({torch_error})")
 
 
-def _chosen(op, g, algo, direction):
-    if algo != "auto":
-        return algo
+def _chosen(op, g, direction):
     return op.choose(**op.named(g.shapes), dtype=F64, direction=direction, **g.params)
 
 
 def computes(op, g, algo, arrays, v, what):
+    """``algo`` gives torch's output, writes and gradients; "auto" gives those of the
+    algorithm it chose (whose own items hold it to torch: auto's choice depends on timing,
+    so comparing auto with torch directly would make a failing candidate fail at random)."""
+    out, after = _forward(op, g, algo, arrays, what)
+    if algo == "auto":
+        chosen = _chosen(op, g, "forward")
+        ref, ref_after = _forward(op, g, chosen, arrays, f"{what} (chose {chosen})")
+        what, spread = f"{what} (chose {chosen})", 0
+        writes = {k: a for k, a in ref_after.items() if a is not None}
+    else:
+        chosen, ref, writes, spread = algo, v.out, v.writes or {}, spatial_dims(op.name)
+    compare(f"{what} forward", out, ref, chosen, spread)
+    main = out[0] if isinstance(out, tuple) else out
+    for spec, a in zip(op.inputs, arrays):
+        if a is None or spec.index:
+            continue
+        wrote = writes.get(spec.name)
+        if algo == "auto":
+            compare(f"{what} {spec.name} after the call", after[spec.name], wrote, chosen, 0)
+        elif wrote is None:
+            assert np.array_equal(after[spec.name], a, equal_nan=True), \
+                f"{what}: wrote into {spec.name}; torch does not"
+        elif isinstance(wrote, str):
+            assert np.array_equal(after[spec.name], main, equal_nan=True), \
+                f"{what}: {spec.name} does not hold the output after the in-place call, as in torch"
+        else:
+            compare(f"{what} {spec.name} after the call", after[spec.name], wrote, chosen, 0)
+
+    if v.grad_error is not None:
+        pytest.fail(f"{what}: torch's backward raises ({v.grad_error}); no gradient to compare with")
+    grads = _backward(op, g, algo, arrays, v.gy, what)
+    if algo == "auto":
+        chosen = _chosen(op, g, "backward")
+        refs = _backward(op, g, chosen, arrays, v.gy, f"{what} (chose {chosen})")
+    else:
+        refs = v.grads
+    assert len(grads) == len(op.inputs), f"{what}: backward returned {len(grads)} gradients"
+    for spec, got, ref in zip(op.inputs, grads, refs):
+        if ref is None:
+            assert got is None, f"{what}: gradient of {spec.name} should be None"
+        else:
+            compare(f"{what} grad {spec.name}", got, ref, chosen, spread)
+
+
+def _forward(op, g, algo, arrays, what):
+    """The output, and every input as the call left it."""
     named = op.named([None if a is None else a.copy() for a in arrays])
     try:
         with poison():
             out = op(**named, algo=algo, **g.params)
     except Exception as e:
         pytest.fail(f"{what}: forward raised {type(e).__name__}: {e}; torch computes")
-    chosen = _chosen(op, g, algo, "forward")
-    compare(f"{what} forward", out, v.out, chosen, spatial_dims(op.name))
-    main = out[0] if isinstance(out, tuple) else out
-    for spec, a in zip(op.inputs, arrays):
-        if a is None or spec.index:
-            continue
-        wrote = (v.writes or {}).get(spec.name)
-        after = named[spec.name]
-        if wrote is None:
-            assert np.array_equal(after, a, equal_nan=True), f"{what}: wrote into {spec.name}; torch does not"
-        elif isinstance(wrote, str):
-            assert np.array_equal(after, main, equal_nan=True), \
-                f"{what}: {spec.name} does not hold the output after the in-place call, as in torch"
-        else:
-            compare(f"{what} {spec.name} after the call", after, wrote, chosen, 0)
+    return out, named
 
-    if v.grad_error is not None:
-        pytest.fail(f"{what}: torch's backward raises ({v.grad_error}); no gradient to compare with")
+
+def _backward(op, g, algo, arrays, gy, what):
     named = op.named([None if a is None else a.copy() for a in arrays])
     try:
         with poison():
-            grads = op.backward(v.gy.copy(), **named, algo=algo, **g.params)
+            return op.backward(gy.copy(), **named, algo=algo, **g.params)
     except Exception as e:
         pytest.fail(f"{what}: backward raised {type(e).__name__}: {e}; torch computes")
-    chosen = _chosen(op, g, algo, "backward")
-    assert len(grads) == len(op.inputs), f"{what}: backward returned {len(grads)} gradients"
-    for spec, got, ref in zip(op.inputs, grads, v.grads):
-        if ref is None:
-            assert got is None, f"{what}: gradient of {spec.name} should be None"
-        else:
-            compare(f"{what} grad {spec.name}", got, ref, chosen, spatial_dims(op.name))

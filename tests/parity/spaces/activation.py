@@ -19,5 +19,5 @@ space("tanh", _x, sizes=dict(shape=SHAPES))
 DROPOUT = dict(p=(0.5, 0.0, 1.0, 0.2, *edge(-0.1, 1.5)), training=(True, False), inplace=(False, True),
                seed=(1, 7))
 space("dropout", _x, sizes=dict(shape=SHAPES), params=DROPOUT)
-space("dropout2d", _x, params=DROPOUT,
-      sizes=dict(shape=((2, 3, 4, 5), (3, 4, 5), (2, 3, 2, 2, 2), *edge((2, 0, 2, 3), (0, 2, 3, 3), (4, 5), (4,)))))
+DROPOUT2D = ((2, 3, 4, 5), (3, 4, 5), (2, 3, 2, 2, 2), *edge((2, 0, 2, 3), (0, 2, 3, 3), (4, 5), (4,)))
+space("dropout2d", _x, params=DROPOUT, sizes=dict(shape=DROPOUT2D))
