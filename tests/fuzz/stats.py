@@ -34,6 +34,8 @@ class Stats:
         self.outcomes[kind] += 1
         if verdict is not None:
             self.failures[kind_of(verdict)] += 1
+        if self.calls % 50 == 0:
+            self.write()    # a long run cut short still leaves its figures
 
     def summary(self) -> dict:
         return {"calls": self.calls, "ops": len(self.ops), "op_algorithms": len(self.algos),

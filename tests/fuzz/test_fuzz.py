@@ -10,7 +10,8 @@ a child process with a time limit (tests/fuzz/worker.py).  Every call must end i
 never a signal, a hang, another exception, or a result where torch refuses.
 
 CI draws ``EXAMPLES`` calls per argument, the same ones every run, without shrinking;
-``CONVBENCH_FUZZ=long`` draws ``LONG_EXAMPLES`` and shrinks each failure to a minimal call.
+``CONVBENCH_FUZZ=long`` draws ``LONG_EXAMPLES`` (``CONVBENCH_FUZZ_EXAMPLES``, default 40) and
+shrinks each failure to a minimal call.
 The figures of a run (calls, ops, algorithms, outcomes, duration) are printed at the end and
 written to ``$CONVBENCH_FUZZ_REPORT`` (JSON) when it is set.  Known failures are listed in
 tests/fuzz/known_failures.py (strict).
@@ -29,7 +30,7 @@ from tests.fuzz.worker import Worker
 
 LONG = os.environ.get("CONVBENCH_FUZZ") == "long"
 EXAMPLES = 2
-LONG_EXAMPLES = 40
+LONG_EXAMPLES = int(os.environ.get("CONVBENCH_FUZZ_EXAMPLES", 40))
 TIMEOUT = 45.0    # seconds per call (a first call compiles the kernels it runs)
 
 
