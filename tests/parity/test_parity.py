@@ -33,6 +33,7 @@ from tests.parity.space import cases, load
 SPACES = load()
 F64 = np.float64
 
+
 def _generated():
     return {op: cases(kernels.OPS[op], sp) for op, sp in SPACES.items() if op in kernels.OPS}
 
