@@ -1,0 +1,1 @@
+"""Generated bad-input fuzz over every op and algorithm (issue 15): see test_fuzz.py."""

@@ -1,0 +1,1 @@
+"""One module per op family: ``space(op, shapes, sizes=..., params=...)`` for each op."""
