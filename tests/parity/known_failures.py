@@ -10,12 +10,6 @@ fails the run until its line is removed.  The list is the family owners' to empt
 (``--junitxml``).
 """
 KNOWN_FAILURES: dict[str, str] = {
-    # ======== conv: documentation of the NaN/Inf spread (tests/parity/compare.py SPREADS) ========
-    "doc-fft": "the docs and tolerance reasons do not say that fft spreads NaN/Inf over a plane",
-    "doc-winograd": "the docs and tolerance reasons do not say that winograd spreads NaN/Inf over a tile",
-    "doc-winograd_f2": "the docs and tolerance reasons do not say that winograd_f2 spreads NaN/Inf",
-    "doc-winograd_f4": "the docs and tolerance reasons do not say that winograd_f4 spreads NaN/Inf",
-    "doc-winograd_f6": "the docs and tolerance reasons do not say that winograd_f6 spreads NaN/Inf",
     # ======== conv ========
     # ---- conv1d ----
     'conv1d#Cg=0-auto': 'Cg=0 batch-less nan@weight: refuses the batch-less input; torch computes',

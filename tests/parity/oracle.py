@@ -40,9 +40,19 @@ def _full(padding, weight, dilation):
 
 def _conv(nd):
     fn = getattr(F, f"conv{nd}d")
+    module = getattr(torch.nn, f"Conv{nd}d")
 
-    def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-        return fn(input, weight, bias, stride, _full(padding, weight, dilation), dilation, groups)
+    def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1, padding_mode="zeros"):
+        padding = _full(padding, weight, dilation)
+        if padding_mode == "zeros":
+            return fn(input, weight, bias, stride, padding, dilation, groups)
+        # torch's Conv module does the padding modes (F.pad, then the convolution): its own
+        # forward, on a module of this geometry whose parameters are never used
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m = module(weight.shape[1] * groups, weight.shape[0], tuple(weight.shape[2:]), stride, padding,
+                       dilation, groups, bias is not None, padding_mode, device="meta")
+        return m._conv_forward(input, weight, bias)
     return conv
 
 
@@ -83,9 +93,11 @@ TWINS = {
     "pointwise_conv2d": lambda input, weight, bias=None: F.conv2d(input, weight, bias),
     **{n: getattr(F, n) for n in (
         "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
-        "lp_pool1d", "lp_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "max_unpool2d",
-        "pixel_shuffle", "pixel_unshuffle", "interpolate", "relu", "leaky_relu",
-        "batch_norm", "instance_norm", "layer_norm", "local_response_norm")},
+        "lp_pool1d", "lp_pool2d", "lp_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+        "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d",
+        "max_unpool1d", "max_unpool2d", "max_unpool3d", "pixel_shuffle", "pixel_unshuffle",
+        "interpolate", "fold", "unfold", "relu", "leaky_relu", "relu6", "hardsigmoid", "hardswish",
+        "silu", "gelu", "linear", "batch_norm", "instance_norm", "layer_norm", "local_response_norm")},
     "sigmoid": torch.sigmoid,
     "tanh": torch.tanh,
     "group_norm": _group_norm,

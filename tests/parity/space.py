@@ -17,8 +17,8 @@ first refusal.  Plain values are combined by a greedy pairwise covering (every p
 values of any two factors appears in some case), seeded, so the cases are the same on every
 run; the first rows cover the most pairs.
 
-In CI an op runs its first ``PARITY_BUDGET`` pairwise rows (``#p000``...) and each edge
-once (``#N=0``...); ``CONVBENCH_PARITY=full`` runs the whole covering, each edge on
+In CI an op runs its first ``budget`` pairwise rows (``#p000``...; ``PARITY_BUDGET`` unless
+the space says more) and each edge once (``#N=0``...); ``CONVBENCH_PARITY=full`` runs the whole covering, each edge on
 ``FULL_EDGE_BASES`` rows, and ``FULL_EXTRA`` random rows (``#r000``...) that may mix edges.
 """
 from __future__ import annotations
@@ -61,6 +61,7 @@ class Space:
     batchless: tuple = ()          # inputs without the batch dimension when batched=False
     specials: tuple = SPECIALS
     make: Callable | None = None   # (factors, shapes, rng) -> arrays, else op.make_inputs
+    budget: int = PARITY_BUDGET    # pairwise rows in CI (more where one factor has many values)
 
     def factors(self, op) -> dict:
         out = {**self.sizes, **self.params}
@@ -207,7 +208,7 @@ def rows(op, sp: Space, full: bool | None = None) -> list[tuple[str, dict]]:
     full = mode() == "full" if full is None else full
     plain = sp.plain(op)
     rng = np.random.default_rng([SEED, zlib.crc32(op.name.encode())])
-    covering = pairwise(plain, rng, None if full else PARITY_BUDGET)
+    covering = pairwise(plain, rng, None if full else sp.budget)
     out = [(f"p{i:03d}", r) for i, r in enumerate(covering)]
     for k, (factor, value) in enumerate(sp.edges(op)):
         label = f"{factor}={_label(value)}"

@@ -1,6 +1,6 @@
 """Convolutions: sizes per group (so groups always divide the channels), kernels up to and
-beyond the input, every padding form, strides beyond the kernel, empty batch, channel and
-spatial dimensions, batch-less input."""
+beyond the input, every padding form and padding mode, strides beyond the kernel, empty
+batch, channel and spatial dimensions, batch-less input."""
 from tests.parity.space import edge, positive, space
 
 ND = {1: "L", 2: "HW", 3: "DHW"}
@@ -38,7 +38,8 @@ for _nd in (1, 2, 3):
           params=dict(stride=(1, 2, 3, _two(_nd, 2, 1), *edge(0)),
                       padding=(0, 1, "same", "valid", "full", _two(_nd, 1, 0), *edge(-1)),
                       dilation=(1, 2, _two(_nd, 1, 2), *edge(0)),
-                      groups=(1, 2)))
+                      groups=(1, 2),
+                      padding_mode=("zeros", "reflect", "replicate", "circular", *edge("mirror"))))
 
     def _transposed_shapes(f, nd=_nd):
         G = positive(f.groups)

@@ -72,3 +72,15 @@ def _wn_shapes(f):
 space("weight_norm", _wn_shapes,
       sizes=dict(v=((4, 3, 2, 2), (5, 3), (6,), *edge((3, 0, 2), ())), g=("keepdims", *edge("flat"))),
       params=dict(dim=(0, 1, -1, None, *edge(2, -5))))
+
+
+def _ln2d_shapes(f):
+    C = (f.C,)
+    return ((f.N, f.C, f.H, f.W), C if f.affine in ("both", "weight") else None,
+            C if f.affine in ("both", "bias") else None)
+
+
+# torchvision's LayerNorm2d (ConvNeXt): 4-D input only (its permute takes no other rank)
+space("layer_norm2d", _ln2d_shapes,
+      sizes=dict(N=(2, 1, *edge(0)), C=(3, 1, *edge(0)), H=(3, 1, *edge(0)), W=(2, 4), affine=AFFINE),
+      params=dict(eps=(1e-6, 0.5, *edge(0.0, -1e-3))))
