@@ -143,7 +143,7 @@ def check_writeable(op: str, name: str, a) -> None:
                         f"array, got {type(a).__name__}{hint}")
     if not a.flags.writeable:
         raise ValueError(f"{op}: {name} is updated in place but is read-only")
-    if any(s == 0 and d > 1 for s, d in zip(a.strides, a.shape)):
+    if a.size and any(s == 0 and d > 1 for s, d in zip(a.strides, a.shape)):  # empty: nothing shared
         raise ValueError(f"{op}: {name} is updated in place but its elements share memory "
                          f"(a broadcast view, strides {a.strides})")
 

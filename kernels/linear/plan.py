@@ -4,8 +4,13 @@
 
 input (*, C) with any number of leading dims (none: a 1-d input), weight (K, C), bias
 broadcastable to the output (*, K) -- (K,) in a layer, but torch also takes (), (1,) and
-shapes such as (rows, K).  A 1-d weight (C,) gives output (*) (the feature dim dropped) and
-takes no bias, as in torch.  "A fully connected layer is a 1x1 convolution": the M rows of
+shapes such as (rows, K).  A 1-d weight (C,) gives output (*) (the feature dim dropped).
+Which biases torch takes depends on its path: a 2-D input, or a bias that is a vector once
+squeezed (``bias.squeeze()`` 1-d), goes to its fused GEMM (addmm over the M flattened
+rows), where the bias broadcasts against (M, K) and the weight must be 2-D; any other bias
+is added in place to the output, so it broadcasts against (*, K).  The plan follows the
+same rule (``bias_frame``), so (4, 2, C) input takes a (4, 2, K) bias but not a (2, 1)
+one, as torch.  "A fully connected layer is a 1x1 convolution": the M rows of
 the flattened input are the pixels, C and K the input and output channels, and every
 algorithm is one GEMM,
 
@@ -34,6 +39,7 @@ class LinearPlan:
     C: int                 # in_features
     K: int                 # out_features (1 for a 1-d weight)
     out_shape: tuple
+    bias_frame: tuple      # the shape the bias broadcasts against: out_shape, or (M, K)
     bias_per_column: bool  # bias is a (K,) vector once broadcast (its leading dims are 1)
     dtype: np.dtype
 
@@ -53,17 +59,31 @@ def linear_plan(op, shapes, dtype):
     vector = len(w) == 1
     K = 1 if vector else w[0]
     out_shape = tuple(x[:-1]) + (() if vector else (K,))
+    frame = out_shape
     if b is not None:
-        if vector:
-            raise ValueError(f"{op}: a 1-d weight takes no bias (torch refuses it), got bias "
-                             f"{tuple(b)}")
-        if len(b) > len(out_shape) or any(
-                d not in (1, o) for d, o in zip(reversed(b), reversed(out_shape))):
-            raise ValueError(f"{op}: bias {tuple(b)} must broadcast to the output "
-                             f"{out_shape}: (out_features,) = ({K},) in a layer")
-    per_column = b is not None and all(d == 1 for d in b[:-1])
+        frame = _bias_frame(op, x, w, b, out_shape)
+    per_column = b is not None and not vector and all(d == 1 for d in b[:-1])
     return LinearPlan(tuple(x), tuple(w), None if b is None else tuple(b), prod(x[:-1]), C, K,
-                      out_shape, per_column, dtype)
+                      out_shape, frame, per_column, dtype)
+
+
+def _bias_frame(op, x, w, b, out_shape) -> tuple:
+    """The shape the bias broadcasts against, as torch decides it (for a contiguous input):
+    its fused GEMM path (addmm over the flattened rows) takes a 2-D input, and any input with a
+    bias that is a vector once squeezed; there the bias broadcasts against (M, K) and the weight
+    must be 2-D.  Elsewhere it is added in place to the output (*, K)."""
+    fused = len(x) == 2 or len(b) == 1 or sum(d != 1 for d in b) == 1
+    if fused and len(w) == 1:
+        raise ValueError(f"{op}: a 1-d weight takes a bias only with an input that is not 2-D and "
+                         f"a bias that is not a vector once squeezed (torch's fused GEMM path "
+                         f"needs a 2-D weight), got input {tuple(x)}, weight {tuple(w)} and bias "
+                         f"{tuple(b)}")
+    frame = (prod(x[:-1]), w[0]) if fused else out_shape
+    if len(b) > len(frame) or any(d not in (1, o) for d, o in zip(reversed(b), reversed(frame))):
+        raise ValueError(f"{op}: bias {tuple(b)} must broadcast to {frame} ("
+                         f"{'rows, out_features' if fused else 'the output'}): (out_features,) = "
+                         f"({frame[-1] if frame else 1},) in a layer")
+    return frame
 
 
 def linear_cost(p: LinearPlan) -> dict:
@@ -89,20 +109,22 @@ def column_bias(b, p: LinearPlan):
 
 def finish(y2, b, p: LinearPlan, bias_added: bool):
     """Y (M, K) as the output: reshaped, plus a bias not yet added (broadcast)."""
-    y = y2.reshape(p.out_shape)
+    y = y2.reshape(p.bias_frame)
     if b is not None and not bias_added:
         y += b
-    return y
+    return y.reshape(p.out_shape)
 
 
 def bias_grad(gy, p: LinearPlan):
     """grad_Y summed to the bias's shape: over every dim the bias was broadcast along."""
     if p.b_shape is None:
         return None
-    lead = len(p.out_shape) - len(p.b_shape)
+    frame = p.bias_frame
+    lead = len(frame) - len(p.b_shape)
     axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(p.b_shape)
-                                      if d == 1 and p.out_shape[lead + i] != 1)
-    return np.asarray(gy.sum(axis=axes, dtype=np.float64)).reshape(p.b_shape).astype(p.dtype)
+                                      if d == 1 and frame[lead + i] != 1)
+    g = gy.reshape(frame).sum(axis=axes, dtype=np.float64)
+    return np.asarray(g).reshape(p.b_shape).astype(p.dtype)
 
 
 class LinearOp(Op):

@@ -22,7 +22,12 @@ cases("linear",
       Case("in-features-0-no-bias", ((2, 0), (3, 0), None)),
       Case("rows-0", ((0, 3), (4, 3), (4,))),
       Case("out-features-0", ((2, 3), (0, 3), (0,))),
-      Case("empty-leading-dim", ((2, 0, 3), (4, 3), (4,))))
+      Case("empty-leading-dim", ((2, 0, 3), (4, 3), (4,))),
+      # torch's in-place bias path (no fused GEMM): a 1-d weight takes a bias there
+      Case("1d-weight-bias-per-row", ((4, 2, 3), (3,), (4, 2))),
+      Case("1d-input-1d-weight-bias-scalar", ((3,), (3,), ())),
+      # torch's fused path: the bias broadcasts against (rows, K), even for a 1-d input
+      Case("1d-input-bias-1-by-K", ((3,), (2, 3), (1, 2))))
 ranks("linear", input=(1, None), weight=(1, 2), bias=(0, None))
 
 # Each bad call changes the first case: input (4, 10), weight (7, 10), bias (7,).
@@ -34,4 +39,7 @@ refuses("linear",
         Bad("bias-length", ValueError, "bias", shapes=dict(bias=(6,)), torch=True),
         Bad("bias-column", ValueError, "bias", shapes=dict(bias=(7, 1)), torch=True),
         Bad("bias-more-dims-than-output", ValueError, "bias", shapes=dict(bias=(1, 1, 7)), torch=True),
-        Bad("bias-with-1d-weight", ValueError, "bias", shapes=dict(weight=(10,), bias=(1,)), torch=True))
+        Bad("bias-with-1d-weight", ValueError, "bias", shapes=dict(weight=(10,), bias=(1,)), torch=True),
+        Bad("bias-vector-with-1d-weight-3d-input", ValueError, "bias",
+            shapes=dict(input=(2, 4, 10), weight=(10,), bias=(4, 1)), torch=True),
+        Bad("bias-fused-rows", ValueError, "bias", shapes=dict(input=(3, 4, 10), bias=(4, 1)), torch=True))

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 
 import kernels
 import reference
+from tests.parity import differences
 
 # composite ops whose input may lack the batch dimension, as torch's conv and pool inputs
 BATCHLESS_REFERENCES = {"separable_conv2d", "spatially_separable_conv2d", "unshared_conv2d",
@@ -180,7 +181,13 @@ def _same(a, b) -> bool:
 
 def verdict(op, arrays, params, gy_seed) -> Verdict:
     """Call torch: the forward (which may refuse), the inputs it wrote, then the gradients of
-    sum(out * gy) with gy drawn from ``gy_seed`` (what ``grad_out`` the test passes too)."""
+    sum(out * gy) with gy drawn from ``gy_seed`` (what ``grad_out`` the test passes too);
+    where torch is wrong and the ops differ on purpose, what they compute instead
+    (tests/parity/differences.py)."""
+    return differences.apply(op, arrays, params, _torch_verdict(op, arrays, params, gy_seed))
+
+
+def _torch_verdict(op, arrays, params, gy_seed) -> Verdict:
     name = op.name
     call_params = {k: v for k, v in params.items() if not (name in RANDOM and k == "seed")}
     tensors = _tensors(op, arrays)
