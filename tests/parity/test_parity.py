@@ -97,7 +97,7 @@ def refuses(op, g, algo, arrays, what, torch_error):
         f"{what}: supports() says True; torch refuses ({torch_error})"
     calls = [("forward", lambda: op(**op.named(arrays), algo=algo, **g.params)),
              ("backward", lambda: op.backward(np.zeros(1), **op.named(arrays), algo=algo, **g.params))]
-    if algo == "auto":
+    if algo == "auto" and not by_values:
         calls.append(("output_shape", lambda: op.output_shape(**shapes, **g.params)))
     for direction, call in calls:
         try:
