@@ -195,20 +195,31 @@ class RowPool:
         self.proc = self.inbox = self.outbox = self.log = None
 
 
-def last_words(text: str) -> str:
+FRAME = re.compile(r'\s*File "([^"]+)", line (\d+) in (\S+)')
+
+
+def last_words(text: str, frames: int = 4) -> str:
     """From a worker's standard error: its fatal error line and, from a faulthandler
-    dump, the innermost frame of the current thread (else the last line written)."""
+    dump, the innermost frames of the current thread as ``function (file:line)``, callers
+    after ``<`` (else the last line written)."""
     lines = [ln.rstrip() for ln in text.splitlines() if ln.strip()]
     fatal = next((ln for ln in lines if ln.startswith("Fatal Python error")), "")
-    frame = ""
+    stack = []
     for i, ln in enumerate(lines):
         if ln.startswith(("Current thread", "Thread 0x")) and "most recent call first" in ln:
-            frame = next((f.strip() for f in lines[i + 1:] if f.lstrip().startswith("File ")), "")
+            stack = []
+            for f in lines[i + 1:]:
+                m = FRAME.match(f)
+                if not m:
+                    break
+                path = "/".join(m.group(1).split(os.sep)[-2:])
+                stack.append(f"{m.group(3)} ({path}:{m.group(2)})")
             if ln.startswith("Current thread"):
                 break
-    if not (fatal or frame):
+    if not (fatal or stack):
         return f"last output: {lines[-1]}" if lines else ""
-    return "; ".join(p for p in (fatal, f"at {frame}" if frame else "") if p)
+    where = " < ".join(stack[:frames])
+    return "; ".join(p for p in (fatal, f"at {where}" if where else "") if p)
 
 
 def _exit_text(code) -> str:

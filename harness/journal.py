@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 
@@ -185,13 +186,36 @@ class Journal:
             raise OutputError(f"cannot write {self.path}: {e.strerror or e}") from None
 
     def _check_space(self) -> None:
+        check_space(self.out_dir)
+
+
+def check_space(out_dir) -> None:
+    try:
+        free = shutil.disk_usage(out_dir).free
+    except OSError:
+        return
+    if free < MIN_FREE_BYTES:
+        raise OutputError(f"only {free / 2 ** 20:.1f} MiB free for {out_dir}; a run needs "
+                          f"{MIN_FREE_BYTES // 2 ** 20} MiB")
+
+
+def check_writable(out_dir) -> None:
+    """OutputError unless ``out_dir`` can be created and written and has room: a file is
+    written there, flushed to disk and removed."""
+    out_dir = os.path.abspath(out_dir)
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".convbench-probe-", dir=out_dir)
         try:
-            free = shutil.disk_usage(self.out_dir).free
-        except OSError:
-            return
-        if free < MIN_FREE_BYTES:
-            raise OutputError(f"only {free / 2 ** 20:.1f} MiB free for {self.out_dir}; a run needs "
-                              f"{MIN_FREE_BYTES // 2 ** 20} MiB")
+            with open(fd, "wb") as f:
+                f.write(b"convbench\n" * 1024)
+                f.flush()
+                os.fsync(f.fileno())
+        finally:
+            os.remove(probe)
+    except OSError as e:
+        raise OutputError(f"cannot write results to {out_dir}: {e.strerror or e}") from None
+    check_space(out_dir)
 
 
 # ---- the derived files ----------------------------------------------------------------
