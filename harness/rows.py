@@ -24,7 +24,7 @@ COLUMNS = [
     "gflops", "frac_peak", "gbytes_s", "frac_bandwidth", "arith_intensity",
     "macs", "flops", "bytes", "torch_time_median_s", "torch_time_iqr_s", "torch_impl",
     "speedup_vs_torch", "fwd_rel_err", "grad_rel_err", "tolerance", "phases",
-    "sweep", "sweep_x", "seed", "threads", "host", "machine", "worker", "timed_start",
+    "sweep", "sweep_x", "seed", "threads", "host", "machine", "worker", "cores", "timed_start",
     "timed_end", "times", "torch_times",
 ]
 
@@ -72,8 +72,25 @@ class Task:
 
 
 def stamp(rows: list, fingerprint: dict, worker: str) -> list:
-    """Mark rows with the machine and the worker that produced them."""
+    """Mark rows with the machine and the worker that produced them, and the cores that
+    worker could run on."""
+    cores = core_list(fingerprint.get("pinned"))
     for r in rows:
         r.update(host=fingerprint.get("host"), machine=fingerprint.get("id"), worker=worker,
-                 threads=fingerprint.get("threads"))
+                 cores=cores, threads=fingerprint.get("threads"))
     return rows
+
+
+def core_list(cores) -> str | None:
+    """[0, 1, 2, 5] -> '0-2,5'."""
+    if not cores:
+        return None
+    runs, start = [], None
+    cores = sorted(cores)
+    for i, c in enumerate(cores):
+        if start is None:
+            start = c
+        if i + 1 == len(cores) or cores[i + 1] != c + 1:
+            runs.append(f"{start}" if start == c else f"{start}-{c}")
+            start = None
+    return ",".join(runs)

@@ -13,7 +13,7 @@ from kernels._registry import ALGORITHMS, Algorithm
 OP = "conv_transpose1d"
 LIMITS = {"float32": (1e-4, "test algorithm"), "float64": (1e-9, "test algorithm")}
 PRELOAD = "tests.harness_algos:register"
-SLOW_S = 2.0                           # how long test_slow takes per call
+SLOW_S = 2.0                           # how long test_slow's supports() takes on a new case
 
 
 def _im2col():
@@ -58,9 +58,14 @@ def _os_exit(x, w, b, p):
     os._exit(3)
 
 
-def _slow(x, w, b, p):
-    time.sleep(SLOW_S)
-    return _exact(x, w, b, p)
+_seen = set()
+
+
+def _slow_supports(p):
+    if p not in _seen:                  # once per case and process, outside the timed calls
+        _seen.add(p)
+        time.sleep(SLOW_S)
+    return None
 
 
 def _supports_raises(p):
@@ -69,9 +74,10 @@ def _supports_raises(p):
 
 FORWARDS = {"test_broken": _raises, "test_sloppy": _off, "test_abort": _abort,
             "test_segfault": _segfault, "test_hang": _hang, "test_exit": _exit,
-            "test_os_exit": _os_exit, "test_slow": _slow, "test_late": _exact}
-SUPPORTS = {"test_picky": lambda p: "supports nothing (test)", "test_supports_raises": _supports_raises}
-NAMES = tuple(FORWARDS) + tuple(SUPPORTS)
+            "test_os_exit": _os_exit, "test_slow": _exact, "test_late": _exact}
+SUPPORTS = {"test_picky": lambda p: "supports nothing (test)", "test_supports_raises": _supports_raises,
+            "test_slow": _slow_supports}
+NAMES = tuple(dict.fromkeys((*FORWARDS, *SUPPORTS)))
 
 
 def register(names=NAMES) -> dict:

@@ -1,0 +1,108 @@
+"""A suite run through a Dask LocalCluster of two worker processes: every row once, each
+with its worker's fingerprint and cores, timed sections never overlapping on the host,
+the same statuses as a plain run; a worker killed mid-run loses nothing."""
+import os
+import signal
+from collections import defaultdict
+
+import pytest
+
+from harness import journal, machine, runner, timing
+from harness.fleet import Fleet
+from harness.suites import Entry, Suite
+from tests import harness_algos
+
+FAST = dict(budget=timing.Budget(min_repeats=2, min_time=0.0, max_time=0.05, warmup_time=0.0),
+            gemm_n=64, copy_mib=1, progress=False, threads=1)
+SMALL = Suite("fleet", "fleet test", [
+    Entry("conv_transpose1d", "small", (("N", 2, 9), (2, 3, 3), (3,)), dict(padding=1)),
+    Entry("conv2d", "small", (("N", 2, 6, 6), (3, 2, 3, 3), None), dict(padding=1)),
+])
+
+
+@pytest.fixture
+def lock_dir(tmp_path, monkeypatch):
+    """The host's lock files of this test only (the cluster's workers inherit it), so that
+    another test session on the machine does not hold the cores."""
+    folder = tmp_path / "locks"
+    folder.mkdir()
+    monkeypatch.setenv("CONVBENCH_LOCK_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture
+def algos():
+    made = harness_algos.register(("test_abort", "test_picky", "test_slow"))
+    yield made
+    harness_algos.unregister(made)
+
+
+def _identity(threads):
+    return machine.identity(machine.describe(threads, 0))
+
+
+def _no_overlap(rows):
+    spans = defaultdict(list)
+    for r in rows:
+        if r.get("timed_start") is not None:
+            spans[r["host"]].append((r["timed_start"], r["timed_end"]))
+    for host, s in spans.items():
+        s = sorted(set(s))
+        assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(s, s[1:])), (host, s)
+    return sum(len(s) for s in spans.values())
+
+
+def test_a_local_cluster_runs_the_suite_like_a_plain_run(tmp_path, lock_dir, algos):
+    config = runner.Config(algos=("im2col", "numba", "test_abort", "test_picky"),
+                           preload=(harness_algos.PRELOAD,), row_timeout=120, **FAST)
+    with Fleet.connect(local=2) as fleet:
+        workers = fleet.workers()
+        expected = fleet.client.run(_identity, 1)        # each worker's own fingerprint id
+        outcome = runner.run(SMALL, str(tmp_path / "fleet"), config, executor=fleet)
+    rows = outcome.rows
+    keys = [runner.key(r) for r in rows]
+    assert len(keys) == len(set(keys)) == 2 * 2 + 2      # both ops x (im2col, numba) + ct1d's tests
+    name_to_address = {w["name"]: a for a, w in workers.items()}
+    assert {r["worker"] for r in rows} == set(name_to_address)   # both workers ran rows
+    for r in rows:
+        assert r["machine"] == expected[name_to_address[r["worker"]]], r
+    cores = {r["worker"]: r["cores"] for r in rows}
+    assert len(set(cores.values())) == 2 and all("," not in c and "-" not in c for c in cores.values())
+    assert _no_overlap(rows) >= 4                        # timed sections, one at a time
+    status = {runner.key(r): r["status"] for r in rows}
+    assert status[("fleet", "conv_transpose1d", "test_abort", "small", "float32", "forward")] == "crashed"
+    assert status[("fleet", "conv_transpose1d", "test_picky", "small", "float32", "forward")] == "unsupported"
+    plain = runner.run(SMALL, str(tmp_path / "plain"), config)
+    assert {runner.key(r): r["status"] for r in plain.rows} == status
+    assert [m["id"] for m in journal.read(str(tmp_path / "fleet")).machines] == [rows[0]["machine"]]
+
+
+def test_a_worker_killed_mid_run_loses_nothing(tmp_path, lock_dir, algos):
+    """Each task takes 2 s (test_slow's supports); when the first rows arrive, a worker
+    that is running a task is killed: its task goes to the other worker (or to the one
+    its nanny starts again), and every row is there once, ok, with what arrived before
+    the kill unchanged."""
+    suite = Suite("kill", "", [Entry("conv_transpose1d", f"c{i}", (("N", 2, 9 + i), (2, 3, 3), (3,)),
+                                     dict(padding=1)) for i in range(5)])
+    config = runner.Config(algos=("test_slow",), preload=(harness_algos.PRELOAD,), row_timeout=120, **FAST)
+    before, killed = [], []
+    out = str(tmp_path / "run")
+    with Fleet.connect(local=2) as fleet:
+        def kill_a_busy_worker(rows):
+            before.extend(rows)
+            if killed:
+                return
+            busy = [a for a, keys in fleet.client.processing().items() if keys]
+            if busy:
+                pid = fleet.client.run(os.getpid, workers=busy[:1])[busy[0]]
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+
+        outcome = runner.run(suite, out, config, executor=fleet, on_rows=kill_a_busy_worker)
+    assert killed, "no worker was busy when the first rows arrived"
+    rows = {runner.key(r): r for r in outcome.rows}
+    assert len(rows) == len(outcome.rows) == 5
+    assert {r["status"] for r in rows.values()} == {"ok"}
+    for r in before:
+        assert rows[runner.key(r)]["timed_start"] == r["timed_start"]   # kept as it arrived
+    assert len(journal.read(out).rows) == 5
