@@ -52,6 +52,9 @@ def parser() -> argparse.ArgumentParser:
                    help="run on the workers of a Dask cluster (e.g. tcp://10.0.0.5:8786)")
     p.add_argument("--local-cluster", type=int, metavar="N",
                    help="start a Dask LocalCluster of N worker processes here and run on it")
+    p.add_argument("--spread", action="store_true",
+                   help="on a cluster, run each task once on any worker (default: every machine "
+                        "runs every task, to compare the machines)")
     p.add_argument("--backward", action="store_true", help="also time the backward pass (direction column)")
     p.add_argument("--batch", type=int, help="batch size N (default: the suite's, 1 for real layers)")
     p.add_argument("--threads", type=int, help="threads for torch and Numba (default: Numba's maximum)")
@@ -128,12 +131,16 @@ def _main(args) -> int:
     executor = None
     if args.scheduler or args.local_cluster:
         from harness.fleet import Fleet
-        executor = Fleet.connect(scheduler=args.scheduler, local=args.local_cluster)
+        executor = Fleet.connect(scheduler=args.scheduler, local=args.local_cluster,
+                                 each_machine=not args.spread)
     try:
         outcome = run_suites(chosen, out, config, run_id, note=args.note, executor=executor)
     finally:
         if executor is not None:
             executor.close()
+    for host, n in (getattr(executor, "lost", None) or {}).items():
+        print(f"warning: machine {host} left the cluster: {n} of its rows were not run "
+              "(--resume runs them)", file=sys.stderr)
     if args.out is None:
         latest = os.path.join(ROOT, "results", "latest")
         try:

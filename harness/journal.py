@@ -4,7 +4,8 @@
 flushed to disk (``fsync``) as each record arrives: first the run (its header), then the
 machines (fingerprints) and rows as they come, and a line per ``--resume``.  A later row
 with the same key replaces an earlier one.  A crash can only tear the last line, which a
-reader ignores and the next writer cuts off.  ``results.json``, ``results.csv`` and, when
+reader ignores and the next writer cuts off.  A row is known by its key and its host:
+a run on several machines holds one row per key and machine.  ``results.json``, ``results.csv`` and, when
 the rows come from several hosts, ``machines/<host>/results.{json,csv}`` are derived from
 it, each written whole to a temporary name and renamed; ``derive`` draws them again.
 
@@ -21,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 
 from harness import files
-from harness.rows import COLUMNS, key
+from harness.rows import COLUMNS, machine_key
 
 JOURNAL = "journal.jsonl"
 MIN_FREE_BYTES = 32 * 2 ** 20           # a run writes a few MiB of results and plots
@@ -39,7 +40,7 @@ class ResultsError(ValueError):
 class Results:
     header: dict = field(default_factory=dict)
     machines: list = field(default_factory=list)      # fingerprints, one per (host, id)
-    rows: list = field(default_factory=list)           # the latest row per key, in order
+    rows: list = field(default_factory=list)           # the latest row per key and host, in order
 
     def machine_of(self, row) -> dict:
         """The fingerprint of the machine that produced ``row`` ({} if unknown)."""
@@ -92,7 +93,7 @@ def _read_journal(path) -> tuple[Results, int]:
             res.machines = [m for m in res.machines
                             if (m.get("host"), m.get("id")) != (rec.get("host"), rec.get("id"))] + [rec]
         elif kind == "row":
-            rows[key(rec)] = rec
+            rows[machine_key(rec)] = rec
     if not res.header:
         raise ResultsError(f"{path} has no run record: not a convbench journal")
     res.rows = list(rows.values())

@@ -73,7 +73,9 @@ def allowed_cores() -> list[int] | None:
 
 
 def host() -> str:
-    return socket.gethostname() or platform.node() or "unknown"
+    """The machine's name in the results: $CONVBENCH_HOST if set (to name a container, or
+    a machine whose host name says nothing), else the host name."""
+    return os.environ.get("CONVBENCH_HOST") or socket.gethostname() or platform.node() or "unknown"
 
 
 def commit() -> str | None:

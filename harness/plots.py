@@ -22,9 +22,14 @@ from harness.rows import RAN  # noqa: E402
 
 
 def write_all(rows, machine, out_dir) -> dict[str, str]:
-    """Every plot; returns {name: relative path}."""
+    """Every plot; returns {name: relative path}.  With rows of several machines, the
+    machines plots compare them, and the others show the first machine's rows."""
     os.makedirs(os.path.join(out_dir, "plots"), exist_ok=True)
     made = {}
+    every = rows
+    hosts = list(dict.fromkeys(r["host"] for r in rows if r.get("host")))
+    if len(hosts) > 1:
+        rows = [r for r in rows if r.get("host") in (hosts[0], None)]
 
     def save(name, fig):
         rel = f"plots/{name}.png"
@@ -42,11 +47,10 @@ def write_all(rows, machine, out_dir) -> dict[str, str]:
     for name in sweeps:
         save(f"sweep_{name}", sweep(rows, name))
     save("phases", phases(rows))
-    hosts = list(dict.fromkeys(r["host"] for r in rows if r.get("host")))
     if len(hosts) > 1:
-        save("machines", machines_overview(rows, hosts))
-        for op in sorted({r["op"] for r in rows}):
-            save(f"machines_{op}", machines_op([r for r in rows if r["op"] == op], op, hosts))
+        save("machines", machines_overview(every, hosts))
+        for op in sorted({r["op"] for r in every}):
+            save(f"machines_{op}", machines_op([r for r in every if r["op"] == op], op, hosts))
     return made
 
 

@@ -122,7 +122,9 @@ def render(header: dict, rows: list, plots: dict, note: str = "") -> str:
     for name in OVERVIEW:
         if name in plots:
             out += [f"### {name.replace('_', ' ')}", "", f"![{name}]({plots[name]})", ""]
-    out += crossover_section(rows)
+    out += crossover_section([r for r in rows if len(hosts) < 2 or r.get("host") in (hosts[0], None)])
+    if len(hosts) > 1:
+        out += [f"The sections below show the rows of {hosts[0]}; each ends with every machine's times.", ""]
     missing = header.get("missing_ops") or {}
     if missing:
         out += ["## Missing ops", "", "Declared in the suite but not registered (skipped):", ""]
@@ -132,7 +134,8 @@ def render(header: dict, rows: list, plots: dict, note: str = "") -> str:
     for r in rows:
         by_op[r["op"]].append(r)
     for op in sorted(by_op):
-        out += _op_section(op, by_op[op], plots)
+        first = [r for r in by_op[op] if len(hosts) < 2 or r.get("host") in (hosts[0], None)]
+        out += _op_section(op, first, plots)
         if len(hosts) > 1:
             out += _machines_table(by_op[op], hosts)
     return "\n".join(out) + "\n"

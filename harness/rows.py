@@ -30,7 +30,12 @@ COLUMNS = [
 
 
 def key(row) -> tuple:
+    """What a row measures; one row per key and machine."""
     return tuple(str(row.get(k)) for k in KEY)
+
+
+def machine_key(row) -> tuple:
+    return (*key(row), row.get("host"))
 
 
 @dataclass(frozen=True)

@@ -86,18 +86,18 @@ def run(suite: Suite, out_dir: str, config: Config | None = None, run_id: str = 
               "config": _config_dict(config, suite), "missing_ops": missing}
     book = journal.Journal(out_dir)
     before = book.start(header, config.resume)
-    done = {key(r): r for r in before.rows}
-    todo = [t for t in tasks if any(k not in done or done[k]["status"] in config.retry for k in t.keys())]
-    outcome = Outcome([], {}, missing, skipped=sum(len(t.directions) for t in tasks) - sum(
-        len(t.directions) for t in todo))
-    measured = {m["host"]: machine.measured(m) for m in before.machines if m.get("host")}
     own = executor is None
     if own:
         executor = Pool() if config.isolate else InProcess()
-    bar = _progress(sum(len(t.directions) for t in todo), config.progress)
+    hosts = executor.hosts()
+    jobs = todo(tasks, hosts, before.rows, config.retry)
+    outcome = Outcome([], {}, missing, skipped=sum(len(t.directions) for t in tasks) * len(hosts or [None])
+                      - sum(len(t.directions) for t, _ in jobs))
+    measured = {m["host"]: machine.measured(m) for m in before.machines if m.get("host")}
+    bar = _progress(sum(len(t.directions) for t, _ in jobs), config.progress)
     last = time.monotonic()
     try:
-        for task, rows, fingerprint in executor.results(todo, config.setup(measured), config.row_timeout):
+        for task, rows, fingerprint in executor.results(jobs, config.setup(measured), config.row_timeout):
             if fingerprint:
                 book.machine(fingerprint)
             book.rows(rows)
@@ -121,6 +121,25 @@ def run(suite: Suite, out_dir: str, config: Config | None = None, run_id: str = 
 
 # ---- planning --------------------------------------------------------------------------
 
+def todo(tasks, hosts, rows, retry=()) -> list[tuple]:
+    """(task, host) pairs to run: on each of ``hosts`` (None: on any one machine), the
+    tasks whose rows that host lacks or has with a status in ``retry``.  A row that names
+    no host (a run from before hosts were recorded) counts for every host."""
+    have = {}
+    for r in rows:
+        have.setdefault(key(r), {})[r.get("host")] = r.get("status")
+
+    def wanted(k, host):
+        found = have.get(k, {})
+        if host is None:
+            statuses = list(found.values())
+        else:
+            statuses = [found[h] for h in (host, None) if h in found][:1]
+        return not statuses or all(s in retry for s in statuses)
+
+    return [(t, h) for t in tasks for h in (hosts or [None]) if any(wanted(k, h) for k in t.keys())]
+
+
 def plan_tasks(suite: Suite, config: Config, registry) -> tuple[list, dict]:
     """One task per (entry, dtype, algorithm) of the suite that the registry has."""
     tasks, missing = [], {}
@@ -143,7 +162,9 @@ def plan_tasks(suite: Suite, config: Config, registry) -> tuple[list, dict]:
 
 
 # ---- executors -------------------------------------------------------------------------
-# results(tasks, setup, limit) yields (task, rows, fingerprint) as tasks finish; close().
+# hosts(): the machines whose rows it makes (None: each task on any one machine);
+# results(jobs, setup, limit): for (task, host) jobs, yields (task, rows, fingerprint) as
+# tasks finish; close().
 
 class InProcess:
     """Tasks run here, one after the other: no time limit, and a crash ends the run (for
@@ -151,9 +172,12 @@ class InProcess:
 
     name = "in-process"
 
-    def results(self, tasks, setup: Setup, limit=None):
+    def hosts(self):
+        return [machine.host()]
+
+    def results(self, jobs, setup: Setup, limit=None):
         fingerprint = None
-        for task in tasks:
+        for task, _ in jobs:
             fingerprint = fingerprint or setup.fingerprint()
             rows = job.run_task(task, fingerprint)
             yield task, stamp(rows, fingerprint, self.name), fingerprint
@@ -168,9 +192,12 @@ class Pool:
     def __init__(self, name: str = "local"):
         self.name, self.pool = name, None
 
-    def results(self, tasks, setup: Setup, limit=None):
+    def hosts(self):
+        return [machine.host()]
+
+    def results(self, jobs, setup: Setup, limit=None):
         self.pool = self.pool or RowPool(setup, limit, self.name)
-        for task in tasks:
+        for task, _ in jobs:
             rows = self.pool.run(task)
             yield task, rows, self.pool.fingerprint
 

@@ -1,13 +1,16 @@
 """A suite run through a Dask LocalCluster of two worker processes: every row once, each
 with its worker's fingerprint and cores, timed sections never overlapping on the host,
-the same statuses as a plain run; a worker killed mid-run loses nothing."""
+the same statuses as a plain run; a worker killed mid-run loses nothing; two "machines"
+(workers on 127.0.0.1 and 127.0.0.2, named by $CONVBENCH_HOST) each run every task
+through ``run_bench.py --scheduler``, and the run compares them."""
+import logging
 import os
 import signal
 from collections import defaultdict
 
 import pytest
 
-from harness import journal, machine, runner, timing
+from harness import cli, compare, journal, machine, runner, suites, timing
 from harness.fleet import Fleet
 from harness.suites import Entry, Suite
 from tests import harness_algos
@@ -106,3 +109,49 @@ def test_a_worker_killed_mid_run_loses_nothing(tmp_path, lock_dir, algos):
     for r in before:
         assert rows[runner.key(r)]["timed_start"] == r["timed_start"]   # kept as it arrived
     assert len(journal.read(out).rows) == 5
+
+
+def test_todo_runs_on_each_machine_what_it_lacks():
+    config = runner.Config(algos=("im2col", "numba"))
+    tasks, _ = runner.plan_tasks(SMALL, config, {"conv2d": runner.kernels.OPS["conv2d"]})
+    first, second = tasks
+    rows = [{**t.base("forward"), "status": s, "host": h}
+            for t, s, h in ((first, "ok", "alpha"), (second, "ok", "alpha"),
+                            (first, "ok", "beta"), (second, "crashed", "beta"))]
+    assert runner.todo(tasks, ["alpha", "beta"], rows) == []
+    assert runner.todo(tasks, ["alpha", "beta"], rows, retry=("crashed",)) == [(second, "beta")]
+    assert runner.todo(tasks, ["alpha", "gamma"], rows) == [(first, "gamma"), (second, "gamma")]
+    assert runner.todo(tasks, None, rows) == []                   # once, anywhere
+    assert runner.todo(tasks, None, rows[2:], retry=("crashed",)) == [(second, None)]
+    unnamed = [{**r, "host": None} for r in rows[:2]]             # a run from before hosts
+    assert runner.todo(tasks, ["gamma"], unnamed) == []
+
+
+def test_every_machine_runs_every_task_and_the_run_compares_them(tmp_path, lock_dir, capsys):
+    from distributed import Nanny, Scheduler, SpecCluster
+    workers = {name: {"cls": Nanny, "options": {"host": ip, "nthreads": 1,
+                                                 "env": {"CONVBENCH_HOST": name}}}
+               for name, ip in (("alpha", "127.0.0.1"), ("beta", "127.0.0.2"))}
+    out = str(tmp_path / "run")
+    suites.SUITES["test-fleet"] = Suite("test-fleet", "", SMALL.entries[:1])
+    try:
+        with SpecCluster(workers=workers, silence_logs=logging.ERROR,
+                         scheduler={"cls": Scheduler, "options": {"dashboard_address": None,
+                                                                  "host": "127.0.0.1"}}) as cluster:
+            rc = cli.main(["--suite", "test-fleet", "--algos", "im2col", "--out", out,
+                           "--scheduler", cluster.scheduler_address, "--threads", "1",
+                           "--min-time", "0", "--max-time", "0.05", "--min-repeats", "5",
+                           "--warmup-time", "0", "--no-progress"])
+    finally:
+        suites.SUITES.pop("test-fleet")
+    assert rc == 0, capsys.readouterr().err
+    rows = journal.read(out).rows
+    assert sorted((r["host"], r["status"]) for r in rows) == [("alpha", "ok"), ("beta", "ok")]
+    assert len({runner.key(r) for r in rows}) == 1 and _no_overlap(rows) == 2
+    for host in ("alpha", "beta"):
+        assert os.path.exists(os.path.join(out, "machines", host, "results.json"))
+    text = open(os.path.join(out, "report.md")).read()
+    assert "## Machines" in text and "| case | dtype | dir | algo | alpha | beta |" in text
+    assert os.path.getsize(os.path.join(out, "report.html")) > 10000
+    assert compare.main([out + "@alpha", out + "@beta"]) == 0
+    assert "1 rows on both sides" in capsys.readouterr().out

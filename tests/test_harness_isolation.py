@@ -105,7 +105,10 @@ def test_resume_of_an_old_damaged_results_json_says_so(tmp_path, capsys):
 class _Refuses:
     """An executor that must not be reached."""
 
-    def results(self, tasks, setup, limit=None):
+    def hosts(self):
+        raise AssertionError("the executor was asked before the output was checked")
+
+    def results(self, jobs, setup, limit=None):
         raise AssertionError("a task ran before the output was checked")
 
     def close(self):
