@@ -70,7 +70,11 @@ class Fleet:
                 each_machine: bool = True, timeout: float = 60.0) -> "Fleet":
         """A running cluster's scheduler at ``scheduler``, or a new LocalCluster of
         ``local`` worker processes (one thread each: a task blocks its thread)."""
-        from distributed import Client, LocalCluster
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise FleetError("running on a Dask cluster needs dask and distributed "
+                             "(pip install dask==2026.8.0 distributed==2026.8.0)") from None
         try:
             if local:
                 cluster = LocalCluster(n_workers=local, threads_per_worker=1, processes=True,
