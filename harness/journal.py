@@ -243,7 +243,7 @@ def write_results(out_dir, header, rows, missing, machines=None) -> None:
     head = {k: v for k, v in header.items() if k not in ("machines", "missing_ops", "columns", "rows")}
     if machines and not head.get("machine"):
         head["machine"] = machines[0]
-    files.write_csv(os.path.join(out_dir, "results.csv"), rows, COLUMNS)
+    files.write_csv(os.path.join(out_dir, "results.csv"), rows, COLUMNS, exact=("timed_start", "timed_end"))
     files.write_json(os.path.join(out_dir, "results.json"),
                      {**head, "machines": machines, "missing_ops": missing, "columns": COLUMNS,
                       "rows": rows})
