@@ -28,7 +28,7 @@ import numpy as np
 import kernels
 from harness import journal, job, machine, timing
 from harness.isolate import RowPool, Setup
-from harness.journal import OutputError, ResultsError  # noqa: F401 - the runner's errors
+from harness.journal import OutputError, ResultsError  # noqa: F401 - OutputError: the runner's too
 from harness.rows import COLUMNS, KEY, STATUSES, Task, key, stamp  # noqa: F401 - re-exported
 from harness.suites import Suite
 from kernels import SLOW_MACS
@@ -59,7 +59,7 @@ class Config:
 
     def setup(self, measured: dict | None = None) -> Setup:
         return Setup(self.threads, self.seed, self.gemm_n, self.copy_mib, tuple(self.preload),
-                         dict(measured or {}))
+                     dict(measured or {}))
 
 
 @dataclass
@@ -94,10 +94,27 @@ def run(suite: Suite, out_dir: str, config: Config | None = None, run_id: str = 
     outcome = Outcome([], {}, missing, skipped=sum(len(t.directions) for t in tasks) * len(hosts or [None])
                       - sum(len(t.directions) for t, _ in jobs))
     measured = {m["host"]: machine.measured(m) for m in before.machines if m.get("host")}
-    bar = _progress(sum(len(t.directions) for t, _ in jobs), config.progress)
+    try:
+        _collect(executor.results(jobs, config.setup(measured), config.row_timeout), book,
+                 outcome, _progress(sum(len(t.directions) for t, _ in jobs), config.progress), on_rows)
+    except BaseException:
+        _derive_if_possible(out_dir)       # the journal holds every row that arrived
+        raise
+    finally:
+        if own:
+            executor.close()
+    res = journal.derive(out_dir)
+    outcome.rows, outcome.machines = res.rows, res.machines
+    outcome.machine = res.header.get("machine") or {}
+    return outcome
+
+
+def _collect(results, book, outcome, bar, on_rows) -> None:
+    """Journal the rows as they arrive; results.json and results.csv follow every few
+    seconds."""
     last = time.monotonic()
     try:
-        for task, rows, fingerprint in executor.results(jobs, config.setup(measured), config.row_timeout):
+        for task, rows, fingerprint in results:
             if fingerprint:
                 book.machine(fingerprint)
             book.rows(rows)
@@ -107,16 +124,17 @@ def run(suite: Suite, out_dir: str, config: Config | None = None, run_id: str = 
             if on_rows is not None:
                 on_rows(rows)
             if time.monotonic() - last > DERIVE_EVERY_S:
-                journal.derive(out_dir)
+                journal.derive(book.out_dir)
                 last = time.monotonic()
     finally:
         bar.close()
-        if own:
-            executor.close()
-    res = journal.derive(out_dir)
-    outcome.rows, outcome.machines = res.rows, res.machines
-    outcome.machine = res.header.get("machine") or {}
-    return outcome
+
+
+def _derive_if_possible(out_dir) -> None:
+    try:
+        journal.derive(out_dir)
+    except (OSError, ResultsError):
+        pass
 
 
 # ---- planning --------------------------------------------------------------------------
