@@ -124,7 +124,11 @@ def _main(args) -> int:
     if bad:
         raise UsageError(f"--retry must name statuses of {', '.join(runner.STATUSES)}, got {sorted(bad)}")
     journal.check_writable(out)
-    Setup(preload=config.preload).preload_modules()
+    for item in config.preload:
+        try:
+            Setup(preload=(item,)).preload_modules()
+        except Exception as e:
+            raise UsageError(f"--preload {item}: {type(e).__name__}: {e}") from None
     declared = {e.op for s in chosen for e in s.entries}
     for op in set(config.ops or ()) - declared:
         print(f"warning: no suite of {', '.join(names)} declares op {op!r}", file=sys.stderr)

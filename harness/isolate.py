@@ -98,12 +98,10 @@ class RowPool:
         try:
             self.outbox.send((self.cores, self.name))
             self.outbox.send(self.setup)
-            if not self.inbox.poll(STARTUP_TIMEOUT):
-                raise WorkerStartError(f"the worker process did not start in {STARTUP_TIMEOUT:g} s")
-            kind, payload = self.inbox.recv()
+            ready = self.inbox.poll(STARTUP_TIMEOUT)
+            kind, payload = self.inbox.recv() if ready else ("failed", f"no answer in {STARTUP_TIMEOUT:g} s")
         except (EOFError, OSError) as e:
-            self._stop()
-            raise WorkerStartError(f"the worker process died while starting ({e}): {self._tail(0)}")
+            kind, payload = "failed", f"it died ({e}); {self._tail(0)}"
         if kind != "ready":
             self._stop()
             raise WorkerStartError(f"the worker process could not start: {payload}")

@@ -23,6 +23,7 @@ from kernels import poison
 from kernels.tolerances import rel_err, tolerance
 
 _last_case = None
+KEPT_TIMES = 100                         # timed calls kept per row (for harness.compare)
 
 
 def run_task(task: Task, fingerprint: dict) -> list[dict]:
@@ -196,11 +197,11 @@ class Case:
             tt = torch_times.get(d)
             if tt is not None:
                 row["torch_time_median_s"], row["torch_time_iqr_s"] = tt.median_s, tt.iqr_s
-                row["torch_times"] = tt.times
+                row["torch_times"] = kept_times(tt.times)
             if t is None:
                 continue
             row.update(time_median_s=t.median_s, time_iqr_s=t.iqr_s, repeats=t.repeats,
-                       first_call_s=t.first_s, compile_s=t.compile_s, times=t.times)
+                       first_call_s=t.first_s, compile_s=t.compile_s, times=kept_times(t.times))
             flops, nbytes = self.cost.get("flops"), self.cost.get("bytes")
             on_host = place is devices.HOST  # the measured peak and bandwidth are the CPU's
             if flops:
@@ -300,6 +301,15 @@ def judge(row, problems) -> tuple[str, str]:
     over = [f"{k} {row[k]:.3g} > {tol:g}" for k in ("fwd_rel_err", "grad_rel_err")
             if row.get(k) is not None and not row[k] <= tol]
     return ("inaccurate", "; ".join(over)) if over else ("ok", "")
+
+
+def kept_times(times, most: int = KEPT_TIMES) -> list:
+    """At most ``most`` of the timed calls, evenly spaced in time order (a fast function
+    makes thousands; a sample keeps the results small and the comparison's test sound)."""
+    if len(times) <= most:
+        return list(times)
+    step = len(times) / most
+    return [times[int(i * step)] for i in range(most)]
 
 
 def _finish(rows, status, reason):

@@ -132,3 +132,11 @@ def test_two_machines_of_one_run_compare_and_report_side_by_side(tmp_path, capsy
     assert "data:image/png;base64," in page and "function sortTable" in page
     assert not re.search(r"""(src|href)=["'](https?:)?//""", page)   # nothing fetched
     assert not re.search(r"""src=["'](?!data:)""", page)             # every image embedded
+
+
+def test_rows_keep_a_sample_of_their_timed_calls():
+    from harness.job import kept_times
+    times = [float(i) for i in range(1000)]
+    kept = kept_times(times)
+    assert len(kept) == 100 and kept[0] == 0.0 and kept[-1] == 990.0 and kept == sorted(kept)
+    assert kept_times(times[:7]) == times[:7]

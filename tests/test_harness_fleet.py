@@ -23,14 +23,26 @@ SMALL = Suite("fleet", "fleet test", [
 ])
 
 
-@pytest.fixture
-def lock_dir(tmp_path, monkeypatch):
-    """The host's lock files of this test only (the cluster's workers inherit it), so that
-    another test session on the machine does not hold the cores."""
-    folder = tmp_path / "locks"
-    folder.mkdir()
-    monkeypatch.setenv("CONVBENCH_LOCK_DIR", str(folder))
-    return folder
+@pytest.fixture(scope="module")
+def lock_dir(tmp_path_factory):
+    """The host's lock files of these tests only (the clusters' workers inherit the
+    variable), so that another test session on the machine does not hold the cores."""
+    folder = tmp_path_factory.mktemp("locks")
+    old = os.environ.get("CONVBENCH_LOCK_DIR")
+    os.environ["CONVBENCH_LOCK_DIR"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("CONVBENCH_LOCK_DIR")
+    else:
+        os.environ["CONVBENCH_LOCK_DIR"] = old
+
+
+@pytest.fixture(scope="module")
+def fleet(lock_dir):
+    """One LocalCluster of two worker processes for the tests of this module (its workers
+    keep their harness worker processes from one test to the next)."""
+    with Fleet.connect(local=2) as f:
+        yield f
 
 
 @pytest.fixture
@@ -55,13 +67,12 @@ def _no_overlap(rows):
     return sum(len(s) for s in spans.values())
 
 
-def test_a_local_cluster_runs_the_suite_like_a_plain_run(tmp_path, lock_dir, algos):
+def test_a_local_cluster_runs_the_suite_like_a_plain_run(tmp_path, fleet, algos):
     config = runner.Config(algos=("im2col", "numba", "test_abort", "test_picky"),
                            preload=(harness_algos.PRELOAD,), row_timeout=120, **FAST)
-    with Fleet.connect(local=2) as fleet:
-        workers = fleet.workers()
-        expected = fleet.client.run(_identity, 1)        # each worker's own fingerprint id
-        outcome = runner.run(SMALL, str(tmp_path / "fleet"), config, executor=fleet)
+    workers = fleet.workers()
+    expected = fleet.client.run(_identity, 1)            # each worker's own fingerprint id
+    outcome = runner.run(SMALL, str(tmp_path / "fleet"), config, executor=fleet)
     rows = outcome.rows
     keys = [runner.key(r) for r in rows]
     assert len(keys) == len(set(keys)) == 2 * 2 + 2      # both ops x (im2col, numba) + ct1d's tests
@@ -80,7 +91,7 @@ def test_a_local_cluster_runs_the_suite_like_a_plain_run(tmp_path, lock_dir, alg
     assert [m["id"] for m in journal.read(str(tmp_path / "fleet")).machines] == [rows[0]["machine"]]
 
 
-def test_a_worker_killed_mid_run_loses_nothing(tmp_path, lock_dir, algos):
+def test_a_worker_killed_mid_run_loses_nothing(tmp_path, fleet, algos):
     """Each task takes 2 s (test_slow's supports); when the first rows arrive, a worker
     that is running a task is killed: its task goes to the other worker (or to the one
     its nanny starts again), and every row is there once, ok, with what arrived before
@@ -90,18 +101,18 @@ def test_a_worker_killed_mid_run_loses_nothing(tmp_path, lock_dir, algos):
     config = runner.Config(algos=("test_slow",), preload=(harness_algos.PRELOAD,), row_timeout=120, **FAST)
     before, killed = [], []
     out = str(tmp_path / "run")
-    with Fleet.connect(local=2) as fleet:
-        def kill_a_busy_worker(rows):
-            before.extend(rows)
-            if killed:
-                return
-            busy = [a for a, keys in fleet.client.processing().items() if keys]
-            if busy:
-                pid = fleet.client.run(os.getpid, workers=busy[:1])[busy[0]]
-                os.kill(pid, signal.SIGKILL)
-                killed.append(pid)
 
-        outcome = runner.run(suite, out, config, executor=fleet, on_rows=kill_a_busy_worker)
+    def kill_a_busy_worker(rows):
+        before.extend(rows)
+        if killed:
+            return
+        busy = [a for a, keys in fleet.client.processing().items() if keys]
+        if busy:
+            pid = fleet.client.run(os.getpid, workers=busy[:1])[busy[0]]
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+
+    outcome = runner.run(suite, out, config, executor=fleet, on_rows=kill_a_busy_worker)
     assert killed, "no worker was busy when the first rows arrived"
     rows = {runner.key(r): r for r in outcome.rows}
     assert len(rows) == len(outcome.rows) == 5

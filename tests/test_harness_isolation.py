@@ -181,3 +181,14 @@ def test_last_words_name_the_fatal_error_and_the_frame():
                                         "at _segfault (x/algo.py:9) < run (x/job.py:40)")
     assert isolate.last_words("warming up\nsomething odd\n") == "last output: something odd"
     assert isolate.last_words("") == ""
+
+
+def test_a_worker_that_cannot_start_stops_the_run_in_one_line(tmp_path, capsys):
+    config = runner.Config(algos=("im2col",), preload=("tests.no_such_module",), **FAST)
+    with pytest.raises(isolate.WorkerStartError, match="No module named 'tests.no_such_module'"):
+        runner.run(TINY, str(tmp_path / "run"), config)
+    rc = cli.main(["--suite", "quick", "--ops", "relu", "--out", str(tmp_path / "cli"), "--no-progress",
+                   "--preload", "tests.no_such_module"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.startswith("run_bench.py: --preload tests.no_such_module: ModuleNotFoundError")
+    assert len(err.strip().splitlines()) == 1
