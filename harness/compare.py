@@ -181,7 +181,7 @@ def render(old: Side, new: Side, changes, only, threshold, alpha, differences=()
             "`torch` is torch's ratio on the same rows (if it moved as much, the machine did).", ""]
     for verdict, title, desc in (("regression", "Regressions", True), ("improvement", "Improvements", False),
                                  ("not significant", "Beyond the threshold but within the noise", True),
-                                 ("undecided", "Too few repeats to tell", True)):
+                                 ("undecided", "Too few repeats to tell (or none recorded)", True)):
         rows = sorted(by.get(verdict, []), key=lambda c: c.ratio or 0, reverse=desc)
         if rows:
             out += [f"## {title}", "", "| op | case | algo | dtype | dir | old | new | ratio | p | torch |",

@@ -52,8 +52,10 @@ def algos():
     harness_algos.unregister(made)
 
 
-def _identity(threads):
-    return machine.identity(machine.describe(threads, 0))
+def _pool_here():
+    """On a Dask worker: the fingerprint id and the cores of its harness worker process."""
+    from harness import fleet, rows
+    return {"id": fleet._pool.fingerprint["id"], "cores": rows.core_list(fleet._pool.cores)}
 
 
 def _no_overlap(rows):
@@ -70,18 +72,17 @@ def _no_overlap(rows):
 def test_a_local_cluster_runs_the_suite_like_a_plain_run(tmp_path, fleet, algos):
     config = runner.Config(algos=("im2col", "numba", "test_abort", "test_picky"),
                            preload=(harness_algos.PRELOAD,), row_timeout=120, **FAST)
-    workers = fleet.workers()
-    expected = fleet.client.run(_identity, 1)            # each worker's own fingerprint id
     outcome = runner.run(SMALL, str(tmp_path / "fleet"), config, executor=fleet)
     rows = outcome.rows
     keys = [runner.key(r) for r in rows]
     assert len(keys) == len(set(keys)) == 2 * 2 + 2      # both ops x (im2col, numba) + ct1d's tests
-    name_to_address = {w["name"]: a for a, w in workers.items()}
-    assert {r["worker"] for r in rows} == set(name_to_address)   # both workers ran rows
-    for r in rows:
-        assert r["machine"] == expected[name_to_address[r["worker"]]], r
-    cores = {r["worker"]: r["cores"] for r in rows}
-    assert len(set(cores.values())) == 2 and all("," not in c and "-" not in c for c in cores.values())
+    pools = {fleet.workers()[a]["name"]: p for a, p in fleet.client.run(_pool_here).items()}
+    assert {r["worker"] for r in rows} == set(pools)     # both workers ran rows
+    here = machine.identity(machine.describe(1, 0))      # this machine with one thread
+    for r in rows:                                       # each row: its worker's fingerprint
+        assert r["machine"] == pools[r["worker"]]["id"] == here and r["cores"] == pools[r["worker"]]["cores"]
+    cores = [p["cores"] for p in pools.values()]          # one core each, not the same
+    assert len(set(cores)) == 2 and all(c.isdigit() for c in cores)
     assert _no_overlap(rows) >= 4                        # timed sections, one at a time
     status = {runner.key(r): r["status"] for r in rows}
     assert status[("fleet", "conv_transpose1d", "test_abort", "small", "float32", "forward")] == "crashed"
