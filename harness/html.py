@@ -67,13 +67,44 @@ def write(out_dir, markdown: str, title: str = "convbench report") -> str:
 
 
 def render(markdown: str, base_dir: str, title: str) -> str:
-    body = "\n".join(_blocks(markdown.splitlines(), base_dir))
+    body = "\n".join(_blocks(markdown.splitlines(), _Images(base_dir)))
     return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{html.escape(title)}</title><style>{STYLE}</style></head>\n"
             f"<body>\n{body}\n<script>{SCRIPT}</script>\n</body></html>\n")
 
 
-def _blocks(lines, base_dir):
+class _Images:
+    """Embeds each PNG of the run once; later references link to it."""
+
+    def __init__(self, base_dir):
+        self.base_dir, self.seen = base_dir, set()
+
+    def local(self, src) -> str | None:
+        path = os.path.join(self.base_dir, src)
+        return path if "://" not in src and os.path.isfile(path) else None
+
+    def anchor(self, src) -> str:
+        return "fig-" + re.sub(r"[^A-Za-z0-9_-]+", "-", src)
+
+    def image(self, src, alt) -> str:
+        path = self.local(src)
+        if path is None:
+            return f"<em>[{html.escape(alt)}: {html.escape(src)} not found]</em>"
+        if src in self.seen:
+            return f"<a href=\"#{self.anchor(src)}\">{html.escape(alt)}</a>"
+        self.seen.add(src)
+        with open(path, "rb") as f:
+            data = base64.b64encode(f.read()).decode("ascii")
+        return f"<img id=\"{self.anchor(src)}\" alt=\"{html.escape(alt)}\" src=\"data:image/png;base64,{data}\">"
+
+    def link(self, src, label) -> str:
+        """A link to a plot: a figure that opens in place, or a link to where it is."""
+        if src in self.seen:
+            return f"<a href=\"#{self.anchor(src)}\">{html.escape(label)}</a>"
+        return f"<details><summary>{html.escape(label)}</summary>{self.image(src, label)}</details>"
+
+
+def _blocks(lines, images):
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -83,21 +114,21 @@ def _blocks(lines, base_dir):
             level = len(line) - len(line.lstrip("#"))
             text = line[level:].strip()
             anchor = re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-")
-            yield f"<h{level} id=\"{anchor}\">{_inline(text, base_dir)}</h{level}>"
+            yield f"<h{level} id=\"{anchor}\">{_inline(text, images)}</h{level}>"
             i += 1
         elif line.startswith("|"):
             block = []
             while i < len(lines) and lines[i].startswith("|"):
                 block.append(lines[i])
                 i += 1
-            yield _table(block, base_dir)
+            yield _table(block, images)
         elif line.startswith("> "):
-            yield f"<blockquote>{_inline(line[2:], base_dir)}</blockquote>"
+            yield f"<blockquote>{_inline(line[2:], images)}</blockquote>"
             i += 1
         elif line.startswith("- "):
             items = []
             while i < len(lines) and lines[i].startswith("- "):
-                items.append(f"<li>{_inline(lines[i][2:], base_dir)}</li>")
+                items.append(f"<li>{_inline(lines[i][2:], images)}</li>")
                 i += 1
             yield "<ul>" + "".join(items) + "</ul>"
         else:
@@ -105,7 +136,7 @@ def _blocks(lines, base_dir):
             while i < len(lines) and lines[i].strip() and not lines[i].startswith(("#", "|", "> ", "- ")):
                 para.append(lines[i])
                 i += 1
-            yield f"<p>{_inline(' '.join(para), base_dir)}</p>"
+            yield f"<p>{_inline(' '.join(para), images)}</p>"
 
 
 def _cells(line):
@@ -113,15 +144,15 @@ def _cells(line):
     return [c.strip() for c in line[1:-1 if line.endswith("|") else None].split("|")]
 
 
-def _table(block, base_dir) -> str:
+def _table(block, images) -> str:
     head, rest = block[0], block[1:]
     if rest and re.fullmatch(r"\|( *:?-+:? *\|)+", rest[0].replace(" ", "")) is not None:
         rest = rest[1:]
     out = ["<table class=\"sortable\"><thead><tr>"]
-    out += [f"<th>{_inline(c, base_dir)}</th>" for c in _cells(head)]
+    out += [f"<th>{_inline(c, images)}</th>" for c in _cells(head)]
     out.append("</tr></thead><tbody>")
     for row in rest:
-        out.append("<tr>" + "".join(f"<td>{_inline(c, base_dir)}</td>" for c in _cells(row)) + "</tr>")
+        out.append("<tr>" + "".join(f"<td>{_inline(c, images)}</td>" for c in _cells(row)) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
 
@@ -129,7 +160,7 @@ def _table(block, base_dir) -> str:
 _TOKEN = re.compile(r"`([^`]*)`|!\[([^\]]*)\]\(([^)]*)\)|\[([^\]]*)\]\(([^)]*)\)")
 
 
-def _inline(text, base_dir) -> str:
+def _inline(text, images) -> str:
     out, pos = [], 0
     for m in _TOKEN.finditer(text):
         out.append(html.escape(text[pos:m.start()]))
@@ -137,25 +168,11 @@ def _inline(text, base_dir) -> str:
         if code is not None:
             out.append(f"<code>{html.escape(code)}</code>")
         elif src is not None:
-            out.append(_image(src, alt, base_dir))
-        elif href.endswith(".png") and _local(href, base_dir):
-            out.append(f"<details><summary>{html.escape(label)}</summary>{_image(href, label, base_dir)}</details>")
+            out.append(images.image(src, alt))
+        elif href.endswith(".png") and images.local(href):
+            out.append(images.link(href, label))
         else:
             out.append(f"<a href=\"{html.escape(href)}\">{html.escape(label)}</a>")
         pos = m.end()
     out.append(html.escape(text[pos:]))
     return "".join(out)
-
-
-def _local(src, base_dir) -> str | None:
-    path = os.path.join(base_dir, src)
-    return path if "://" not in src and os.path.isfile(path) else None
-
-
-def _image(src, alt, base_dir) -> str:
-    path = _local(src, base_dir)
-    if path is None:
-        return f"<em>[{html.escape(alt)}: {html.escape(src)} not found]</em>"
-    with open(path, "rb") as f:
-        data = base64.b64encode(f.read()).decode("ascii")
-    return f"<img alt=\"{html.escape(alt)}\" src=\"data:image/png;base64,{data}\">"

@@ -131,7 +131,8 @@ def test_two_machines_of_one_run_compare_and_report_side_by_side(tmp_path, capsy
     assert page.startswith("<!DOCTYPE html>") and page.count('<table class="sortable">') >= 3
     assert "data:image/png;base64," in page and "function sortTable" in page
     assert not re.search(r"""(src|href)=["'](https?:)?//""", page)   # nothing fetched
-    assert not re.search(r"""src=["'](?!data:)""", page)             # every image embedded
+    assert not re.search(r"""src=["'](?!data:)""", page)             # every image embedded,
+    assert page.count("data:image/png") == len(set(re.findall(r"plots/[\w.-]+\.png", text)))  # once
 
 
 def test_rows_keep_a_sample_of_their_timed_calls():
