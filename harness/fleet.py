@@ -78,7 +78,8 @@ class Fleet:
         try:
             if local:
                 cluster = LocalCluster(n_workers=local, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.ERROR)
+                                       dashboard_address=":0", scheduler_kwargs={"dashboard": False},
+                                       silence_logs=logging.ERROR)
                 return cls(Client(cluster), cluster, each_machine=each_machine)
             client = Client(scheduler, timeout=timeout)
             client.wait_for_workers(1, timeout=timeout)

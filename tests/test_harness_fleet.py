@@ -148,8 +148,8 @@ def test_every_machine_runs_every_task_and_the_run_compares_them(tmp_path, lock_
     suites.SUITES["test-fleet"] = Suite("test-fleet", "", SMALL.entries[:1])
     try:
         with SpecCluster(workers=workers, silence_logs=logging.ERROR,
-                         scheduler={"cls": Scheduler, "options": {"dashboard_address": None,
-                                                                  "host": "127.0.0.1"}}) as cluster:
+                         scheduler={"cls": Scheduler, "options": {
+                             "dashboard": False, "dashboard_address": ":0", "host": "127.0.0.1"}}) as cluster:
             rc = cli.main(["--suite", "test-fleet", "--algos", "im2col", "--out", out,
                            "--scheduler", cluster.scheduler_address, "--threads", "1",
                            "--min-time", "0", "--max-time", "0.05", "--min-repeats", "5",
