@@ -210,8 +210,10 @@ class _Swapper:
         if id(m) in self.done:
             return self.done[id(m)]
         new = self.done[id(m)] = self._one(m, path)
-        if new is m:
-            for name, child in list(m.named_children()):
+        if new is m:  # not named_children(): it skips a module's second appearance
+            for name, child in list(m._modules.items()):
+                if child is None:
+                    continue
                 replaced = self.module(child, f"{path}.{name}" if path else name)
                 if replaced is not child:
                     setattr(m, name, replaced)
