@@ -11,6 +11,7 @@ import sys
 import time
 
 from harness import files, report, runner, suites, timing
+from harness.networks import cli as networks_cli
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -50,6 +51,8 @@ def _split(text):
 
 
 def main(argv=None) -> int:
+    if networks_cli.requested(sys.argv[1:] if argv is None else argv):  # whole models: its own runner
+        return networks_cli.main(argv)
     args = parser().parse_args(argv)
     if args.list:
         for name, s in sorted(suites.load().items()):

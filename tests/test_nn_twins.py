@@ -34,7 +34,7 @@ OPS = {name: knn.OP_OF[name] for name, *_ in TWINS}
 
 
 def _id(t):
-    name, _, args, kw, _ = t
+    name, _, _, kw, _ = t
     return f"{name}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'default'}"
 
 

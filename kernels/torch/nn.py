@@ -120,11 +120,16 @@ def recording(model: nn.Module):
         raise RuntimeError("recording() is already active")
     names = {id(m): n for n, m in model.named_modules()}
     rec = _Recorder(names)
+    def enter(module, args):
+        rec.current.append(module)
+
+    def leave(module, args, output):
+        rec.current.pop()
+
     hooks = []
     for m in model.modules():
         if isinstance(m, KernelsModule):
-            hooks.append(m.register_forward_pre_hook(lambda mod, args: rec.current.append(mod)))
-            hooks.append(m.register_forward_hook(lambda mod, args, out: rec.current.pop()))
+            hooks += [m.register_forward_pre_hook(enter), m.register_forward_hook(leave)]
     _recorder = rec
     try:
         yield rec.calls
