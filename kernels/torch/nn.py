@@ -120,6 +120,7 @@ def recording(model: nn.Module):
         raise RuntimeError("recording() is already active")
     names = {id(m): n for n, m in model.named_modules()}
     rec = _Recorder(names)
+
     def enter(module, args):
         rec.current.append(module)
 
