@@ -40,14 +40,15 @@ class Net(nn.Module):
         self.grouped = nn.Conv2d(4, 8, 3, padding=1, groups=2)    # grouped, not depthwise
         self.parts = nn.ModuleDict({"drop": nn.Dropout(0.0), "id": nn.Identity()})
         self.head = nn.Conv2d(8, 5, 1)
+        self.pool = nn.AdaptiveAvgPool2d(1)                       # -> GlobalAvgPool2d
 
     def forward(self, x):
         x = self.stem(x)
         for b in self.blocks:
             x = b(x)
         x = self.parts["id"](self.parts["drop"](self.grouped(x)))
-        x = F.adaptive_avg_pool2d(x, (1, 1))
-        return torch.flatten(self.head(x), 1)
+        x = F.adaptive_avg_pool2d(x, (2, 2))
+        return torch.flatten(self.pool(self.head(x)), 1)
 
 
 def entries(model, kind="module"):
@@ -66,6 +67,7 @@ def test_modules_are_replaced_by_exact_type_and_routed():
     assert type(ours.blocks[0].dw) is knn.DepthwiseConv2d
     assert type(ours.blocks[1].pw) is knn.PointwiseConv2d
     assert type(ours.grouped) is knn.Conv2d and type(ours.head) is knn.PointwiseConv2d
+    assert type(ours.pool) is knn.GlobalAvgPool2d
     assert type(ours.stem.norm) is knn.BatchNorm2d and type(ours.stem.act) is knn.ReLU
     assert type(ours.parts["drop"]) is knn.Dropout and type(ours.parts["id"]) is nn.Identity
     assert type(model.stem.conv) is nn.Conv2d, "inplace=False leaves the model alone"

@@ -29,6 +29,8 @@ TWINS = [  # (kernels class, torch class, constructor args, kwargs, input shape)
     ("DepthwiseConv2d", torch.nn.Conv2d, (4, 4, 3), {"padding": 1, "padding_mode": "reflect",
                                                       "bias": False}, (1, 4, 5, 6)),
     ("PointwiseConv2d", torch.nn.Conv2d, (4, 5), {}, (2, 4, 3, 5)),
+    ("GlobalAvgPool2d", torch.nn.AdaptiveAvgPool2d, (1,), {}, (2, 3, 5, 4)),
+    ("GlobalAvgPool2d", torch.nn.AdaptiveAvgPool2d, ((1, 1),), {}, (3, 5, 4)),
 ]
 OPS = {name: knn.OP_OF[name] for name, *_ in TWINS}
 

@@ -17,10 +17,11 @@ call ``kernels.torch.<op>`` with ``algo`` (default ``"auto"``; also settable lat
 - ``DeformConv2d``: torchvision.ops.DeformConv2d's constructor, ``weight``, ``bias`` and
   ``forward(input, offset, mask=None)``.
 
-Routed convolutions: ``DepthwiseConv2d`` (groups = in_channels, the ``depthwise_conv2d``
-op) and ``PointwiseConv2d`` (1x1, stride 1, no padding: ``pointwise_conv2d``) are
-``torch.nn.Conv2d`` subclasses with Conv2d's parameters and state dict; ``convert`` picks
-them for such Conv2d layers.  ``LayerNorm2d`` is torchvision's ConvNeXt ``LayerNorm2d``
+Routed modules: ``DepthwiseConv2d`` (groups = in_channels, the ``depthwise_conv2d`` op) and
+``PointwiseConv2d`` (1x1, stride 1, no padding: ``pointwise_conv2d``) are
+``torch.nn.Conv2d`` subclasses with Conv2d's parameters and state dict, ``GlobalAvgPool2d``
+an ``AdaptiveAvgPool2d(1)`` computed by ``global_avg_pool2d``; ``convert`` picks them for
+such layers.  ``LayerNorm2d`` is torchvision's ConvNeXt ``LayerNorm2d``
 (an ``nn.LayerNorm`` over the channels of an NCHW tensor at each pixel).
 
 ``convert(model, algo="auto", inplace=False)`` (from ``kernels.torch.convert``) swaps
@@ -55,7 +56,7 @@ __all__ = [
     "LocalResponseNorm", "Dropout", "Dropout2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
     "PixelShuffle", "PixelUnshuffle", "Upsample",
     "DepthwiseConv2d", "PointwiseConv2d", "Linear", "ReLU6", "Hardswish", "Hardsigmoid", "SiLU",
-    "GELU", "LayerNorm2d", "convert", "ConversionReport", "recording", "OpCall",
+    "GELU", "LayerNorm2d", "GlobalAvgPool2d", "convert", "ConversionReport", "recording", "OpCall",
 ]
 
 
@@ -393,7 +394,32 @@ AvgPool3d = drop_in(nn.AvgPool3d, _avg_pool_forward(3), "avg_pool3d")
 LPPool1d = drop_in(nn.LPPool1d, _lp_pool_forward(1), "lp_pool1d")
 LPPool2d = drop_in(nn.LPPool2d, _lp_pool_forward(2), "lp_pool2d")
 MaxUnpool2d = drop_in(nn.MaxUnpool2d, _max_unpool_forward, "max_unpool2d")
-AdaptiveAvgPool2d = drop_in(nn.AdaptiveAvgPool2d, _adaptive_avg_forward, "adaptive_avg_pool2d")
+AdaptiveAvgPool2d = drop_in(nn.AdaptiveAvgPool2d, _adaptive_avg_forward, "adaptive_avg_pool2d",
+                            twin_of=None)
+
+
+def _global_avg_forward(self, input):
+    if self.output_size not in (1, (1, 1)):
+        raise ValueError(f"GlobalAvgPool2d pools to output_size 1, got {self.output_size!r} "
+                         f"(AdaptiveAvgPool2d computes other sizes)")
+    if input.dim() == 3:  # (C, H, W), as AdaptiveAvgPool2d takes it
+        return op("global_avg_pool2d")(input.unsqueeze(0), algo=self.algo).squeeze(0)
+    return op("global_avg_pool2d")(input, algo=self.algo)
+
+
+# AdaptiveAvgPool2d(1): the mean over H and W, by its own op
+GlobalAvgPool2d = drop_in(nn.AdaptiveAvgPool2d, _global_avg_forward, "global_avg_pool2d",
+                          name="GlobalAvgPool2d", twin_of=None)
+
+
+def route_adaptive_avg_pool2d(module: nn.AdaptiveAvgPool2d) -> Twin:
+    """AdaptiveAvgPool2d(1) -> GlobalAvgPool2d, else AdaptiveAvgPool2d."""
+    if module.output_size in (1, (1, 1)):
+        return Twin(GlobalAvgPool2d, "global_avg_pool2d")
+    return Twin(AdaptiveAvgPool2d, "adaptive_avg_pool2d")
+
+
+declare(nn.AdaptiveAvgPool2d, route_adaptive_avg_pool2d)
 AdaptiveMaxPool2d = drop_in(nn.AdaptiveMaxPool2d, _adaptive_max_forward, "adaptive_max_pool2d")
 
 
@@ -560,4 +586,5 @@ OP_OF = {
     "DepthwiseConv2d": "depthwise_conv2d", "PointwiseConv2d": "pointwise_conv2d",
     "Linear": "linear", "ReLU6": "relu6", "Hardswish": "hardswish", "Hardsigmoid": "hardsigmoid",
     "SiLU": "silu", "GELU": "gelu", "LayerNorm2d": "layer_norm2d",
+    "GlobalAvgPool2d": "global_avg_pool2d",
 }
