@@ -57,6 +57,8 @@ def main(argv=None) -> int:
     if args.list:
         for name, s in sorted(suites.load().items()):
             print(f"{name:<12} {len(s.entries):>3} cases  {s.doc.splitlines()[0]}")
+        print(f"{networks_cli.NAME:<12} {len(networks_cli.NETWORKS):>3} models "
+              f"whole networks, torch against kernels (--suite networks --list)")
         return 0
     names = _split(args.suite) or ("quick",)
     chosen = [suites.get(n) for n in names]

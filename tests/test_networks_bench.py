@@ -72,6 +72,8 @@ def test_a_worker_failure_is_a_row_and_the_run_goes_on(tmp_path, monkeypatch):
 
 
 def test_command_line(capsys, tmp_path):
+    assert cli.main(["--list"]) == 0
+    assert "networks" in capsys.readouterr().out
     assert cli.main(["--suite", "networks", "--list"]) == 0
     assert "replknet_block" in capsys.readouterr().out
     assert cli.main(["--suite=networks", "--repeats", "3", "--out", str(tmp_path)]) == 2
