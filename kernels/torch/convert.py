@@ -48,7 +48,7 @@ import torch
 from torch import fx, nn
 
 import kernels
-import kernels.torch as kt
+from kernels.torch._function import bridge  # not the package kernels.torch: it imports nn lazily
 
 FLOAT_DTYPES = (torch.float32, torch.float64)
 
@@ -280,6 +280,16 @@ ARITHMETIC = {operator.add, operator.iadd, operator.sub, operator.isub, operator
 ARITHMETIC_METHODS = {"add", "add_", "mul", "mul_", "sub", "sub_", "div", "div_"}
 
 
+_bridged: dict = {}
+
+
+def torch_function(op: str):
+    """``kernels.torch.<op>`` (one function object per op)."""
+    if op not in _bridged:
+        _bridged[op] = bridge(op)
+    return _bridged[op]
+
+
 def functional_op(target) -> str | None:
     """The kernels op a torch function stands for (by its torch.nn.functional name)."""
     if target in ALIASES:
@@ -365,7 +375,7 @@ class _Rewriter:
         bound = kernels.OPS[op].__signature__.bind_partial(*node.args, **node.kwargs)
         if "inplace" in bound.arguments:  # computed out of place, as the modules do
             bound.arguments["inplace"] = False
-        node.op, node.target = "call_function", getattr(kt, op)
+        node.op, node.target = "call_function", torch_function(op)
         node.args, node.kwargs = bound.args, {**bound.kwargs, "algo": algo}
         self.report.entries.append(Entry("call", path, name, became=f"kernels.torch.{op}", op=op,
                                          algo=algo))
