@@ -15,6 +15,7 @@ import time
 from harness import files, journal, report, runner, suites, timing
 from harness.fleet import FleetError
 from harness.isolate import Setup, WorkerStartError
+from harness.networks import cli as networks_cli
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -72,6 +73,8 @@ def _split(text):
 
 
 def main(argv=None) -> int:
+    if networks_cli.requested(sys.argv[1:] if argv is None else argv):  # whole models: its own runner
+        return networks_cli.main(argv)
     args = parser().parse_args(argv)
     try:
         return _main(args)
@@ -97,6 +100,8 @@ def _main(args) -> int:
     if args.list:
         for name, s in sorted(suites.load().items()):
             print(f"{name:<12} {len(s.entries):>3} cases  {s.doc.splitlines()[0]}")
+        print(f"{networks_cli.NAME:<12} {len(networks_cli.NETWORKS):>3} models "
+              f"whole networks, torch against kernels (--suite networks --list)")
         return 0
     names = _split(args.suite) or ("quick",)
     try:
