@@ -105,7 +105,7 @@ def test_float32_in_float32_out_no_copy_of_inputs():
     torch.nn.functional.conv2d(xt, wt).square().sum().backward()
     close(x.grad, xt.grad, 1e-4)
     close(w.grad, wt.grad, 1e-4)
-    from kernels.torch._function import to_numpy
+    from kernels.torch._tensors import to_numpy
     assert np.shares_memory(to_numpy(x, "input", "conv2d"), x.detach().numpy())
 
 
@@ -459,7 +459,7 @@ def test_state_in_a_non_contiguous_tensor_is_written_back(stateful_op):
 
 
 def test_outputs_own_their_memory():
-    from kernels.torch._function import _fresh
+    from kernels.torch._tensors import fresh as _fresh
     x = np.arange(6.0)
     ro = x[::-1]
     ro.flags.writeable = False

@@ -30,7 +30,7 @@ import torch
 from torch import nn
 
 import kernels
-import kernels.torch as kt
+from kernels.torch import functional as kt
 
 __all__ = [
     "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
