@@ -58,9 +58,12 @@ def eager(tensors) -> bool:
 
 def apply(op_name: str, tensors, params: dict, algo: str = "auto"):
     """Run ``op_name`` on tensors (in the op's input order, None where absent) with autograd.
-    An op with a ``seed`` left at None gets one drawn from torch's generator."""
+    An op with a ``seed`` left at None gets one drawn from torch's generator; ``inplace=True``
+    (activations, dropout) is computed out of place, as by ``kernels.torch.nn``'s modules."""
     op = kernels.OPS[op_name]
     _tensors.check_tensors(op, tensors)
+    if params.get("inplace"):  # computed out of place: writing into an input hides it from autograd
+        params = {**params, "inplace": False}
     seed = None
     if params.get("seed", 0) is None:
         seed = _tensors.draw_seed()

@@ -27,6 +27,7 @@ import kernels
 SEED_MAX = 2 ** 31 - 1
 FLOAT = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64,
          np.dtype(np.int64): torch.int64}
+FLOAT_NP = {t: n for n, t in FLOAT.items()}
 
 
 def to_numpy(t, name: str, op: str):
@@ -43,6 +44,8 @@ def to_numpy(t, name: str, op: str):
         t = t.detach()
     if t.is_conj() or t.is_neg():
         t = t.resolve_conj().resolve_neg()
+    if t._is_zerotensor():  # autograd's stand-in for a gradient known to be zero: no memory
+        return np.zeros(t.shape, FLOAT_NP[t.dtype])
     return t.numpy()
 
 

@@ -201,6 +201,15 @@ def local_response_norm(call, x):
     return x / div.mul(p["alpha"]).add(p["k"]).pow(p["beta"])
 
 
+def max_unpool2d(call, grad_out, tensors):
+    """The gradient of unpooling is a gather at the indices, as torch defines it (with
+    overlapping windows an index may repeat: the forward keeps one value, the gather reads
+    it twice), and the gradient of the gather is a scatter-add."""
+    x, indices = tensors
+    gx = grad_out.flatten(-2).gather(-1, indices.flatten(-2)).view(x.shape)
+    return [gx, None]
+
+
 def spatial_pyramid_pool2d(call, x):
     """He et al. 2014: one adaptive pool per level, flattened, concatenated."""
     p = call.resolved()
@@ -368,12 +377,13 @@ _TABLE = {
     **{name: _LINEAR for name in (
         "avg_pool1d", "avg_pool2d", "avg_pool3d", "sum_pool2d", "adaptive_avg_pool1d",
         "adaptive_avg_pool2d", "adaptive_avg_pool3d", "global_avg_pool2d", "interpolate",
-        "pixel_shuffle", "pixel_unshuffle", "max_unpool2d", "dropout", "dropout2d", "fold",
+        "pixel_shuffle", "pixel_unshuffle", "dropout", "dropout2d", "fold",
         "unfold")},
     **{f"max_pool{nd}d": Composed(gather_max(nd)) for nd in (1, 2, 3)},
     **{f"adaptive_max_pool{nd}d": Composed(gather_max(nd)) for nd in (1, 2, 3)},
     "lp_pool1d": Composed(lp_pool(1)),
     "lp_pool2d": Composed(lp_pool(2)),
+    "max_unpool2d": max_unpool2d,
     "spatial_pyramid_pool2d": Composed(spatial_pyramid_pool2d),
     "local_response_norm": Composed(local_response_norm),
     "batch_norm": batch_norm,
