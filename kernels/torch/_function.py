@@ -167,8 +167,10 @@ def _setup_forward(ctx, inputs, output):
 
 def _setup_forward_state(ctx, inputs, output):
     op, algo, text, given, state, seed = inputs
-    ctx.meta = (op, algo, text, len(state))
-    ctx.save_for_backward(seed, *given, *output[len(output) - len(state):])
+    n = len(state)
+    ctx.meta = (op, algo, text, n)
+    ctx.save_for_backward(seed, *given, *output[len(output) - n:])
+    ctx.mark_non_differentiable(*output[len(output) - 2 * n:])  # the state, updated and before
 
 
 def _custom_backward(ctx, grads):
