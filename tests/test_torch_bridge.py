@@ -140,6 +140,25 @@ def test_every_op_is_bridged():
         kt.not_an_op
 
 
+def test_nn_is_reachable_after_import_kernels_torch():
+    """As torch.nn after ``import torch``: imported on first use, with no import cycle."""
+    import subprocess
+    import sys
+    code = ("import sys, kernels.torch as kt; print('kernels.torch.nn' in sys.modules); "
+            "print(kt.nn.Conv2d.__module__, 'kernels.torch.nn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "kernels.torch.nn", "True"]
+
+
+def test_inplace_is_computed_out_of_place():
+    """Writing into the input would change a tensor autograd saved, behind its back."""
+    x = torch.tensor([-1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    y = kt.leaky_relu(x, -0.5, inplace=True, algo="numba")
+    assert torch.equal(x.detach(), torch.tensor([-1.0, 2.0], dtype=torch.float64))
+    y.sum().backward()
+    assert torch.equal(x.grad, torch.tensor([-0.5, 1.0], dtype=torch.float64))
+
+
 def test_import_kernels_does_not_import_torch():
     import subprocess
     import sys

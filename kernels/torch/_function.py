@@ -53,7 +53,19 @@ def eager(tensors) -> bool:
     """Whether these tensors can go straight to NumPy: plain CPU tensors, nothing tracing."""
     if torch.compiler.is_compiling() or is_in_torch_dispatch_mode():
         return False
-    return all(t is None or type(t) in _PLAIN for t in tensors)
+    for t in tensors:  # a loop, not all(): this runs on every call
+        if t is not None and type(t) not in _PLAIN:
+            return False
+    return True
+
+
+def _requires_grad(tensors) -> bool:
+    if not torch.is_grad_enabled():
+        return False
+    for t in tensors:
+        if t is not None and t.requires_grad:
+            return True
+    return False
 
 
 def apply(op_name: str, tensors, params: dict, algo: str = "auto"):
@@ -61,21 +73,18 @@ def apply(op_name: str, tensors, params: dict, algo: str = "auto"):
     An op with a ``seed`` left at None gets one drawn from torch's generator; ``inplace=True``
     (activations, dropout) is computed out of place, as by ``kernels.torch.nn``'s modules."""
     op = kernels.OPS[op_name]
-    _tensors.check_tensors(op, tensors)
     if params.get("inplace"):  # computed out of place: writing into an input hides it from autograd
         params = {**params, "inplace": False}
-    seed = None
-    if params.get("seed", 0) is None:
-        seed = _tensors.draw_seed()
-    if not eager(tensors):
-        return _traced(op, algo, params, tensors, seed)
-    if seed is not None:
-        params = {**params, "seed": int(seed)}
-    if torch.is_grad_enabled() and any(
-            t is not None and t.requires_grad for t in tensors):
-        return OpFunction.apply(op, algo, params, *tensors)
-    outs = _tensors.forward(op, algo, params, tensors)
-    return outs[0] if len(outs) == 1 else tuple(outs)
+    draw = params.get("seed", 0) is None
+    if eager(tensors):
+        if draw:
+            params = {**params, "seed": int(_tensors.draw_seed())}
+        if _requires_grad(tensors):
+            return OpFunction.apply(op, algo, params, *tensors)
+        outs = _tensors.forward(op, algo, params, tensors)
+        return outs[0] if len(outs) == 1 else tuple(outs)
+    _tensors.check_tensors(op, tensors)
+    return _traced(op, algo, params, tensors, _tensors.draw_seed() if draw else None)
 
 
 def _traced(op, algo, params, tensors, seed):
@@ -102,20 +111,26 @@ class OpFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, op, algo, params, *tensors):
-        state = [t.clone() if t is not None and _tensors.is_state(s) else None
-                 for t, s in zip(tensors, op.inputs)]
+        saved, state = list(tensors), {}
+        for i in _tensors.state_slots(op):
+            if tensors[i] is not None:
+                state[i], saved[i] = tensors[i].clone(), None
         outs = _tensors.forward(op, algo, params, tensors)
         ctx.call, ctx.state = Call(op, algo, params), state
-        ctx.save_for_backward(*[None if s is not None else t for s, t in zip(state, tensors)])
-        ctx.mark_non_differentiable(*[o for o in outs if not o.is_floating_point()])
-        return outs[0] if len(outs) == 1 else tuple(outs)
+        ctx.save_for_backward(*saved)
+        if len(outs) > 1:
+            ctx.mark_non_differentiable(*[o for o in outs if not o.is_floating_point()])
+            return tuple(outs)
+        return outs[0]
 
     @staticmethod
     def backward(ctx, *grad_outputs):
-        tensors = [s if s is not None else t for s, t in zip(ctx.state, ctx.saved_tensors)]
+        tensors = list(ctx.saved_tensors)
+        for i, s in ctx.state.items():
+            tensors[i] = s
         grads = gradients(ctx.call, grad_outputs[0], tensors)
-        return (None, None, None, *[g if need else None
-                                    for g, need in zip(grads, ctx.needs_input_grad[3:])])
+        needs = ctx.needs_input_grad
+        return (None, None, None, *[g if needs[i] else None for i, g in enumerate(grads, 3)])
 
 
 def gradients(call: Call, grad_out, tensors) -> list:

@@ -34,16 +34,17 @@ def to_numpy(t, name: str, op: str):
     """The tensor's memory as a NumPy array (no copy for CPU tensors)."""
     if t is None:
         return None
+    try:
+        return (t.detach() if t.requires_grad else t).numpy()
+    except (AttributeError, RuntimeError, TypeError):  # not a CPU tensor, or a lazy one
+        pass
     if not isinstance(t, torch.Tensor):
         raise TypeError(f"{op}: {name} must be a torch.Tensor, got {type(t).__name__}")
     if t.device.type != "cpu":
         raise TypeError(f"{op}: {name} must be a CPU tensor, got one on {t.device}")
-    if t.dtype not in (torch.float32, torch.float64) and (t.dtype.is_floating_point or t.is_complex()):
+    if t.is_complex():
         raise TypeError(f"{op}: {name} must be float32 or float64, got {t.dtype}")
-    if t.requires_grad:
-        t = t.detach()
-    if t.is_conj() or t.is_neg():
-        t = t.resolve_conj().resolve_neg()
+    t = t.detach().resolve_conj().resolve_neg()
     if t._is_zerotensor():  # autograd's stand-in for a gradient known to be zero: no memory
         return np.zeros(t.shape, FLOAT_NP[t.dtype])
     return t.numpy()
@@ -60,12 +61,21 @@ def is_state(spec) -> bool:
     return not spec.differentiable and not spec.index
 
 
+@functools.lru_cache(maxsize=None)
+def state_slots(op) -> tuple[int, ...]:
+    """Positions of the op's state inputs (running statistics); () for most ops."""
+    return tuple(i for i, s in enumerate(op.inputs) if is_state(s))
+
+
 def fresh(a: np.ndarray, inputs) -> np.ndarray:
     """``a`` itself, or a copy where torch needs one: it shares memory with an input (the
     result must own its memory), is read-only, or has negative strides."""
-    if not a.flags.writeable or any(s < 0 for s in a.strides) or \
-            any(i is not None and np.may_share_memory(a, i) for i in inputs):
+    flags = a.flags
+    if not flags.writeable or not (flags.c_contiguous or all(s >= 0 for s in a.strides)):
         return np.array(a, order="C", copy=True)
+    for i in inputs:
+        if i is not None and np.may_share_memory(a, i):
+            return np.array(a, order="C", copy=True)
     return a
 
 
@@ -127,15 +137,20 @@ def layout_of(tensors) -> str:
 def forward(op, algo: str, params: dict, tensors) -> list[torch.Tensor]:
     """The op's outputs as tensors of their own; state tensors are updated in place (a
     state tensor that is not contiguous is updated through a copy, written back)."""
-    arrays = [to_numpy(t, s.name, op.name) for t, s in zip(tensors, op.inputs)]
-    passed = [np.ascontiguousarray(a) if a is not None and is_state(s) and not a.flags.c_contiguous
-              else a for a, s in zip(arrays, op.inputs)]
+    arrays = [None if t is None else to_numpy(t, s.name, op.name) for t, s in zip(tensors, op.inputs)]
+    passed = arrays
+    for i in state_slots(op):
+        if arrays[i] is not None and not arrays[i].flags.c_contiguous:
+            passed = passed if passed is not arrays else list(arrays)
+            passed[i] = np.ascontiguousarray(arrays[i])
     out = op(**op.named(passed), algo=algo, **params)
-    for a, p in zip(arrays, passed):
-        if p is not a:
-            a[...] = p
-    outs = out if isinstance(out, tuple) else (out,)
-    return [to_tensor(o, arrays) for o in outs]
+    if passed is not arrays:
+        for a, p in zip(arrays, passed):
+            if p is not a:
+                a[...] = p
+    if type(out) is tuple:
+        return [to_tensor(o, arrays) for o in out]
+    return [to_tensor(out, arrays)]
 
 
 def backward(op, algo: str, params: dict, grad_out, tensors) -> list:
