@@ -181,3 +181,35 @@ def test_create_graph_of_a_convolution_reuses_its_backward_kernel(monkeypatch):
     assert len(calls) == 1 and gx.requires_grad  # the input gradient: our kernel, recorded
     gx.pow(2).sum().backward()                    # through conv2d again and its backward
     assert w.grad is not None and len(calls) >= 2
+
+
+ACTIVATIONS = {  # rules declared for activations, checked on their own (ops or not)
+    "relu6": (lambda x: torch.nn.functional.relu6(x), {}),
+    # relu6(x + 3) / 6 is hardsigmoid; torch's own hardsigmoid backward multiplies by the
+    # float32 constant 1/6 even in float64 (relative error 3e-8)
+    "hardsigmoid": (lambda x: torch.nn.functional.relu6(x + 3) / 6, {}),
+    "hardswish": (lambda x: torch.nn.functional.hardswish(x), {}),
+    "silu": (lambda x: torch.nn.functional.silu(x), {}),
+    "gelu": (lambda x: torch.nn.functional.gelu(x), {"approximate": "none"}),
+    "gelu-tanh": (lambda x: torch.nn.functional.gelu(x, approximate="tanh"), {"approximate": "tanh"}),
+}
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_activation_rules_match_torch(name):
+    """The elementwise rules, called directly: first and second derivatives as torch's."""
+    from kernels.torch._function import Call
+    fn, params = ACTIVATIONS[name]
+    rule = derivatives.RULES[name.split("-")[0]]
+    g = torch.Generator().manual_seed(3)
+    x = (4 * torch.randn(40, dtype=torch.float64, generator=g)).requires_grad_()
+    gy = torch.randn(40, dtype=torch.float64, generator=g).requires_grad_()
+    v = torch.randn(40, dtype=torch.float64, generator=g)
+    ours, = rule(Call(kernels.OPS["relu"], "numba", params), gy, [x])[:1]
+    theirs, = torch.autograd.grad(fn(x), x, gy, create_graph=True)
+    assert torch.allclose(ours, theirs, rtol=1e-12, atol=1e-14)
+    for got, want in zip(torch.autograd.grad((ours * v).sum(), (x, gy), allow_unused=True),
+                         torch.autograd.grad((theirs * v).sum(), (x, gy), allow_unused=True)):
+        got = torch.zeros_like(x) if got is None else got
+        want = torch.zeros_like(x) if want is None else want
+        assert torch.allclose(got, want, rtol=1e-10, atol=1e-12)

@@ -80,7 +80,7 @@ def apply(op_name: str, tensors, params: dict, algo: str = "auto"):
         if draw:
             params = {**params, "seed": int(_tensors.draw_seed())}
         if _requires_grad(tensors):
-            return OpFunction.apply(op, algo, params, *tensors)
+            return OpFunction.apply(op_name, algo, params, *tensors)
         outs = _tensors.forward(op, algo, params, tensors)
         return outs[0] if len(outs) == 1 else tuple(outs)
     _tensors.check_tensors(op, tensors)
@@ -106,11 +106,12 @@ def _traced(op, algo, params, tensors, seed):
 
 
 class OpFunction(torch.autograd.Function):
-    """apply(op, algo, params, *tensors): the op on plain tensors, with autograd.  State
+    """apply(op_name, algo, params, *tensors): the op on plain tensors, with autograd.  State
     inputs are copied before the forward updates them: the backward reads the old values."""
 
     @staticmethod
-    def forward(ctx, op, algo, params, *tensors):
+    def forward(ctx, op_name, algo, params, *tensors):
+        op = kernels.OPS[op_name]
         saved, state = list(tensors), {}
         for i in _tensors.state_slots(op):
             if tensors[i] is not None:
