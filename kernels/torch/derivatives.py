@@ -9,7 +9,7 @@ our kernels), and torch's elementwise ops and reductions.  A rule is one entry o
 
 - ``Multilinear(*inputs, bias=...)``: ops linear in each of ``inputs`` separately, plus a
   broadcast bias: convolutions (linear in the input and in the weight), pooling by
-  averages, interpolation, pixel shuffles, unpooling, dropout (fixed mask).  The gradient
+  averages, interpolation, pixel shuffles, dropout (fixed mask).  The gradient
   of a linear map is linear, and the gradient of that is the op again: for
   f = M(a_1, ..., a_m) + B(b), the backward g_j = J_j^T gy has
   d<g_j, v>/d gy = M(a_j := v) (the op with a_j replaced by v, no bias) and
@@ -22,8 +22,8 @@ our kernels), and torch's elementwise ops and reductions.  A rule is one entry o
   response norm: average pooling of powers; coord conv: conv2d of the input with its
   coordinate channels); the gradient is autograd's through the composition.
 - ``Elementwise(fn)``: activations, grad_input = fn(input, grad_output, params).
-- normalisations: the textbook gradient formulas (mean and variance over the reduced
-  axes) in torch's elementwise ops and reductions.
+- formulas: the textbook gradients of the normalisations (mean and variance over the
+  reduced axes) in torch's elementwise ops and reductions, and of unpooling (a gather).
 - a string: why there is no second derivative (``deform_conv2d``, as in torchvision);
   the first backward works, asking for the second raises with that reason.
 
@@ -78,15 +78,15 @@ class Multilinear:
 
     def __call__(self, call, grad_out, tensors):
         slots = _slots(call.op, tensors)
+        other = {call.op.inputs[i].name for i in slots} - {*self.linear, self.bias}
+        if other:
+            raise TypeError(f"{call.op.name}: the multilinear rule does not cover {sorted(other)}")
         grads = LinearVJP.apply(self, call, grad_out, *tensors)
         grads = (grads,) if isinstance(grads, torch.Tensor) else grads
         out = [None] * len(tensors)
         for i, g in zip(slots, grads):
             out[i] = g
         return out
-
-    def index(self, op, name):
-        return [s.name for s in op.inputs].index(name)
 
 
 class LinearVJP(torch.autograd.Function):
@@ -108,9 +108,8 @@ class LinearVJP(torch.autograd.Function):
         grad_out, *tensors = ctx.saved_tensors
         needs = ctx.needs_input_grad[3:]
         slots = _slots(op, tensors)
-        bias = rule.index(op, rule.bias) if rule.bias and tensors[rule.index(op, rule.bias)] is not None \
-            else None
-        linear = [i for i in slots if i != bias]
+        linear = [i for i in slots if op.inputs[i].name in rule.linear]
+        bias = next((i for i in slots if op.inputs[i].name == rule.bias), None)
         d_grad_out, d_inputs = None, [None] * len(tensors)
         for i, v in zip(slots, cotangents):
             if v is None:
