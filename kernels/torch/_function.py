@@ -88,6 +88,8 @@ def apply(op_name: str, tensors, params: dict, algo: str = "auto"):
 
 
 def _traced(op, algo, params, tensors, seed):
+    if not isinstance(algo, str):
+        raise TypeError(f"{op.name}: algo must be a string, got {type(algo).__name__}")
     state = [s.name in op.writes and t is not None for s, t in zip(op.inputs, tensors)]
     layout = "".join("-" if t is None else "s" if st else "t" for t, st in zip(tensors, state))
     text = _tensors.encode(params, layout)

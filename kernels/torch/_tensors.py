@@ -89,7 +89,14 @@ def encode(params: dict, layout: str) -> str:
     a Python literal, readable by ``decode``.  Tuples stay tuples, bools stay bools;
     NumPy scalars become Python ones, tuple subclasses (torch.Size) tuples, and the
     non-finite floats a tagged tuple (``ast.literal_eval`` reads no ``inf``)."""
-    return repr((tuple((k, _plain(v)) for k, v in params.items()), layout))
+    items = []
+    for k, v in params.items():
+        try:
+            items.append((k, _plain(v)))
+        except TypeError:
+            raise TypeError(f"{k} must be an int, float, bool, str, None or a tuple of them to "
+                            f"reach a traced kernels.torch op, got {v!r}") from None
+    return repr((tuple(items), layout))
 
 
 def _plain(v):
@@ -103,8 +110,7 @@ def _plain(v):
         return [_plain(x) for x in v]
     if isinstance(v, np.generic):
         return _plain(v.item())
-    raise TypeError(f"parameter value {v!r} of type {type(v).__name__} cannot be passed to a "
-                    f"kernels.torch op (expected int, float, bool, str, None or tuples of them)")
+    raise TypeError(type(v).__name__)
 
 
 @functools.lru_cache(maxsize=4096)
