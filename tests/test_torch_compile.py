@@ -195,3 +195,23 @@ def test_parameters_survive_their_string():
     assert nan["x"] != nan["x"]
     with pytest.raises(TypeError, match="x must be an int"):
         _tensors.encode({"x": object()}, "")
+
+
+def test_exported_module_has_second_derivatives():
+    """The custom operators' autograd follows the same rules as eager calls."""
+    class Small(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.randn(3, 2, 3, 3, dtype=torch.float64))
+
+        def forward(self, x):
+            return kt.tanh(kt.conv2d(x, self.w, padding=1, algo="numba"), algo="numba")
+
+    small = Small()
+    x = torch.randn(1, 2, 5, 5, dtype=torch.float64, requires_grad=True)
+    exported = torch.export.export(small, (x,)).module()
+
+    def penalty_gradient(f):
+        g, = torch.autograd.grad(f(x).square().sum(), x, create_graph=True)
+        return torch.autograd.grad(g.square().sum(), x)[0]
+    torch.testing.assert_close(penalty_gradient(exported), penalty_gradient(small), rtol=1e-12, atol=0)
