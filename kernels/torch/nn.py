@@ -43,7 +43,7 @@ import torch
 from torch import nn
 
 import kernels
-import kernels.torch as kt
+from kernels.torch import functional as kt
 from kernels.torch.convert import ConversionReport, Twin, convert, declare
 
 __all__ = [
