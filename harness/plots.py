@@ -27,7 +27,7 @@ def write_all(rows, machine, out_dir) -> dict[str, str]:
     os.makedirs(os.path.join(out_dir, "plots"), exist_ok=True)
     made = {}
     every = rows
-    hosts = list(dict.fromkeys(r["host"] for r in rows if r.get("host")))
+    hosts = sorted({r["host"] for r in rows if r.get("host")})
     if len(hosts) > 1:
         rows = [r for r in rows if r.get("host") in (hosts[0], None)]
 

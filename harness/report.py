@@ -115,7 +115,7 @@ def render(header: dict, rows: list, plots: dict, note: str = "") -> str:
         "|torch float64|; `compile` is the first call's time beyond a steady call.", "",
     ]
     out += _status_line(rows)
-    hosts = list(dict.fromkeys(r["host"] for r in rows if r.get("host")))
+    hosts = sorted({r["host"] for r in rows if r.get("host")})  # the first: alphabetically
     if len(hosts) > 1:
         out += machines_section(header.get("machines") or [], rows, hosts, plots)
     out += ["## Plots", ""]

@@ -64,5 +64,11 @@ def _with_weight(name):
     return fn
 
 
-SECOND_ORDER_REFERENCES = {"weight_norm": _weight_norm, "batch_norm": _with_weight("batch_norm"),
+def _hardsigmoid(input, inplace=False):
+    """relu6(x + 3) / 6 is hardsigmoid: torch 2.13 has no second derivative of
+    aten::hardsigmoid (its backward is not differentiable); ours is relu6's, scaled."""
+    return torch.nn.functional.relu6(input + 3) / 6
+
+
+SECOND_ORDER_REFERENCES = {"weight_norm": _weight_norm, "hardsigmoid": _hardsigmoid, "batch_norm": _with_weight("batch_norm"),
                            "instance_norm": _with_weight("instance_norm")}

@@ -21,7 +21,7 @@ our kernels), and torch's elementwise ops and reductions.  A rule is one entry o
   elementwise ops (max pooling: a gather at the argmax indices; Lp pooling and local
   response norm: average pooling of powers; coord conv: conv2d of the input with its
   coordinate channels); the gradient is autograd's through the composition.
-- ``Elementwise(fn)``: activations, grad_input = fn(input, grad_output, params).
+- ``Elementwise(fn)``: activations, grad_input = grad_output * fn(call, input).
 - formulas: the textbook gradients of the normalisations (mean and variance over the
   reduced axes) in torch's elementwise ops and reductions, and of unpooling (a gather).
 - a string: why there is no second derivative (``deform_conv2d``, as in torchvision);
@@ -200,13 +200,15 @@ def local_response_norm(call, x):
     return x / div.mul(p["alpha"]).add(p["k"]).pow(p["beta"])
 
 
-def max_unpool2d(call, grad_out, tensors):
-    """The gradient of unpooling is a gather at the indices, as torch defines it (with
-    overlapping windows an index may repeat: the forward keeps one value, the gather reads
-    it twice), and the gradient of the gather is a scatter-add."""
-    x, indices = tensors
-    gx = grad_out.flatten(-2).gather(-1, indices.flatten(-2)).view(x.shape)
-    return [gx, None]
+def max_unpool(nd: int):
+    """The gradient of unpooling is a gather at the indices (flat over the last ``nd``
+    dimensions), as torch defines it (with overlapping windows an index may repeat: the
+    forward keeps one value, the gather reads it twice), and the gradient of the gather is
+    a scatter-add."""
+    def rule(call, grad_out, tensors):
+        x, indices = tensors
+        return [grad_out.flatten(-nd).gather(-1, indices.flatten(-nd)).view(x.shape), None]
+    return rule
 
 
 def spatial_pyramid_pool2d(call, x):
@@ -230,14 +232,16 @@ def coord_conv2d(call, x, w, b):
 
 # ---- activations ---------------------------------------------------------------------------------
 class Elementwise:
-    """grad_input = fn(call, input, grad_output): the derivative as torch elementwise ops
-    (and our own op where the derivative reads the output, as sigmoid's)."""
+    """grad_input = grad_output * fn(call, input): the derivative as torch elementwise ops
+    (and our own op where the derivative reads the output, as sigmoid's).  The product
+    comes last so that d/d(grad_output) is the derivative itself: a ``torch.where`` over
+    products with grad_output would differentiate its unselected branch too (0 * inf)."""
 
     def __init__(self, fn):
         self.fn = fn
 
     def __call__(self, call, grad_out, tensors):
-        return [self.fn(call, tensors[0], grad_out), *[None] * (len(tensors) - 1)]
+        return [grad_out * self.fn(call, tensors[0]), *[None] * (len(tensors) - 1)]
 
 
 def _sigmoid(call, x):
@@ -249,22 +253,27 @@ def _derivative_of_sigmoid(call, x):
     return y * (1 - y)
 
 
-def _gelu(call, x, gy):
+def _piecewise(cond, a, b, x):
+    """``torch.where(cond, a, b)`` for scalars a and b, in x's dtype."""
+    return torch.where(cond, torch.tensor(a, dtype=x.dtype), torch.tensor(b, dtype=x.dtype))
+
+
+def _gelu(call, x):
     if call.resolved().get("approximate", "none") == "tanh":
         beta, kappa = math.sqrt(2 / math.pi), 0.044715
         t = torch.tanh(beta * (x + kappa * x ** 3))
-        return gy * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * beta * (1 + 3 * kappa * x * x))
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * beta * (1 + 3 * kappa * x * x)
     cdf = 0.5 * (1 + torch.erf(x / math.sqrt(2)))
-    return gy * (cdf + x * torch.exp(-0.5 * x * x) / math.sqrt(2 * math.pi))
+    return cdf + x * torch.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
 
 
-def _hardswish(call, x, gy):
-    return torch.where(x < -3, 0.0, torch.where(x <= 3, gy * (x / 3 + 0.5), gy))
+def _hardswish(call, x):
+    return torch.where(x <= -3, 0.0, torch.where(x >= 3, 1.0, x / 3 + 0.5)).to(x.dtype)
 
 
-def _silu(call, x, gy):
+def _silu(call, x):
     s = _sigmoid(call, x)
-    return gy * s * (1 + x * (1 - s))
+    return s * (1 + x * (1 - s))
 
 
 # ---- normalisations -----------------------------------------------------------------------------
@@ -347,6 +356,16 @@ def layer_norm(call, grad_out, tensors):
     return [gx, gw, gb]
 
 
+def layer_norm2d(call, grad_out, tensors):
+    """Layer norm over the channels (axis 1) at each position; weight and bias per channel."""
+    x, w, b = tensors
+    xhat, rstd = _normalize(x, [1], call.resolved()["eps"])
+    g = grad_out if w is None else grad_out * _channel(w, x.dim())
+    gx = _normalized_grad(g, xhat, rstd, [1])
+    gw, gb = _affine_grads(grad_out, xhat, w, b, [d for d in range(x.dim()) if d != 1])
+    return [gx, gw, gb]
+
+
 def weight_norm(call, grad_out, tensors):
     """w = g * v / ||v|| (norm over every dimension but ``dim``; all of them for None/-1)."""
     v, g = tensors
@@ -363,7 +382,10 @@ def weight_norm(call, grad_out, tensors):
 # ---- the table --------------------------------------------------------------------------------------
 _CONV = Multilinear("input", "weight", bias="bias")
 _LINEAR = Multilinear("input")
-_relu = Elementwise(lambda call, x, gy: torch.where(x > 0, gy, 0.0))
+# torch's masks, NaN included: relu passes the gradient where x is NaN (its backward tests
+# the output <= 0), relu6, hardsigmoid and leaky_relu's positive side do not, and
+# hardswish's derivative is NaN there
+_relu = Elementwise(lambda call, x: _piecewise(x <= 0, 0.0, 1.0, x))
 
 _TABLE = {
     **{name: _CONV for name in (
@@ -380,28 +402,29 @@ _TABLE = {
         "unfold")},
     **{f"max_pool{nd}d": Composed(gather_max(nd)) for nd in (1, 2, 3)},
     **{f"adaptive_max_pool{nd}d": Composed(gather_max(nd)) for nd in (1, 2, 3)},
-    "lp_pool1d": Composed(lp_pool(1)),
-    "lp_pool2d": Composed(lp_pool(2)),
-    "max_unpool2d": max_unpool2d,
+    **{f"lp_pool{nd}d": Composed(lp_pool(nd)) for nd in (1, 2, 3)},
+    **{f"max_unpool{nd}d": max_unpool(nd) for nd in (1, 2, 3)},
     "spatial_pyramid_pool2d": Composed(spatial_pyramid_pool2d),
     "local_response_norm": Composed(local_response_norm),
     "batch_norm": batch_norm,
     "instance_norm": instance_norm,
     "group_norm": group_norm,
     "layer_norm": layer_norm,
+    "layer_norm2d": layer_norm2d,
     "weight_norm": weight_norm,
     "relu": _relu,
-    "leaky_relu": Elementwise(lambda call, x, gy: torch.where(
-        x > 0, gy, gy * call.resolved()["negative_slope"])),
-    "sigmoid": Elementwise(lambda call, x, gy: gy * _derivative_of_sigmoid(call, x)),
-    "tanh": Elementwise(lambda call, x, gy: gy * (1 - run("tanh", call.algo, x) ** 2)),
-    "relu6": Elementwise(lambda call, x, gy: torch.where((x > 0) & (x < 6), gy, 0.0)),
-    "hardsigmoid": Elementwise(lambda call, x, gy: torch.where((x > -3) & (x < 3), gy / 6, 0.0)),
+    "leaky_relu": Elementwise(lambda call, x: _piecewise(x > 0, 1.0, call.resolved()["negative_slope"], x)),
+    "sigmoid": Elementwise(_derivative_of_sigmoid),
+    "tanh": Elementwise(lambda call, x: 1 - run("tanh", call.algo, x) ** 2),
+    "relu6": Elementwise(lambda call, x: _piecewise((x > 0) & (x < 6), 1.0, 0.0, x)),
+    "hardsigmoid": Elementwise(lambda call, x: _piecewise((x > -3) & (x < 3), 1 / 6, 0.0, x)),
     "hardswish": Elementwise(_hardswish),
     "silu": Elementwise(_silu),
     "gelu": Elementwise(_gelu),
 }
 
 
-RULES.update({name: rule if isinstance(rule, str) else _empty_guard(rule)
+# weight_norm's rule computes torch's values on an empty v (g's gradient 0/0: NaN) itself
+_OWN_EMPTY = {"weight_norm"}
+RULES.update({name: rule if isinstance(rule, str) or name in _OWN_EMPTY else _empty_guard(rule)
               for name, rule in _TABLE.items()})
