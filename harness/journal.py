@@ -50,7 +50,7 @@ class Results:
         return self.header.get("machine") or {}
 
     def hosts(self) -> list[str]:
-        return list(dict.fromkeys(r["host"] for r in self.rows if r.get("host")))
+        return sorted({r["host"] for r in self.rows if r.get("host")})
 
 
 # ---- reading --------------------------------------------------------------------------
