@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from kernels._arrays import is_device
-from kernels._params import as_tuple, check_extents, check_groups, check_ndim, prod
+from kernels._params import INT64_MAX, as_tuple, check_extents, check_groups, check_ndim, prod
 from kernels._registry import Input, Op, Staged, core
 from kernels.conv import padding as modes
 
@@ -268,12 +268,30 @@ def conv_op_plan(op: str, nd: int, shapes, dtype, stride, padding, dilation, gro
     """conv1d/2d/3d's plan: batched or not, any padding mode (staged where needed)."""
     mode = modes.check_mode(op, padding_mode)
     shapes, unbatched = with_batch(op, shapes, nd + 1, f"C, {dims(nd)}")
+    if mode != "zeros" and not isinstance(padding, str):
+        pad = as_tuple(op, "padding", padding, nd, minimum=-INT64_MAX)
+        if min(pad) < 0:
+            modes.check_padding(op, mode, shapes[0], pad, pad)
+            shapes = cropped(op, nd, shapes, pad)
+            p = conv_plan(op, nd, shapes, dtype, stride, 0, dilation, groups)
+            return Stage(p, unbatched, mode, pad, pad)
     p = conv_plan(op, nd, shapes, dtype, stride, padding, dilation, groups)
     if mode == "zeros":
         return staged(p, unbatched)
     modes.check_padding(op, mode, shapes[0], p.pad_lo, p.pad_hi)
     inner = replace(p, size=p.padded, pad_lo=(0,) * nd, pad_hi=(0,) * nd)
     return Stage(inner, unbatched, mode, p.pad_lo, p.pad_hi)
+
+
+def cropped(op: str, nd: int, shapes, pad) -> tuple:
+    """The shapes with the input padded by ``pad`` (some negative) on both sides: torch's Conv
+    modules pad with F.pad, which crops where a padding is negative."""
+    x, *rest = shapes
+    check_ndim(op, "input", x, nd + 2, f"(N, C, {dims(nd)})")
+    size = tuple(n + 2 * a for n, a in zip(x[2:], pad))
+    if min(size) < 1:
+        raise ValueError(f"{op}: padding {pad} leaves no input: input {tuple(x)} cropped to {size}")
+    return ((*x[:2], *size), *rest)
 
 
 def conv_cost(plan) -> dict:

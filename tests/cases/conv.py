@@ -47,6 +47,7 @@ cases("conv1d",
       Case("replicate-same-even", ((1, 2, 7), (3, 2, 4), None), dict(padding="same", padding_mode="replicate")),
       Case("circular-pad-is-size", ((1, 2, 4), (2, 2, 3), (2,)), dict(padding=4, padding_mode="circular")),
       Case("unbatched-circular-3tap", ((2, 6), (3, 2, 3), (3,)), dict(padding=(2,), padding_mode="circular")),
+      Case("circular-negative-padding-crops", ((2, 3, 9), (4, 3, 2), (4,)), dict(padding=-2, padding_mode="circular")),
       Case("nan-inf", ((2, 3, 11), (4, 3, 3), (4,)), dict(padding=1),
            make=nonfinite((2, 3, 11), (4, 3, 3), (4,)), exclude=SPREADING))
 
@@ -87,6 +88,8 @@ cases("conv2d",
       Case("unbatched-reflect-full", ((2, 4, 5), (3, 2, 3, 2), (3,)),
            dict(padding="full", padding_mode="reflect")),
       Case("replicate-3x3", ((1, 3, 6, 5), (2, 3, 3, 3), (2,)), dict(padding=1, padding_mode="replicate")),
+      Case("reflect-crops-one-pads-other", ((1, 2, 6, 5), (2, 2, 2, 2), (2,)),
+           dict(padding=(-1, 2), padding_mode="reflect")),
       Case("nan-inf", ((2, 3, 7, 8), (4, 3, 3, 3), (4,)), dict(padding=1),
            make=nonfinite((2, 3, 7, 8), (4, 3, 3, 3), (4,)), exclude=SPREADING),
       Case("nan-inf-strided", ((1, 2, 9, 9), (3, 2, 3, 3), None), dict(stride=2, padding=1),
@@ -148,7 +151,9 @@ refuses("conv1d",
         Bad("replicate-no-channels", ValueError, "input", shapes=dict(input=(2, 0, 11), weight=(4, 0, 3)),
             params=dict(padding_mode="replicate")),
         Bad("reflect-batch0-length0", ValueError, "input", shapes=dict(input=(0, 3, 0)),
-            params=dict(padding=2, padding_mode="reflect")))
+            params=dict(padding=2, padding_mode="reflect")),
+        Bad("replicate-crops-everything", ValueError, "padding", shapes=dict(input=(2, 3, 4)),
+            params=dict(padding=-2, padding_mode="replicate"), match="leaves no input"))
 
 refuses("conv2d",
         Bad("weight-channels", ValueError, "weight", shapes=dict(weight=(4, 2, 3, 3)), torch=True),
