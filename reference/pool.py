@@ -24,6 +24,9 @@ def global_avg_pool2d(input):
 
 @ref("spatial_pyramid_pool2d")
 def spatial_pyramid_pool2d(input, levels=(1, 2, 4), mode="max"):
-    """He et al. 2014: one adaptive pool per level, each flattened, concatenated."""
+    """He et al. 2014: one adaptive pool per level, each flattened, concatenated; an input
+    (C, H, W) as a batch of one, without the batch dimension."""
+    if input.dim() == 3:
+        return spatial_pyramid_pool2d(input[None], levels, mode)[0]
     pool = F.adaptive_max_pool2d if mode == "max" else F.adaptive_avg_pool2d
     return torch.cat([pool(input, level).flatten(1) for level in levels], dim=1)

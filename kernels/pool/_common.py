@@ -61,28 +61,31 @@ def primitives(avg, avg_backward, max, max_backward=None, max_grad=None):
 
 
 def _levels(p: SPPPlan):
-    """The pyramid's levels in the plan's dtype (a plan widened to float64 by auto keeps
-    float32 levels)."""
-    return [lv if lv.dtype == p.dtype else dataclasses.replace(lv, dtype=p.dtype) for lv in p.levels]
+    """The pyramid's levels that have bins, in the plan's dtype (a plan widened to float64 by
+    auto keeps float32 levels)."""
+    return [lv if lv.dtype == p.dtype else dataclasses.replace(lv, dtype=p.dtype)
+            for lv in p.levels if prod(lv.out)]
 
 
 def forward(prims, x, p):
     if isinstance(p, SPPPlan):
-        return np.concatenate([_window_forward(prims, x, lv).reshape(p.N, -1) for lv in _levels(p)],
-                              axis=1)
+        y = np.concatenate([_window_forward(prims, x, lv).reshape(p.N, -1) for lv in _levels(p)],
+                           axis=1)
+        return y.reshape(p.out_shape)
     return _window_forward(prims, x, p)
 
 
 def backward(prims, gy, x, p):
     if isinstance(p, SPPPlan):
         gx, start = None, 0
+        gy = gy.reshape(p.N, -1)
         for lv in _levels(p):
             n = p.C * prod(lv.out)
             g = np.ascontiguousarray(gy[:, start:start + n]).reshape(lv.out_shape)
             start += n
             gl = _window_backward(prims, g, x, lv)
             gx = gl if gx is None else gx + gl
-        return (gx,)
+        return (gx.reshape(x.shape),)
     return (_window_backward(prims, gy, x, p),)
 
 

@@ -187,7 +187,7 @@ def check_input(op, shape, nd, unbatched=False, empty="batch"):
     check_ndim(op, "input", shape, (nd + 1, nd + 2) if unbatched else nd + 2, dims)
     shape = tuple(shape)
     batched = len(shape) == nd + 2
-    free = {"batch": 1 if batched else 0, "first": 1, "leading": len(shape) - nd}[empty]
+    free = {"batch": 1 if batched else 0, "first": 1, "leading": len(shape) - nd, "any": len(shape)}[empty]
     if 0 in shape[free:]:
         which = {"batch": "the batch dimension", "first": "the first dimension",
                  "leading": "the dimensions in front of the spatial ones"}[empty]
@@ -295,6 +295,8 @@ def adaptive(op, kind, nd, shape, dtype, output_size, return_indices=False) -> P
     input dimensions may be empty follows torch: only the spatial ones must be non-empty
     for average pooling in 1D and 2D, every one but the first otherwise."""
     empty = "leading" if kind == "avg" and nd < 3 else "first"
+    if kind == "avg" and _ones(output_size, nd):
+        empty = "any"       # torch takes the mean, of any input (NaN where it is empty)
     shape, batched = check_input(op, shape, nd, unbatched=True, empty=empty)
     N, C, *size = shape
     out = adaptive_size(op, output_size, size)
@@ -302,6 +304,17 @@ def adaptive(op, kind, nd, shape, dtype, output_size, return_indices=False) -> P
                     batched=batched)
     check_exists(op, "output_size", plan.out_shape, dtype.itemsize)
     return plan
+
+
+def _ones(output_size, nd) -> bool:
+    """Whether output_size asks for one bin along every spatial dimension."""
+    if isinstance(output_size, (tuple, list)):
+        return len(output_size) == nd and all(_one(v) for v in output_size)
+    return _one(output_size)
+
+
+def _one(v) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool) and v == 1
 
 
 def adaptive_size(op, output_size, size) -> tuple:
@@ -470,10 +483,11 @@ class SPPPlan:
     N: int
     C: int
     dtype: np.dtype
+    batched: bool = True
 
     @property
     def out_shape(self) -> tuple:
-        return (self.N, self.C * sum(prod(lv.out) for lv in self.levels))
+        return (self.N, self.C * sum(prod(lv.out) for lv in self.levels))[0 if self.batched else 1:]
 
 
 class SPPOp(Op):
@@ -492,12 +506,14 @@ class SPPOp(Op):
         if (not isinstance(levels, (tuple, list)) or not levels
                 or any(isinstance(l, bool) or not isinstance(l, numbers.Integral) for l in levels)):
             raise TypeError(f"{self.name}: levels must be a non-empty tuple of ints, got {levels!r}")
-        if any(not 1 <= l <= INT64_MAX for l in levels):
-            raise ValueError(f"{self.name}: levels must be positive ints, got {levels!r}")
-        (N, C, *_), _ = check_input(self.name, shapes[0], 2)
+        if any(not 0 <= l <= INT64_MAX for l in levels):
+            raise ValueError(f"{self.name}: levels must be non-negative ints, got {levels!r}")
+        # an input (C, H, W) is a batch of one: its levels check and pool (1, C, H, W)
+        x, batched = check_input(self.name, shapes[0], 2, unbatched=True, empty="any")
+        N, C = x[:2]
         check_exists(self.name, "levels", (N, C * sum(int(l) ** 2 for l in levels)), dtype.itemsize)
-        plans = tuple(adaptive(self.name, mode, 2, shapes[0], dtype, int(l)) for l in levels)
-        return SPPPlan(plans, mode, N, C, dtype)
+        plans = tuple(adaptive(self.name, mode, 2, x, dtype, int(l)) for l in levels)
+        return SPPPlan(plans, mode, N, C, dtype, batched)
 
     def cost_of(self, plan):
         taps = sum(lv.taps for lv in plan.levels)
@@ -734,7 +750,8 @@ spatial_pyramid_pool2d = SPPOp(
 
 Spatial pyramid pooling (He et al. 2014): adaptive max (or "avg") pooling of (N, C, H, W)
 to l x l bins for each level l, each level flattened to (N, C*l*l) (channel-major, bins
-row-major), concatenated in the order of levels: output (N, C * sum(l*l)).""")
+row-major), concatenated in the order of levels: output (N, C * sum(l*l)); an input
+(C, H, W) gives (C * sum(l*l),).  A level 0 adds no bins (as its torch reference).""")
 max_unpool1d, max_unpool2d, max_unpool3d = (
     MaxUnpoolOp(f"max_unpool{nd}d", nd, _UNPOOL_DOC.format(
         name=f"max_unpool{nd}d", nd=nd, nd2=nd + 2, dims=_DIMS[nd])) for nd in (1, 2, 3))

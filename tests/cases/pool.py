@@ -165,6 +165,7 @@ cases("adaptive_avg_pool2d",
       Case("unbatched", ((3, 7, 5),), dict(output_size=(3, 2))),
       Case("nan-inf", ((2, 2, 7, 8),), dict(output_size=(3, 5)), make=_nan((2, 2, 7, 8))),
       Case("unbatched-no-channels", ((0, 7, 5),), dict(output_size=2)),
+      Case("one-bin-of-empty-plane-is-nan", ((2, 3, 0, 4),), dict(output_size=(1, 1))),
       Case("empty-batch", ((0, 3, 7, 7),), dict(output_size=3)))
 
 cases("adaptive_avg_pool3d",
@@ -207,6 +208,7 @@ cases("global_avg_pool2d",
       Case("rect", ((1, 3, 5, 9),)),
       Case("unbatched", ((3, 5, 4),)),
       Case("unbatched-no-channels", ((0, 5, 4),)),
+      Case("empty-plane-is-nan", ((2, 8, 0, 7),)),
       Case("empty-batch", ((0, 8, 7, 7),)))
 
 cases("spatial_pyramid_pool2d",
@@ -214,6 +216,7 @@ cases("spatial_pyramid_pool2d",
       Case("avg-1-2-3", ((1, 2, 7, 6),), dict(levels=(1, 2, 3), mode="avg")),
       Case("max-odd-levels", ((2, 2, 5, 5),), dict(levels=(3, 1), mode="max")),
       Case("max-nan-inf", ((2, 2, 7, 8),), dict(levels=(1, 3)), make=_nan((2, 2, 7, 8))),
+      Case("unbatched-avg", ((3, 6, 5),), dict(levels=(2, 3), mode="avg")),
       Case("empty-batch", ((0, 3, 9, 11),)))
 
 cases("max_unpool1d",
@@ -405,12 +408,12 @@ refuses("adaptive_max_pool3d",   # x (1, 2, 5, 7, 6), output (2, 3, 4)
             torch=True))
 
 refuses("global_avg_pool2d",     # x (2, 8, 7, 7)
-        Bad("input-empty-plane", ValueError, "input", shapes=dict(input=(2, 8, 0, 7))),
+        Bad("input-rank-5", ValueError, "input", shapes=dict(input=(1, 2, 8, 7, 7))),
         Bad("output-size-not-an-argument", TypeError, "output_size", params=dict(output_size=1)))
 
 refuses("spatial_pyramid_pool2d",   # x (2, 3, 9, 11), levels (1, 2, 4), max
         Bad("levels-empty", TypeError, "levels", params=dict(levels=())),
-        Bad("level-0", ValueError, "levels", params=dict(levels=(1, 0))),
+        Bad("level-negative", ValueError, "levels", params=dict(levels=(1, -1))),
         Bad("level-2**62", ValueError, "levels", params=dict(levels=(1, BIG))),
         Bad("mode-min", ValueError, "mode", params=dict(mode="min")),
         Bad("input-no-channels", ValueError, "input", shapes=dict(input=(2, 0, 9, 11))))
