@@ -74,6 +74,57 @@ DIFFERENCES = (
 )
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A call torch computes wrongly or unsafely, which the ops refuse: torch is not called."""
+    name: str
+    doc: str
+    says: str
+    applies: Callable   # (op, arrays, params) -> bool
+
+
+def _ints(v, nd):
+    return tuple(v) * (nd if len(v) == 1 else 1) if isinstance(v, (tuple, list)) else (v,) * nd
+
+
+def _window_in_padding(op, arrays, params):
+    """Some max-pool window holds no input element (its taps all fall in the padding)."""
+    if not op.name.startswith("max_pool"):
+        return False
+    nd = int(op.name[-2])
+    try:
+        size = np.shape(arrays[0])[-nd:]
+        k = _ints(params["kernel_size"], nd)
+        s = _ints(params.get("stride") or params["kernel_size"], nd)
+        p = _ints(params.get("padding", 0), nd)
+        d = _ints(params.get("dilation", 1), nd)
+        for n, k, s, p, d in zip(size, k, s, p, d):
+            span = n + 2 * p - d * (k - 1) - 1
+            out = (-(-span // s) if params.get("ceil_mode") else span // s) + 1
+            if params.get("ceil_mode") and (out - 1) * s >= n + p:
+                out -= 1
+            for o in range(max(out, 0)):
+                if not any(0 <= o * s - p + j * d < n for j in range(k)):
+                    return True
+    except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError):
+        return False
+    return False
+
+
+REFUSALS = (
+    Refusal("max-pool window in the padding", "docs/pooling.md", "lying entirely in the padding",
+            _window_in_padding),
+)
+
+
+def refusal(op, arrays, params) -> str | None:
+    """Why the ops refuse a call that torch computes wrongly, if they do."""
+    for r in REFUSALS:
+        if r.applies(op, arrays, params):
+            return f"refused on purpose: {r.name} ({r.doc})"
+    return None
+
+
 def apply(op, arrays, params, v):
     """torch's verdict, or what the ops compute instead where a documented difference applies."""
     for d in DIFFERENCES:

@@ -31,10 +31,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "deform_conv2d#p003-auto": "padding=(1, 0): refuses a zero padding in one dimension; torch computes",
     "unshared_conv2d#K=0-auto": "K=0: refuses a weight with no output channel; torch computes an empty output",
     # ======== pool ========
-    "max_pool1d#X0=1-auto": "X0=1, ceil_mode, dilation 2, padding 1: refuses a window entirely in the padding; "
-                            "torch computes",
-    "max_pool2d#X1=1-auto": "X1=1, ceil_mode, dilation 2, padding 1: refuses a window entirely in the padding; "
-                            "torch computes",
     # ======== norm ========
     "group_norm#p005-cuda": "2x2 input, inf@weight: grad weight 1.4e-8 from torch's (tolerance 1e-9)",
     "group_norm#p005-naive": "2x2 input, inf@weight: grad weight 1.4e-8 from torch's (tolerance 1e-9)",

@@ -10,6 +10,7 @@ from kernels.tolerances import table
 from tests.fuzz import known_failures as fuzz_known
 from tests.fuzz.calls import targets
 from tests.parity.compare import SPREADS
+from tests.parity.differences import DIFFERENCES, REFUSALS
 from tests.parity.known_failures import KNOWN_FAILURES
 from tests.parity.space import cases, load
 
@@ -100,3 +101,12 @@ def test_pairwise_covers_every_pair():
         for a, b in itertools.product(vf, vg):
             assert any(r[f] == a and r[g] == b for r in rows), f"no row has {f}={a!r} and {g}={b!r}"
     assert len(rows) < len(list(itertools.product(*factors.values())))
+
+
+@pytest.mark.parametrize("d", [*DIFFERENCES, *REFUSALS], ids=lambda d: d.name)
+def test_documented_differences_are_documented(d):
+    """Each deliberate difference from torch (tests/parity/differences.py) is described where
+    it says it is."""
+    from pathlib import Path
+    text = " ".join((Path(__file__).parents[2] / d.doc).read_text().split())
+    assert d.says in text, f"{d.doc} does not say {d.says!r} ({d.name})"
