@@ -106,11 +106,11 @@ class NoPixels(Staged):
         return (np.zeros((*gx.shape[:2], *self.size), gx.dtype), *rest)
 
 
-def _pair(op, name, value):
+def _pair(op, name, value, minimum=1):
     """torchvision's ``_pair``: an int, or exactly two (a one-element tuple is refused there)."""
     if isinstance(value, (tuple, list)) and len(value) != 2:
         raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    return as_tuple(op, name, value, 2)
+    return as_tuple(op, name, value, 2, minimum)
 
 
 def deform_plan(op, shapes, dtype, stride, padding, dilation):
@@ -134,7 +134,7 @@ def deform_plan(op, shapes, dtype, stride, padding, dilation):
     stride = int32(op, "stride", _pair(op, "stride", stride))
     dilation = int32(op, "dilation", _pair(op, "dilation", dilation))
     if isinstance(padding, (tuple, list)):
-        _pair(op, "padding", padding)
+        _pair(op, "padding", padding, minimum=0)
     lo, hi = resolve_padding(op, padding, (R, S), dilation, stride)
     int32(op, "padding", lo + hi)
     out = tuple(out_length(*a) for a in zip((H, W), lo, hi, (R, S), dilation, stride))

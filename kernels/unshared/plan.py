@@ -24,7 +24,10 @@ def unshared_plan(op: str, shapes, dtype, stride, padding, dilation) -> ConvPlan
     if x[1] < 1:
         raise ValueError(f"{op}: input must have at least one channel, got {tuple(x)}")
     P_, Q_, K, C, R, S = w
-    p = conv_plan(op, 2, (x, (K, C, R, S), None), dtype, stride, padding, dilation, 1)
+    # no output channel is an empty output (as the einsum of the reference), which F.conv2d's
+    # rules (planned with one channel) do not take
+    p = conv_plan(op, 2, (x, (max(K, 1), C, R, S), None), dtype, stride, padding, dilation, 1)
+    p = replace(p, K=K)
     if (P_, Q_) != p.out:
         raise ValueError(f"{op}: weight must have shape (out_h, out_w, K, C, kh, kw) = "
                          f"{(*p.out, K, p.C, R, S)} for this input and geometry, got {tuple(w)}")

@@ -24,6 +24,7 @@ def shapes(N, C, H, W, K, Cg, R, S, P, Q, G_off=1, bias=True, mask=False):
 
 cases("deform_conv2d",
       Case("3x3-pad1", shapes(2, 2, 4, 5, 3, 2, 3, 3, 4, 5), dict(padding=1)),
+      Case("padding-one-dim-only", shapes(2, 2, 4, 5, 3, 2, 3, 3, 4, 3), dict(padding=(1, 0))),
       Case("mask-no-bias", shapes(1, 2, 5, 4, 2, 2, 3, 3, 3, 2, bias=False, mask=True)),
       Case("offset-groups2-mask", shapes(1, 4, 4, 4, 2, 4, 3, 2, 4, 5, G_off=2, mask=True),
            dict(padding=(1, 1))),

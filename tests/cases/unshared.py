@@ -12,6 +12,7 @@ cases("unshared_conv2d",
       Case("full", ((1, 2, 3, 3), (5, 4, 2, 2, 3, 2), None), dict(padding="full")),
       Case("unbatched", ((3, 5, 6), (3, 4, 4, 3, 3, 3), (4, 3, 4))),
       Case("batch0", ((0, 3, 5, 6), (3, 4, 4, 3, 3, 3), (4, 3, 4))),
+      Case("no-output-channels", ((2, 3, 5, 6), (3, 4, 0, 3, 3, 3), (0, 3, 4))),
       Case("nan-inf", ((2, 3, 5, 6), (3, 4, 4, 3, 3, 3), (4, 3, 4)),
            make=nonfinite((2, 3, 5, 6), (3, 4, 4, 3, 3, 3), (4, 3, 4))))
 

@@ -24,13 +24,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "spatially_separable_conv2d#X1=1-naive": "X1=1 inf@row: grad col non-finite where torch's is finite",
     "spatially_separable_conv2d#R1=9-naive": "R1=9 inf@row: grad col non-finite where torch's is finite",
     # ======== conv: calls torch computes and the ops refuse ========
-    "coord_conv2d#X0=0-auto": "X0=0 (empty height, N=1): refuses the empty spatial dimension; torch computes",
-    "coord_conv2d#p005-auto": "padding='same' with stride 3: refuses; torch's CoordConv pads explicitly and computes",
-    "deform_conv2d#X0=1-auto": "X0=1, padding='valid', dilation 2: refuses the kernel larger than the input; "
-                               "torch computes (an empty offset map)",
-    "deform_conv2d#p003-auto": "padding=(1, 0): refuses a zero padding in one dimension; torch computes",
-    "unshared_conv2d#K=0-auto": "K=0: refuses a weight with no output channel; torch computes an empty output",
-    # ======== pool ========
     # ======== norm ========
     "group_norm#p005-cuda": "2x2 input, inf@weight: grad weight 1.4e-8 from torch's (tolerance 1e-9)",
     "group_norm#p005-naive": "2x2 input, inf@weight: grad weight 1.4e-8 from torch's (tolerance 1e-9)",

@@ -131,6 +131,30 @@ def _refuse_negative_padding(fn):
     return call
 
 
+def _conv2d_shape_rules(name, fn):
+    """The shape rules of the torch function a composite convolution stands for, which its
+    reference (F.pad, then F.conv2d or einsum) would not apply: coord_conv2d is F.conv2d of
+    the input with coordinate channels (no 'same' padding with strides, no empty image in a
+    non-empty batch); deform_conv2d is torchvision's (an output of at least one pixel)."""
+    from reference.pads import pads2d
+
+    def call(input, weight, *args, stride=1, padding=0, dilation=1, **kw):
+        st = (stride,) * 2 if isinstance(stride, int) else tuple(stride)
+        if name == "coord_conv2d":
+            if padding == "same" and any(s != 1 for s in st):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+            if input.dim() == 4 and input.shape[0] and input.shape[1] and 0 in input.shape[2:]:
+                raise RuntimeError("Only zero batch or zero channel inputs are supported")
+        if name == "deform_conv2d":
+            pads = pads2d(padding, weight.shape[2:], dilation)
+            dil = (dilation,) * 2 if isinstance(dilation, int) else tuple(dilation)
+            for n, (lo, hi), k, d, s in zip(input.shape[2:], pads, weight.shape[2:], dil, st):
+                if (n + lo + hi - d * (k - 1) - 1) // s + 1 < 1:
+                    raise RuntimeError("Calculated output size too small")
+        return fn(input, *args, weight=weight, stride=stride, padding=padding, dilation=dilation, **kw)
+    return call
+
+
 def torch_function(name: str, grad: bool = False):
     if grad and name in GRAD_TWINS:
         return GRAD_TWINS[name]
@@ -140,6 +164,7 @@ def torch_function(name: str, grad: bool = False):
         return reference.REFERENCES[name]
     fn = reference.REFERENCES[name]
     fn = _refuse_negative_padding(fn) if name in CONV_LIKE else fn
+    fn = _conv2d_shape_rules(name, fn) if name in ("coord_conv2d", "deform_conv2d") else fn
     return _batchless(name, fn) if name in BATCHLESS_REFERENCES else fn
 
 
