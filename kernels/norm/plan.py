@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kernels._params import check_bool, check_real, prod
-from kernels._registry import REQUIRED, Input, Op
+from kernels._registry import REQUIRED, Input, Op, Staged, core
 
 
 # ---------------------------------------------------------------------------------------
@@ -483,10 +483,48 @@ def weight_norm_plan(op, shapes, dtype, dim):
                          f"got {dim}")
     dim = int(dim) % nd
     want = tuple(v[i] if i == dim else 1 for i in range(nd))
-    if tuple(g) != want:
-        raise ValueError(f"{op}: g must have shape {want} (v's size along dim {dim}, 1 elsewhere), "
-                         f"got {tuple(g)}")
-    return WeightNormPlan(tuple(v), tuple(g), prod(v[:dim]), v[dim], prod(v[dim + 1:]), dtype)
+    plan = WeightNormPlan(tuple(v), want, prod(v[:dim]), v[dim], prod(v[dim + 1:]), dtype)
+    if tuple(g) == want:
+        return plan
+    if _broadcasts(g, want) and prod(g) == prod(want):
+        return ReshapedG(plan, tuple(g))
+    raise ValueError(f"{op}: g must have shape {want} (v's size along dim {dim}, 1 elsewhere), or "
+                     f"hold those {v[dim]} values in a shape that broadcasts to it, got {tuple(g)}")
+
+
+def _broadcasts(shape, to) -> bool:
+    try:
+        return np.broadcast_shapes(tuple(shape), to) == to
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class ReshapedG(Staged):
+    """A g holding the D values in another shape that broadcasts to the norms' (1.., D, 1..),
+    as torch's v * (g / norm) takes it ((D,) for the last dim, say): the algorithms see it
+    reshaped.  A g that would broadcast one value over D > 1 is refused: torch's fused CPU
+    kernel reads D values from it (out of bounds)."""
+    inner: WeightNormPlan
+    g_shape: tuple
+
+    @property
+    def out_shape(self) -> tuple:
+        return self.inner.out_shape
+
+    def enter(self, arrays) -> list:
+        v, g = arrays
+        return [v, g.reshape(self.inner.g_shape)]
+
+    def leave(self, out):
+        return out
+
+    def enter_grad(self, grad_out):
+        return grad_out
+
+    def leave_grads(self, grads) -> tuple:
+        gv, gg = grads
+        return gv, gg.reshape(self.g_shape)
 
 
 def weight_norm_cost(p: WeightNormPlan) -> dict:
@@ -522,7 +560,7 @@ class WeightNormOp(Op):
         return grads
 
     def cost_of(self, plan):
-        return weight_norm_cost(plan)
+        return weight_norm_cost(core(plan))
 
 
 # ---------------------------------------------------------------------------------------

@@ -32,7 +32,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "local_response_norm#p004-naive": "beta=0, -inf@input: grad input non-finite where torch's is finite",
     "local_response_norm#p004-numba": "beta=0, -inf@input: grad input non-finite where torch's is finite",
     "local_response_norm#p004-numpy": "beta=0, -inf@input: grad input non-finite where torch's is finite",
-    "weight_norm#g=flat-auto": "g of shape (3,) for dim=1: refuses; torch broadcasts it and computes",
     "weight_norm#p001-auto": "dim=-1 with g of shape (6,): refuses; torch computes",
     "weight_norm#p005-naive": "inf@g: grad v non-finite where torch's is finite",
     "weight_norm#p005-numba": "inf@g: grad v non-finite where torch's is finite",
