@@ -119,7 +119,9 @@ def _lrn_backward(gy, x, p):
     gx = empty(x3.shape, p.dtype)
     for n, j, s in product(range(p.N), range(p.C), range(p.S)):
         acc = gy3[n, j, s] * D[n, j, s] ** -p.beta
-        for c in range(p.C):  # every output c whose window holds j
+        if not p.beta:  # torch's derivative of D**0 is a zero (even where D is not finite) times a[j]
+            acc -= 0.0 * x3[n, j, s]
+        for c in range(p.C if p.beta else 0):  # every output c whose window holds j
             if j in _window(c, p):
                 acc -= (2 * p.alpha * p.beta / p.size * gy3[n, c, s] * x3[n, c, s] * x3[n, j, s]
                         * D[n, c, s] ** (-p.beta - 1))

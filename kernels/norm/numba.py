@@ -219,7 +219,8 @@ def _lrn(x, size, lo, alpha, beta, k, gy, grad, out, u):
                     acc[s] += ur[s]
             gr, xr, o = gy[n, j], x[n, j], out[n, j]
             for s in range(S):
-                o[s] = gr[s] * o[s] - 2.0 * coef * beta * xr[s] * acc[s]
+                # beta 0: torch's derivative of D**0 is a zero (even where D is not finite) times x[j]
+                o[s] = gr[s] * o[s] - xr[s] * (2.0 * coef * beta * acc[s] if beta != 0.0 else 0.0)
 
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH, error_model="numpy")

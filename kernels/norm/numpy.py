@@ -91,8 +91,12 @@ def _lrn_backward(gy, x, p):
     for every window c that holds j, i.e. c in [j - hi, j + lo]."""
     x3, gy3 = x.reshape(p.N, p.C, p.S), gy.reshape(p.N, p.C, p.S)
     D = _lrn_denominator(x3, p)
-    u = gy3 * x3 * D ** (-p.beta - 1)
-    gx = gy3 * D ** -p.beta - (2 * p.alpha * p.beta / p.size) * x3 * _window_sum(u, p.hi, p.lo)
+    gx = gy3 * D ** -p.beta
+    if p.beta:
+        u = gy3 * x3 * D ** (-p.beta - 1)
+        gx = gx - (2 * p.alpha * p.beta / p.size) * x3 * _window_sum(u, p.hi, p.lo)
+    else:   # torch's derivative of D**0 is a zero (even where D is not finite) times a[j]
+        gx = gx - 0.0 * x3
     return (gx.reshape(p.in_shape),)
 
 

@@ -10,6 +10,15 @@ from tests.cases import Bad, Case, cases, ranks, refuses
 C3 = (3,)
 
 
+def _inf_at(shapes, *index):
+    """Zero-mean random arrays with -inf at ``index`` of the first."""
+    def make(rng):
+        arrays = [rng.standard_normal(s) for s in shapes]
+        arrays[0][index] = -np.inf
+        return arrays
+    return make
+
+
 def _negative_running_var(rng):
     """A negative running variance: NaN outputs, as in torch."""
     x = rng.standard_normal((2, 3, 4))
@@ -110,6 +119,7 @@ cases("local_response_norm",
       Case("alpha-int-beta-bool", ((2, 4, 5),), dict(size=3, alpha=1, beta=True)),
       Case("alpha-nan", ((2, 4, 5),), dict(size=3, alpha=float("nan"))),
       Case("k-negative", ((2, 4, 5),), dict(size=3, k=-5.0)),
+      Case("beta-0-inf-input", ((2, 5, 3),), dict(size=3, beta=0.0, k=2.0), make=_inf_at(((2, 5, 3),), 1, 2, 0)),
       Case("N0", ((0, 4, 5),), dict(size=3)),
       Case("C0", ((2, 0, 5),), dict(size=3)),
       Case("S0", ((2, 4, 0, 3),), dict(size=3)))
