@@ -33,7 +33,7 @@ import tempfile
 import threading
 import time
 import warnings
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -65,7 +65,7 @@ def cache_file() -> Path:
     return cache_dir() / FILE_NAME
 
 
-@lru_cache(maxsize=None)
+@cache
 def machine() -> dict:
     """What makes a timing from this machine and these libraries comparable."""
     import numba

@@ -23,15 +23,16 @@ from __future__ import annotations
 
 import inspect
 import keyword
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from kernels import _arrays, tolerances
 
-OPS: dict[str, "Op"] = {}
-ALGORITHMS: dict[str, dict[str, "Algorithm"]] = {}  # op name -> algo name -> Algorithm
+OPS: dict[str, Op] = {}
+ALGORITHMS: dict[str, dict[str, Algorithm]] = {}  # op name -> algo name -> Algorithm
 REQUIRED = inspect.Parameter.empty  # a parameter with no default, such as kernel_size
 SLOW_MACS = 60_000  # tests and the harness run slow algorithms on cases this small only
 

@@ -251,8 +251,8 @@ def test_concurrent_writers_lose_nothing(tmp_path):
 
 
 def _every_op():
-    from tests.cases import load
     from kernels import SLOW_MACS
+    from tests.cases import load
     for op_name, cases in sorted(load().items()):
         op = kernels.OPS[op_name]
         for case in cases:

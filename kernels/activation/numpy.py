@@ -7,8 +7,7 @@ import numpy as np
 from scipy.special import erf
 
 from kernels._registry import Algorithm
-from kernels.activation.plan import (ACTIVATIONS, DROPOUTS, GELU_ALPHA, GELU_BETA,
-                                     GELU_KAPPA, SIXTH, keep_mask)
+from kernels.activation.plan import ACTIVATIONS, DROPOUTS, GELU_ALPHA, GELU_BETA, GELU_KAPPA, SIXTH, keep_mask
 
 numpy = Algorithm("numpy", ops=ACTIVATIONS, doc="vectorised NumPy")
 numpy_dropout = Algorithm("numpy", ops=DROPOUTS, doc=numpy.doc)

@@ -45,10 +45,10 @@ from numpy.lib.stride_tricks import as_strided
 
 from kernels._arrays import empty
 from kernels._params import prod, workspace
-from kernels.phases import phase_clock
 from kernels._registry import Algorithm
 from kernels._workspace import scratch
 from kernels.conv._pocketfft import c2c, c2r, r2c
+from kernels.phases import phase_clock
 
 fft = Algorithm("fft", ops=("conv1d", "conv2d", "conv3d"),
                 doc="real FFTs (pocketfft, scipy.fft's engine, into kept scratch arrays; "

@@ -7,7 +7,8 @@ cut into m x m tiles; each needs an n x n input tile (n = m + 2) and
 
 The channel sum is taken in the transformed domain, so per tile position (n^2 of them)
 it is one matrix product: M[t] = U[t] (K, C) @ V[t] (C, tiles), a batched GEMM over
-the T positions (per group: (T, G, K/G, C/G) @ (T, G, C/G, tiles)).  The matrices A^T, G, B^T are generated from interpolation points in ``winograd_transforms``.
+the T positions (per group: (T, G, K/G, C/G) @ (T, G, C/G, tiles)).  The matrices A^T, G,
+B^T are generated from interpolation points in ``winograd_transforms``.
 
 conv1d runs through the same code as a 2D convolution of height 1 with a 1 x 3 kernel
 (the height transform is the 1 x 1 identity).  The kernel transform U = G g G^T runs in
@@ -38,11 +39,12 @@ import numba
 import numpy as np
 
 from kernels._arrays import empty
-from kernels.phases import phase_clock
 from kernels._registry import Algorithm
 from kernels._workspace import scratch
-from kernels.conv.im2col import columns, pad, supports as im2col_supports
+from kernels.conv.im2col import columns, pad
+from kernels.conv.im2col import supports as im2col_supports
 from kernels.conv.winograd_kernel import VW, fused, pack_bias, transform_kernel
+from kernels.phases import phase_clock
 
 R = 3  # kernel taps per dimension
 FUSED_PHASES = ("input_transform", "multiply", "output_transform")

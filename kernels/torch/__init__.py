@@ -20,7 +20,7 @@ from kernels.torch import functional
 from kernels.torch._function import OpFunction, apply, bridge
 from kernels.torch.functional import *  # noqa: F401,F403  (every op)
 
-__all__ = ["OpFunction", "apply", "bridge", "functional", "nn", *kernels.ops()]
+__all__ = ["OpFunction", "apply", "bridge", "functional", "nn", *kernels.ops()]  # noqa: F405 (nn: lazy)
 
 
 def __getattr__(name):
