@@ -11,21 +11,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from harness import files  # noqa: E402
+from harness.report import fmt, fmt_time  # noqa: E402
 
 TOP_LAYERS = 15  # layers per network in report.md (layers.csv has them all)
-
-
-def fmt_time(s) -> str:
-    if s is None:
-        return ""
-    for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):
-        if s >= scale:
-            return f"{s / scale:.3g} {unit}"
-    return f"{s / 1e-9:.3g} ns"
-
-
-def fmt(v, spec=".2g") -> str:
-    return "" if v is None else format(v, spec)
 
 
 def write(out: str, data: dict) -> None:
