@@ -80,6 +80,14 @@ def supports(p):
     return workspace("the FFT workspace", workspace_elements(p))
 
 
+@fft.estimate
+def estimate(p):
+    """The forward's work by the model that picks its FFT length, in multiply-adds."""
+    R = p.dilated_kernel
+    L = fft_lengths(p.padded, R, p.G, p.N, p.Cg, p.Kg, np.dtype(p.dtype).itemsize)
+    return fft_cost(L, R, p.full_out, p.G, p.N, p.Cg, p.Kg) / 2
+
+
 def _spectrum_bytes(n_signals: int, lengths, itemsize: int) -> int:
     return 2 * n_signals * _n_freq(lengths) * 2 * itemsize  # complex; x2 for a working copy
 
