@@ -63,8 +63,6 @@ def test_fifo(cache):
 
 
 def test_symlink_to_dev_zero(cache):
-    if not os.path.exists("/dev/zero"):
-        pytest.skip("no /dev/zero on this system")
     os.symlink("/dev/zero", cache_file(cache))
     with pytest.warns(UserWarning, match="not a regular file"):
         relu_works()
