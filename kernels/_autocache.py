@@ -7,7 +7,8 @@ so a FIFO cannot stall it; checked before reading, so a device is never read), o
 ``MAX_BYTES``, and keeps only well-formed parts of bounded depth; anything else is ignored
 with a warning.  Writing reads, changes, writes a temporary file and renames it over the
 file (``os.replace``), under an advisory lock on a regular side file, so concurrent
-writers lose nothing.
+writers lose nothing; a lock held longer than ``LOCK_WAIT_S`` (a stopped process) is given
+up on with a warning, the choice kept in memory.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import os
 import platform
 import stat
 import tempfile
+import time
 import warnings
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +28,7 @@ import numpy as np
 FORMAT = 1
 FILE_NAME = "auto.json"
 MAX_BYTES = 16 * 2 ** 20  # a larger cache file is ignored (about 10^4 cases fit)
+LOCK_WAIT_S = 10.0        # a writer gives up (keeping its choice in memory) after this
 
 
 def cache_dir() -> Path:
@@ -195,13 +198,28 @@ def _locked(path: str):
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError(f"the lock {lock} is not a regular file")
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        _acquire(fcntl, fd, lock)
         try:
             yield
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def _acquire(fcntl, fd: int, lock: str) -> None:
+    """flock(LOCK_EX), giving up after LOCK_WAIT_S: a writer stuck while holding the lock
+    (a stopped process) must not hang every other process's op calls."""
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise OSError(f"the lock {lock} was held by another process for more than "
+                              f"{LOCK_WAIT_S:g} s") from None
+            time.sleep(0.01)
 
 
 def _remove(path):

@@ -124,3 +124,21 @@ def test_a_lock_that_is_not_a_regular_file(cache, lock):
     before = len(_auto.timed_keys)
     kernels.relu(X)
     assert len(_auto.timed_keys) == before, "the choice is kept in memory"
+
+
+def test_a_lock_held_by_a_stopped_writer(cache, monkeypatch):
+    """Another open file description holds the lock (as a stopped process would): the op
+    call gives up after LOCK_WAIT_S with a warning and keeps its choice in memory."""
+    import fcntl
+    monkeypatch.setattr(_autocache, "LOCK_WAIT_S", 0.2)
+    fd = os.open(str(cache_file(cache)) + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with pytest.warns(UserWarning, match="cannot write the cache.*held by another process"):
+            relu_works()
+    finally:
+        os.close(fd)
+    assert not cache_file(cache).exists()
+    before = len(_auto.timed_keys)
+    kernels.relu(X)
+    assert len(_auto.timed_keys) == before, "the choice is kept in memory"
