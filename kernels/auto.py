@@ -97,26 +97,30 @@ def choices(op=None) -> list[dict]:
 def report(rows=None, op=None) -> str:
     """A text table of choices (``choices(op)`` unless ``rows``, e.g. ``tune``'s records,
     are given): op, direction, choice, runner-up and how much slower it was, the tuning
-    seconds and the load average at tuning time; then the totals."""
+    seconds, the part of them spent in warm-up runs (where Numba compiles each candidate)
+    and the load average at tuning time; then the totals."""
     rows = choices(op) if rows is None else list(rows)
     lines = [f"{'op':<22} {'dir':<8} {'choice':<12} {'runner-up':<12} {'ratio':>6} "
-             f"{'tuned s':>8} {'load':>5}  case"]
-    total = 0.0
+             f"{'tuned s':>8} {'warm-up':>7} {'load':>5}  case"]
+    total = warm_total = 0.0
     for r in rows:
         key = str(r.get("key", ""))
         parts = key.split("|")
         seconds = r.get("seconds") if isinstance(r.get("seconds"), (int, float)) else 0.0
-        total += seconds
+        warm = r.get("warmup") if isinstance(r.get("warmup"), dict) else {}
+        warm = sum(v for v in warm.values() if isinstance(v, (int, float))) if seconds else 0.0
+        total, warm_total = total + seconds, warm_total + warm
         ratio = r.get("ratio")
         lines.append(
             f"{parts[0]:<22} {(parts[1] if len(parts) > 1 else ''):<8} {str(r.get('algo')):<12} "
             f"{str(r.get('runner_up') or '-'):<12} "
             f"{(f'{ratio:.2f}' if isinstance(ratio, (int, float)) else '-'):>6}"
-            f"{'~' if r.get('tie') else ' '}{seconds:>7.2f} "
+            f"{'~' if r.get('tie') else ' '}{seconds:>7.2f} {warm:>7.2f} "
             f"{(str(r.get('load')) if r.get('load') is not None else '-'):>5}  "
             f"{_short('|'.join(parts[3:]))}")
     ties = any(r.get("tie") for r in rows)
-    lines.append(f"{len(rows)} cases, {total:.1f} s of tuning"
+    lines.append(f"{len(rows)} cases, {total:.1f} s of tuning, of which {warm_total:.1f} s of "
+                 f"warm-up runs (Numba compiles there)"
                  + ("; ~ marks a tie within noise, settled by trust" if ties else ""))
     return "\n".join(lines)
 

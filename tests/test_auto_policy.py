@@ -311,3 +311,15 @@ def test_report_and_choices(relu_table, cache, monkeypatch):
     text = auto.report()
     assert "steady" in text and "numpy" in text and "3.00" in text and "1 cases" in text
     assert auto.choices("conv2d") == []
+
+
+def test_report_of_given_rows():
+    rows = [{"key": "relu|forward|threads=1|kind='relu'", "algo": "a", "runner_up": "b",
+             "ratio": 2.0, "tie": False, "seconds": 3.0, "warmup": {"a": 1.25, "b": 0.5},
+             "load": 0.5},
+            {"key": "relu|backward|threads=1|kind='relu'", "algo": "a", "timed": False,
+             "seconds": 0.0, "warmup": {"a": 9.0}}]  # read from the cache: nothing spent now
+    lines = auto.report(rows).splitlines()
+    assert lines[1].split()[:8] == ["relu", "forward", "a", "b", "2.00", "3.00", "1.75", "0.5"]
+    assert lines[2].split()[:7] == ["relu", "backward", "a", "-", "-", "0.00", "0.00"]
+    assert lines[-1].startswith("2 cases, 3.0 s of tuning, of which 1.8 s of warm-up runs")
