@@ -5,6 +5,7 @@
     print(kernels.auto.report())         # per case: choice, runner-up, ratio, tuning seconds
     kernels.auto.retune("conv2d")        # forget conv2d's choices: timed again when next met
 
+For a torch model, ``kernels.torch.tune(model, x)`` runs one training step through ``tune``.
 How a case is tuned and where choices are kept: ``kernels._auto`` and docs/library.md.
 The environment variable ``CONVBENCH_AUTO`` sets the policy for a whole process: ``full``
 (time every candidate, no pruning by the cost model), ``retune`` (ignore stored choices:
