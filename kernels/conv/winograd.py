@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import time
 from itertools import product
+from math import prod
 
 import numba
 import numpy as np
@@ -153,9 +154,25 @@ def why_not(p) -> str | None:
     return im2col_supports(p)  # the weight gradient's patch matrix
 
 
+def work(p, m: int) -> float:
+    """The multiply-adds of F(m x m, 3 x 3) on plan p (Lavin & Gray 2016, section 4): per
+    tile of m x m outputs (of each dilation phase), n x n products for every (K, C/G) pair
+    of a group, the input transform B^T d B (n n (n + n) / 2 per channel: half its terms
+    are zeros or +-1) and the output transform A^T M A (about m n (n + m) / 2 per output
+    channel).  F(1 x m) for conv1d."""
+    mh, n = (m if p.nd == 2 else 1), m + R - 1
+    nh = n if p.nd == 2 else 1
+    out, d = ((1,) + tuple(p.out) if p.nd == 1 else tuple(p.out)), _dilation(p)
+    per_phase = (-(-o // e) for o, e in zip(out, d))            # outputs of a phase, rounded up
+    tiles = p.N * prod(e * -(-q // t) for q, e, t in zip(per_phase, d, (mh, m)))
+    return tiles * (nh * n * p.K * p.Cg + p.C * nh * n * (nh + n) / 2
+                    + p.K * mh * n * (nh + m) / 2)
+
+
 def declare(name: str, m: int, trust: int, tolerance: dict, note: str = "") -> Algorithm:
     """Register Winograd F(m, 3) under ``name`` for conv1d and conv2d."""
     algo = Algorithm(name, ops=("conv1d", "conv2d"), trust=trust, tolerance=tolerance,
+                     variant_of="winograd",
                      doc=f"Winograd F({m}x{m},3x3) / F({m},3){note}: stride-1 3x3 "
                          f"(3-tap) kernels, dilation by decimation; one batched GEMM over the {(m + 2) ** 2} tile "
                          f"positions; grad_input by Winograd, grad_weight by im2col.  A NaN or "
@@ -164,6 +181,10 @@ def declare(name: str, m: int, trust: int, tolerance: dict, note: str = "") -> A
     @algo.supports
     def supports(p):
         return why_not(p)
+
+    @algo.estimate
+    def estimate(p):
+        return work(p, m)
 
     @algo.forward
     def forward(x, w, b, p):
