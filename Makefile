@@ -1,5 +1,6 @@
 # make test  — create .venv/, install the pinned dependencies, run the test suite
 # make bench — the same environment, then the benchmark (quick suite) into results/latest/
+# make lint  — ruff over the repository (the rules are in pyproject.toml)
 #
 # .venv/ gets the library (kernels, editable, with the extras torch, harness and dev) at the
 # versions of constraints.txt, and a .pth file that puts this repository on its path, so
@@ -9,7 +10,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: test bench venv clean
+.PHONY: test bench lint venv clean
 
 venv: $(STAMP)
 
@@ -22,6 +23,9 @@ $(STAMP): pyproject.toml constraints.txt
 
 test: $(STAMP)
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
 
 bench: $(STAMP)
 	$(PY) run_bench.py $(BENCH_ARGS)

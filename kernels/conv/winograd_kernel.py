@@ -26,10 +26,8 @@ between its phases, so the fused call can still report the split of its time.
 from __future__ import annotations
 
 import numpy as np
-from numba import carray, njit, prange
-
 from llvmlite import ir
-from numba import types
+from numba import carray, njit, prange, types
 from numba.extending import intrinsic
 
 from kernels._numba_util import cycles, fma_rows, stack_empty, store_rows
