@@ -4,7 +4,6 @@ import json
 import os
 import time
 
-
 KINDS = (("the message does not name", "message names no argument"),
          ("torch refuses", "computes where torch refuses"),
          ("differs from torch", "differs from torch"),

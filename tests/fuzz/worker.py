@@ -133,8 +133,8 @@ def _serve():
     sys.path.insert(0, ROOT)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr       # prints of the code under test must not corrupt the channel
-    from tests.fuzz import calls  # noqa: F401  (imports kernels, torch: before "ready")
     from kernels import _cuda
+    from tests.fuzz import calls  # noqa: F401  (imports kernels, torch: before "ready")
     if _cuda.SIMULATED:   # as tests/conftest.py does: small blocks keep the simulator fast
         _cuda.TPB, _cuda.REDUCE_THREADS = 16, 256
     _send(stdout, "ready")
@@ -152,5 +152,5 @@ def _serve():
 
 if __name__ == "__main__":
     sys.path.insert(0, ROOT)
-    from tests.fuzz.worker import _serve as serve   # Outcome pickled under its module's name
+    from tests.fuzz.worker import _serve as serve  # Outcome pickled under its module's name
     serve()

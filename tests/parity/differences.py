@@ -6,8 +6,8 @@ failure, and a change that stops computing the documented value fails.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 import numpy as np
 
@@ -94,11 +94,11 @@ def _window_in_padding(op, arrays, params):
     nd = int(op.name[-2])
     try:
         size = np.shape(arrays[0])[-nd:]
-        k = _ints(params["kernel_size"], nd)
-        s = _ints(params.get("stride") or params["kernel_size"], nd)
-        p = _ints(params.get("padding", 0), nd)
-        d = _ints(params.get("dilation", 1), nd)
-        for n, k, s, p, d in zip(size, k, s, p, d):
+        kernel = _ints(params["kernel_size"], nd)
+        stride = _ints(params.get("stride") or params["kernel_size"], nd)
+        padding = _ints(params.get("padding", 0), nd)
+        dilation = _ints(params.get("dilation", 1), nd)
+        for n, k, s, p, d in zip(size, kernel, stride, padding, dilation):
             span = n + 2 * p - d * (k - 1) - 1
             out = (-(-span // s) if params.get("ceil_mode") else span // s) + 1
             if params.get("ceil_mode") and (out - 1) * s >= n + p:

@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import os
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Callable
 
 import numpy as np
 
-SPACES: dict[str, "Space"] = {}
+SPACES: dict[str, Space] = {}
 SEED = 1415
 PARITY_BUDGET = 6        # pairwise rows per op in CI (each edge runs too)
 FULL_EDGE_BASES = 3      # rows each edge is tried on in the full run
@@ -173,7 +173,7 @@ def pairwise(factors: dict, rng, budget: int | None = None) -> list[dict]:
     first = [0] * len(names)
     while uncovered and (budget is None or len(rows) < budget):
         best = None
-        for attempt in range(1 if not rows else 12):
+        for _ in range(1 if not rows else 12):
             row = first if not rows else _greedy_row(sizes, uncovered, rng)
             gain = covered(row)
             if best is None or len(gain) > len(best[1]):
@@ -232,7 +232,7 @@ def _label(v) -> str:
 
 def cases(op, sp: Space, full: bool | None = None) -> list[Generated]:
     out = []
-    for index, (name, f) in enumerate(rows(op, sp, full)):
+    for name, f in rows(op, sp, full):
         ns = SimpleNamespace(**f)
         for k, v in f.items():
             if isinstance(v, Derived):
