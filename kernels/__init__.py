@@ -11,6 +11,7 @@ algorithm file is picked up with no other edit.
 import importlib
 import pkgutil
 
+from kernels import _numba_util  # noqa: F401  (first: under NUMBA_BOUNDSCHECK it moves the cache)
 from kernels._arrays import poison
 from kernels._registry import ALGORITHMS, OPS, SLOW_MACS, Algorithm, Input, Op, ops
 
