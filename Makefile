@@ -1,5 +1,9 @@
 # make test  — create .venv/, install the pinned dependencies, run the test suite
 # make bench — the same environment, then the benchmark (quick suite) into results/latest/
+#
+# .venv/ gets the library (kernels, editable, with the extras torch, harness and dev) at the
+# versions of constraints.txt, and a .pth file that puts this repository on its path, so
+# that the repository's tools `reference` and `harness` import too (they are not in the wheel).
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -9,10 +13,11 @@ STAMP  := $(VENV)/.installed
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[torch,harness,dev]'
+	$(PY) -c 'import os, sysconfig; open(os.path.join(sysconfig.get_path("purelib"), "convbench-repo.pth"), "w").write(os.getcwd() + "\n")'
 	touch $(STAMP)
 
 test: $(STAMP)

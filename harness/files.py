@@ -57,23 +57,25 @@ def write_json(path, obj) -> None:
     write_text(path, json.dumps(clean(obj), indent=1, sort_keys=False) + "\n")
 
 
-def write_csv(path, rows: list[dict], columns: list[str]) -> None:
+def write_csv(path, rows: list[dict], columns: list[str], exact=()) -> None:
+    """Floats with 6 significant digits, but those of the ``exact`` columns (timestamps)
+    whole."""
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
     for row in rows:
-        w.writerow({k: _cell(row.get(k)) for k in columns})
+        w.writerow({k: _cell(row.get(k), k in exact) for k in columns})
     write_text(path, buf.getvalue())
 
 
-def _cell(v):
+def _cell(v, exact=False):
     v = clean(v)
     if v is None:
         return ""
     if isinstance(v, (dict, list)):
         return json.dumps(v)
     if isinstance(v, float):
-        return f"{v:.6g}"
+        return repr(v) if exact else f"{v:.6g}"
     return v
 
 

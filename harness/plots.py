@@ -18,13 +18,18 @@ import numpy as np  # noqa: E402
 from harness import files  # noqa: E402
 from kernels.phases import PHASES  # noqa: E402
 
-RAN = ("ok", "inaccurate")
+from harness.rows import RAN  # noqa: E402
 
 
 def write_all(rows, machine, out_dir) -> dict[str, str]:
-    """Every plot; returns {name: relative path}."""
+    """Every plot; returns {name: relative path}.  With rows of several machines, the
+    machines plots compare them, and the others show the first machine's rows."""
     os.makedirs(os.path.join(out_dir, "plots"), exist_ok=True)
     made = {}
+    every = rows
+    hosts = sorted({r["host"] for r in rows if r.get("host")})
+    if len(hosts) > 1:
+        rows = [r for r in rows if r.get("host") in (hosts[0], None)]
 
     def save(name, fig):
         rel = f"plots/{name}.png"
@@ -42,6 +47,10 @@ def write_all(rows, machine, out_dir) -> dict[str, str]:
     for name in sweeps:
         save(f"sweep_{name}", sweep(rows, name))
     save("phases", phases(rows))
+    if len(hosts) > 1:
+        save("machines", machines_overview(every, hosts))
+        for op in sorted({r["op"] for r in every}):
+            save(f"machines_{op}", machines_op([r for r in every if r["op"] == op], op, hosts))
     return made
 
 
@@ -242,4 +251,57 @@ def phases(rows):
     ax.set_xlabel("op, case, algorithm")
     ax.set_ylabel("time of the last call (ms)")
     ax.set_title("Phase breakdown of FFT / Winograd (last call)", fontsize=11)
+    return fig
+
+
+def _by_host(rows):
+    """{(case, algo, dtype, direction): {host: median time}} of the timed rows."""
+    times = defaultdict(dict)
+    for r in _timed(rows):
+        if r.get("host"):
+            times[(r["case"], r["algo"], r["dtype"], r["direction"])][r["host"]] = float(r["time_median_s"])
+    return times
+
+
+def machines_overview(rows, hosts):
+    """Per op, the geometric mean over its rows of each machine's time over the first
+    machine's: one line per machine."""
+    fig, ax = plt.subplots(layout="constrained", figsize=(min(20, max(7, 0.35 * len({r["op"] for r in rows}))), 4.5))
+    ops = sorted({r["op"] for r in rows})
+    ratios = {h: [] for h in hosts}
+    for op in ops:
+        times = _by_host([r for r in rows if r["op"] == op])
+        for h in hosts:
+            ratios[h].append(geomean([t[h] / t[hosts[0]] for t in times.values() if h in t and hosts[0] in t]))
+    for i, h in enumerate(hosts):
+        ax.plot(range(len(ops)), [v if v else np.nan for v in ratios[h]], "o-", ms=4, label=h, color=f"C{i}")
+    ax.set_xticks(range(len(ops)))
+    ax.set_xticklabels(ops, rotation=60, ha="right", fontsize=8)
+    ax.set_yscale("log")
+    ax.set_ylabel(f"time / time on {hosts[0]} (geometric mean, log)")
+    ax.set_title("Machines side by side: time relative to the first machine (<1: faster)", fontsize=11)
+    ax.legend(fontsize=8)
+    ax.grid(True, which="both", alpha=0.3)
+    return fig
+
+
+def machines_op(rows, op, hosts):
+    """One line per machine: the median time of every (case, algorithm) it ran."""
+    times = _by_host(rows)
+    labels = sorted(times)
+    fig, ax = plt.subplots(layout="constrained", figsize=(min(20, max(7, 0.3 * len(labels))), 4.5))
+    if not labels:
+        _empty(ax, f"no timed {op} row")
+    for i, h in enumerate(hosts):
+        ax.plot(range(len(labels)), [times[k].get(h, np.nan) for k in labels], "o-", ms=4, label=h,
+                color=f"C{i}")
+    ax.set_xticks(range(len(labels)))
+    ax.set_xticklabels([f"{c} {a} {d}" + ("" if di == "forward" else " bwd") for c, a, d, di in labels],
+                       rotation=60, ha="right", fontsize=7)
+    if labels:
+        ax.set_yscale("log")
+        ax.legend(fontsize=8)
+    ax.set_ylabel("median time (s, log)")
+    ax.set_title(f"{op}: each machine's time per case and algorithm")
+    ax.grid(True, which="both", alpha=0.3)
     return fig

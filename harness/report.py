@@ -1,8 +1,11 @@
-"""report.md (per op: algorithms per case, the fastest, speedups, errors, plots) and the
-summary table printed at the end of a run.
+"""report.md and report.html (per op: algorithms per case, the fastest, speedups, errors,
+plots; with rows from several machines, the machines side by side) and the summary table
+printed at the end of a run.
 
-A run folder's report.md and plots/ are drawn from its results.json alone, so they can be
-drawn again at any time (the repeated runs under results/ keep only their numbers)::
+A run folder's report and plots/ are drawn from its results alone (the journal, or
+results.json for older runs), so they can be drawn again at any time (the repeated runs
+under results/ keep only their numbers); results.json and results.csv are derived from
+the journal again first::
 
     python -m harness.report results/goals-run2 [more run folders]
 """
@@ -14,7 +17,7 @@ import sys
 from collections import Counter, defaultdict
 
 from harness.plots import RAN, geomean, positive
-from harness.runner import STATUSES
+from harness.rows import STATUSES
 
 OVERVIEW = ("speedup", "roofline", "errors", "sweep_kernel_size", "sweep_input_size", "phases")
 
@@ -49,15 +52,21 @@ def _cell(r) -> str:
 
 
 def write_report(out_dir, note: str | None = None) -> dict:
-    """report.md and plots/ of a run folder from its results.json; ``note`` replaces the
-    one the run recorded.  Returns {plot name: relative path}."""
-    from harness import files, plots, runner
-    header, rows = runner.load_header(out_dir), runner.load_rows(out_dir)
-    if not header:
-        raise FileNotFoundError(f"no results.json in {out_dir}")
-    made = plots.write_all(rows, header.get("machine", {}), out_dir)
-    files.write_text(os.path.join(out_dir, "report.md"),
-                     render(header, rows, made, header.get("note", "") if note is None else note))
+    """report.md, report.html and plots/ of a run folder from its results (results.json
+    and results.csv derived again from a journal); ``note`` replaces the one the run
+    recorded.  Returns {plot name: relative path}."""
+    from harness import files, html, journal, plots
+    try:
+        res = journal.read(out_dir)
+    except journal.ResultsError as e:
+        raise FileNotFoundError(str(e)) from None
+    if os.path.exists(os.path.join(out_dir, journal.JOURNAL)):
+        journal.derive(out_dir, res)
+    header, rows = {**res.header, "machines": res.machines}, res.rows
+    made = plots.write_all(rows, header.get("machine") or {}, out_dir)
+    text = render(header, rows, made, header.get("note", "") if note is None else note)
+    files.write_text(os.path.join(out_dir, "report.md"), text)
+    html.write(out_dir, text, title=f"convbench: {header.get('suite')} {header.get('run_id') or ''}")
     return made
 
 
@@ -85,6 +94,9 @@ def render(header: dict, rows: list, plots: dict, note: str = "") -> str:
     out += [
         f"Run `{header.get('run_id') or '-'}`, started {header.get('started')}.", "",
         "| machine | |", "| --- | --- |",
+        *([f"| host, fingerprint | {m['host']}, `{m.get('id')}`"
+           + (f" (first of {len(header['machines'])})" if len(header.get("machines") or []) > 1 else "")
+           + " |"] if m.get("host") else []),
         f"| CPU | {m.get('cpu')} ({m.get('cores')} cores) |",
         f"| threads (torch = Numba) | {m.get('threads')} |",
         *([f"| load average at the start | {fmt(m['load_average'], '.2f')} |"]
@@ -93,6 +105,7 @@ def render(header: dict, rows: list, plots: dict, note: str = "") -> str:
         f"| float32 GEMM peak | {fmt(m.get('peak_gflops'), '.1f')} GFLOP/s (n={m.get('gemm_n')}) |",
         f"| copy bandwidth | {fmt(m.get('bandwidth_gbs'), '.1f')} GB/s |",
         f"| versions | " + ", ".join(f"{k} {x}" for k, x in v.items()) + " |",
+        *([f"| convbench commit | {m['commit']} |"] if m.get("commit") else []),
         f"| seed | {m.get('seed')} |",
         f"| dtypes, batch | {', '.join(cfg.get('dtypes', []))}; N = {cfg.get('batch')} |",
         f"| timing | {_budget(cfg.get('budget') or {})} |", "",
@@ -102,11 +115,16 @@ def render(header: dict, rows: list, plots: dict, note: str = "") -> str:
         "|torch float64|; `compile` is the first call's time beyond a steady call.", "",
     ]
     out += _status_line(rows)
+    hosts = sorted({r["host"] for r in rows if r.get("host")})  # the first: alphabetically
+    if len(hosts) > 1:
+        out += machines_section(header.get("machines") or [], rows, hosts, plots)
     out += ["## Plots", ""]
     for name in OVERVIEW:
         if name in plots:
             out += [f"### {name.replace('_', ' ')}", "", f"![{name}]({plots[name]})", ""]
-    out += crossover_section(rows)
+    out += crossover_section([r for r in rows if len(hosts) < 2 or r.get("host") in (hosts[0], None)])
+    if len(hosts) > 1:
+        out += [f"The sections below show the rows of {hosts[0]}; each ends with every machine's times.", ""]
     missing = header.get("missing_ops") or {}
     if missing:
         out += ["## Missing ops", "", "Declared in the suite but not registered (skipped):", ""]
@@ -116,8 +134,48 @@ def render(header: dict, rows: list, plots: dict, note: str = "") -> str:
     for r in rows:
         by_op[r["op"]].append(r)
     for op in sorted(by_op):
-        out += _op_section(op, by_op[op], plots)
+        first = [r for r in by_op[op] if len(hosts) < 2 or r.get("host") in (hosts[0], None)]
+        out += _op_section(op, first, plots)
+        if len(hosts) > 1:
+            out += _machines_table(by_op[op], hosts)
     return "\n".join(out) + "\n"
+
+
+def machines_section(machines, rows, hosts, plots) -> list:
+    """The machines of a run from several hosts: their fingerprints, and where to look."""
+    count = Counter(r.get("host") for r in rows)
+    out = ["## Machines", "",
+           f"The rows come from {len(hosts)} machines; each op's section ends with their times "
+           "side by side (median time per machine, and each machine's time over the first's).", "",
+           "| host | fingerprint | CPU | cores | threads | GPU | GEMM peak | bandwidth | versions | commit | rows |",
+           "| --- " * 11 + "|"]
+    for h in hosts:
+        for m in [m for m in machines if m.get("host") == h] or [{"host": h}]:
+            v = m.get("versions") or {}
+            out.append(f"| {h} | `{m.get('id', '')}` | {m.get('cpu', '')} | {m.get('cores', '')} | "
+                       f"{m.get('threads', '')} | {_gpu(m['gpu']) if m.get('gpu') else '-'} | "
+                       f"{fmt(m.get('peak_gflops'), '.1f')} GFLOP/s | {fmt(m.get('bandwidth_gbs'), '.1f')} GB/s | "
+                       + ", ".join(f"{k} {x}" for k, x in v.items()) + f" | {m.get('commit') or ''} | {count[h]} |")
+    if "machines" in plots:
+        out += ["", f"![machines]({plots['machines']})"]
+    return out + [""]
+
+
+def _machines_table(rows, hosts) -> list:
+    times = defaultdict(dict)
+    for r in rows:
+        if r["status"] in RAN and positive(r.get("time_median_s")) and r.get("host"):
+            times[(r["case"], r["dtype"], r["direction"], r["algo"])][r["host"]] = float(r["time_median_s"])
+    if not times:
+        return []
+    out = ["Machines side by side (median time; in brackets, over the first machine's):", "",
+           "| case | dtype | dir | algo | " + " | ".join(hosts) + " |", "| --- " * (4 + len(hosts)) + "|"]
+    for (case, dt, d, algo), by_host in times.items():
+        first = by_host.get(hosts[0])
+        cells = [fmt_time(by_host[h]) + (f" ({by_host[h] / first:.2f}x)" if first and i else "")
+                 if h in by_host else "" for i, h in enumerate(hosts)]
+        out.append(f"| {case} | {dt} | {'fwd' if d == 'forward' else 'bwd'} | {algo} | " + " | ".join(cells) + " |")
+    return out + [""]
 
 
 def crossover(rows, fast="fft", rivals=("im2col", "numba")):
@@ -221,7 +279,8 @@ def _op_section(op, rows, plots):
 def summary(rows: list, missing: dict) -> str:
     """A plain-text table: per op, the status counts and the best algorithm by the
     geometric mean of its forward speedups over torch."""
-    head = f"{'op':<28} {'rows':>4} {'ok':>3} {'inacc':>5} {'unsup':>5} {'err':>4} {'slow':>4}  best algo (geomean speedup)"
+    head = (f"{'op':<28} {'rows':>4} {'ok':>3} {'inacc':>5} {'unsup':>5} {'err':>4} {'crash':>5} "
+            f"{'tmo':>3} {'slow':>4}  best algo (geomean speedup)")
     lines = [head, "-" * len(head)]
     by_op = defaultdict(list)
     for r in rows:
@@ -235,7 +294,7 @@ def summary(rows: list, missing: dict) -> str:
                 sp[r["algo"]].append(float(r["speedup_vs_torch"]))
         best = max(((a, geomean(v)) for a, v in sp.items()), key=lambda t: t[1], default=None)
         lines.append(f"{op:<28} {len(rs):>4} {c['ok']:>3} {c['inaccurate']:>5} {c['unsupported']:>5} "
-                     f"{c['error']:>4} {c['skipped-too-slow']:>4}  "
+                     f"{c['error']:>4} {c['crashed']:>5} {c['timeout']:>3} {c['skipped-too-slow']:>4}  "
                      + (f"{best[0]} ({best[1]:.2f}x)" if best else "-"))
     if missing:
         lines.append(f"missing ops (declared, not registered): {', '.join(sorted(missing))}")

@@ -275,15 +275,21 @@ class Op:
         first to be writeable NumPy arrays)."""
         return True
 
+    def outputs(self, plan) -> list[tuple[tuple, np.dtype]]:
+        """(shape, dtype) of each output: the result, and with ``return_indices`` its int64
+        indices.  Tools that allocate without computing (the torch bridge's shape-only
+        implementations for torch.compile) read it; an op with other outputs overrides it."""
+        out = [(tuple(plan.out_shape), np.dtype(plan.dtype))]
+        if getattr(plan, "return_indices", False):
+            out.append((tuple(plan.out_shape), np.dtype(np.int64)))
+        return out
+
     def empty_result(self, plan):
         """The output when it has no element (N=0, ...): computed here, so algorithms never
-        see an empty output; with ``return_indices`` also the empty int64 indices.  An op
-        whose empty call still has an effect (running statistics) sets ``empty_shortcut``
-        to False and lets its algorithms handle it."""
-        out = _arrays.empty(plan.out_shape, plan.dtype)
-        if getattr(plan, "return_indices", False):
-            return out, _arrays.empty(plan.out_shape, np.int64)
-        return out
+        see an empty output.  An op whose empty call still has an effect (running
+        statistics) sets ``empty_shortcut`` to False and lets its algorithms handle it."""
+        outs = tuple(_arrays.empty(shape, dtype) for shape, dtype in self.outputs(plan))
+        return outs if len(outs) > 1 else outs[0]
 
     def empty_gradients(self, plan, arrays) -> list:
         """The gradients when the output has no element: zeros, unless an op's torch twin

@@ -1,6 +1,7 @@
 """The harness end to end on a tiny suite: files, columns, every status, resume, atomic
 writes, the timer's sync hook and the device path.  Algorithms that fail or support
-nothing are registered here for the test only."""
+nothing are registered for the test only (tests/harness_algos.py; the worker process
+registers them through ``preload``)."""
 import csv
 import dataclasses
 import json
@@ -13,7 +14,8 @@ import pytest
 import kernels
 from harness import cli, devices, files, goals_table, report, runner, suites, timing
 from harness.suites import Entry, Suite
-from kernels._registry import ALGORITHMS, Algorithm
+from kernels._registry import ALGORITHMS
+from tests import harness_algos
 
 FAST = dict(budget=timing.Budget(min_repeats=2, min_time=0.0, max_time=0.05, warmup_time=0.0),
             gemm_n=64, copy_mib=1, progress=False, threads=1)
@@ -34,27 +36,9 @@ TINY = Suite("tiny", "a test suite", [
 def test_algos():
     """conv_transpose1d gets three extra algorithms: one that raises, one that supports nothing,
     one whose answer is 1e-2 off.  They are unregistered after the test."""
-    limits = {"float32": (1e-4, "test algorithm"), "float64": (1e-9, "test algorithm")}
-    broken, picky, sloppy = (Algorithm(n, ops=("conv_transpose1d",), trust=100, tolerance=limits)
-                             for n in ("test_broken", "test_picky", "test_sloppy"))
-    im2col = ALGORITHMS["conv_transpose1d"]["im2col"]
-
-    @broken.forward
-    def _fail(x, w, b, p):
-        raise RuntimeError("deliberate failure")
-
-    picky.supports(lambda p: "supports nothing (test)")
-
-    @sloppy.forward
-    def _off(x, w, b, p):
-        sloppy.phases.update(input_transform=1e-6, kernel_transform=2e-6, multiply=3e-6,
-                             output_transform=4e-6)
-        return im2col.run_forward((x, w, b), p) * 1.01
-
-    sloppy.backward(lambda gy, x, w, b, p: im2col.run_backward(gy, (x, w, b), p))
-    yield {"broken": broken.name, "picky": picky.name, "sloppy": sloppy.name}
-    for a in (broken, picky, sloppy):
-        a.unregister()
+    made = harness_algos.register(("test_broken", "test_picky", "test_sloppy"))
+    yield {"broken": "test_broken", "picky": "test_picky", "sloppy": "test_sloppy"}
+    harness_algos.unregister(made)
 
 
 def _csv(path):
@@ -64,7 +48,8 @@ def _csv(path):
 
 def test_run_writes_every_file_and_status(tmp_path, test_algos):
     out = str(tmp_path / "run")
-    outcome = runner.run(TINY, out, runner.Config(slow_macs=1000, **FAST), run_id="test")
+    outcome = runner.run(TINY, out, runner.Config(slow_macs=1000, preload=(harness_algos.PRELOAD,), **FAST),
+                         run_id="test")
     report.write_report(out)
     rows = _csv(os.path.join(out, "results.csv"))
     assert set(CONTRACT_COLUMNS) <= set(rows[0])
@@ -120,10 +105,9 @@ def test_resume_skips_rows_already_written(tmp_path):
     again = runner.run(suite, str(tmp_path), config)
     assert again.ran == 0 and again.skipped == 2
     assert [r["time_median_s"] for r in again.rows] == [r["time_median_s"] for r in first.rows]
-    path = tmp_path / "results.json"
-    data = json.loads(path.read_text())
-    data["rows"] = [r for r in data["rows"] if r["algo"] != "numba"]
-    path.write_text(json.dumps(data))
+    path = tmp_path / "journal.jsonl"                  # the source of truth: a row taken out
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(ln for ln in lines if '"algo": "numba"' not in ln))
     third = runner.run(suite, str(tmp_path), config)
     assert third.ran == 1 and {r["algo"] for r in third.rows} == {"im2col", "numba"}
 
@@ -224,8 +208,8 @@ def test_device_algorithm_gets_device_arrays_and_a_synced_clock(tmp_path, monkey
         Entry("conv2d", "3x3", (("N", 2, 5, 5), (3, 2, 3, 3), (3,)), dict(padding=1)),
         Entry("depthwise_conv2d", "3x3-s2", (("N", 3, 5, 5), (3, 1, 3, 3), None),
               dict(stride=2, padding=1))])
-    config = runner.Config(algos=("cuda",), backward=True, slow_macs=10 ** 6, **FAST)
-    outcome = runner.run(suite, str(tmp_path), config)
+    config = runner.Config(algos=("cuda",), backward=True, slow_macs=10 ** 6, isolate=False, **FAST)
+    outcome = runner.run(suite, str(tmp_path), config)   # here: the patched device path
     assert len(outcome.rows) == 4
     for r in outcome.rows:
         assert r["status"] == "ok", r

@@ -87,8 +87,10 @@ def test_the_new_algorithm_is_everywhere(new_module, tmp_path, monkeypatch):
     # the harness benchmarks it
     suite = Suite("tiny", "", [Entry("conv2d", "small", (("N", 2, 6, 6), (3, 2, 3, 3), (3,)),
                                      dict(padding=1, stride=2))])
+    # (its module is outside kernels/: the harness's worker process imports it by name)
     config = runner.Config(algos=("einsum", "im2col"), progress=False, threads=1, gemm_n=64,
-                           copy_mib=1, budget=timing.Budget(min_repeats=2, min_time=0.0, max_time=0.05))
+                           copy_mib=1, budget=timing.Budget(min_repeats=2, min_time=0.0, max_time=0.05),
+                           preload=(NAME,))
     rows = {r["algo"]: r for r in runner.run(suite, str(tmp_path / "run"), config).rows}
     assert rows["einsum"]["status"] == "ok", rows["einsum"]
     assert rows["einsum"]["tolerance"] == 1e-4 and rows["einsum"]["fwd_rel_err"] < 1e-5

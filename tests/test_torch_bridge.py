@@ -105,7 +105,7 @@ def test_float32_in_float32_out_no_copy_of_inputs():
     torch.nn.functional.conv2d(xt, wt).square().sum().backward()
     close(x.grad, xt.grad, 1e-4)
     close(w.grad, wt.grad, 1e-4)
-    from kernels.torch._function import to_numpy
+    from kernels.torch._tensors import to_numpy
     assert np.shares_memory(to_numpy(x, "input", "conv2d"), x.detach().numpy())
 
 
@@ -138,6 +138,25 @@ def test_every_op_is_bridged():
         assert fn.__name__ == name and "algo" in str(fn.__signature__)
     with pytest.raises(AttributeError):
         kt.not_an_op
+
+
+def test_nn_is_reachable_after_import_kernels_torch():
+    """As torch.nn after ``import torch``: imported on first use, with no import cycle."""
+    import subprocess
+    import sys
+    code = ("import sys, kernels.torch as kt; print('kernels.torch.nn' in sys.modules); "
+            "print(kt.nn.Conv2d.__module__, 'kernels.torch.nn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "kernels.torch.nn", "True"]
+
+
+def test_inplace_is_computed_out_of_place():
+    """Writing into the input would change a tensor autograd saved, behind its back."""
+    x = torch.tensor([-1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    y = kt.leaky_relu(x, -0.5, inplace=True, algo="numba")
+    assert torch.equal(x.detach(), torch.tensor([-1.0, 2.0], dtype=torch.float64))
+    y.sum().backward()
+    assert torch.equal(x.grad, torch.tensor([-0.5, 1.0], dtype=torch.float64))
 
 
 def test_import_kernels_does_not_import_torch():
@@ -459,7 +478,7 @@ def test_state_in_a_non_contiguous_tensor_is_written_back(stateful_op):
 
 
 def test_outputs_own_their_memory():
-    from kernels.torch._function import _fresh
+    from kernels.torch._tensors import fresh as _fresh
     x = np.arange(6.0)
     ro = x[::-1]
     ro.flags.writeable = False

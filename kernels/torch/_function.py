@@ -1,98 +1,215 @@
-"""One torch.autograd.Function for every op: forward and backward through kernels.
+"""One call of an op on tensors, with autograd, eager or traced.
 
-Inputs are classified by the op's declaration (``op.inputs``):
+- Eager calls on plain CPU tensors run the op directly: with no gradient to record, the
+  forward alone; else one generic ``torch.autograd.Function`` (``OpFunction``).  This is
+  the fast path: no dispatcher round trip, no parameter string.
+- Anything else — torch.compile (Dynamo), torch.export, make_fx, FakeTensors, tensor
+  subclasses, an active TorchDispatchMode — goes through the custom operators of
+  ``kernels.torch.library``, whose autograd is registered here.
+- fx.symbolic_trace and other ``__torch_function__`` users see the public function
+  itself (``handle_torch_function``), as for ``torch.nn.functional``.
 
-- differentiable float inputs (x, weights, offsets...) are saved for the backward;
-- index inputs (pooling indices, int64) are passed as they are and get no gradient;
-- other float inputs that are not differentiable are *state* (batch norm's running mean and
-  variance): the op receives the tensor's own memory, so an in-place update by the op updates
-  the module's buffer as torch does; the backward receives a copy taken before the update.
+Both autograd paths share ``gradients``: with grad mode off during the backward (the usual
+``.backward()``) it runs the op's fused backward kernel; with ``create_graph=True`` it
+computes the gradients from differentiable pieces, following the op's second-order rule
+(``RULES``, filled by ``kernels.torch.derivatives``), so that autograd records them.  An op
+without a rule (``deform_conv2d``) returns its first-order gradients all the same, and
+raises when a second derivative is asked of them.
 """
 from __future__ import annotations
 
 import inspect
 
-import numpy as np
 import torch
-from torch.autograd.function import once_differentiable
+from torch.overrides import handle_torch_function, has_torch_function
+from torch.utils._python_dispatch import is_in_torch_dispatch_mode
 
 import kernels
+from kernels.torch import _tensors, library
 
-SEED_MAX = 2 ** 31 - 1
-
-
-def to_numpy(t, name: str, op: str):
-    """The tensor's memory as a NumPy array (no copy for CPU tensors)."""
-    if t is None:
-        return None
-    if not isinstance(t, torch.Tensor):
-        raise TypeError(f"{op}: {name} must be a torch.Tensor, got {type(t).__name__}")
-    if t.device.type != "cpu":
-        raise TypeError(f"{op}: {name} must be a CPU tensor, got one on {t.device}")
-    if t.dtype not in (torch.float32, torch.float64) and (t.dtype.is_floating_point or t.is_complex()):
-        raise TypeError(f"{op}: {name} must be float32 or float64, got {t.dtype}")
-    return t.detach().resolve_conj().resolve_neg().numpy()
+# op name -> its second-order rule: rule(call, grad_out, tensors) -> gradients computed
+# differentiably (kernels.torch.derivatives fills this), or a string: why there is none
+RULES: dict = {}
+_PLAIN = (torch.Tensor, torch.nn.Parameter)
 
 
-def _is_state(spec) -> bool:
-    return not spec.differentiable and not spec.index
+class Call:
+    """What a backward needs to know of one call: the op, the algorithm, the parameters
+    and, on the traced path, the seed drawn as a tensor (else it is in ``params``)."""
+    __slots__ = ("op", "algo", "params", "seed")
+
+    def __init__(self, op, algo: str, params: dict, seed=None):
+        self.op, self.algo, self.params, self.seed = op, algo, params, seed
+
+    def resolved(self) -> dict:
+        """The parameters with the seed as a number (what composing the op again needs)."""
+        return _tensors.with_seed(self.params, self.seed)
+
+    def __repr__(self):
+        return f"Call({self.op.name}, algo={self.algo!r}, {self.params})"
 
 
-def _fresh(a: np.ndarray, inputs) -> np.ndarray:
-    """``a`` itself, or a copy where torch needs one: it shares memory with an input (the
-    result must own its memory), is read-only, or has negative strides."""
-    if not a.flags.writeable or any(s < 0 for s in a.strides) or \
-            any(i is not None and np.may_share_memory(a, i) for i in inputs):
-        return np.array(a, order="C", copy=True)
-    return a
+def eager(tensors) -> bool:
+    """Whether these tensors can go straight to NumPy: plain CPU tensors, nothing tracing."""
+    if torch.compiler.is_compiling() or is_in_torch_dispatch_mode():
+        return False
+    for t in tensors:  # a loop, not all(): this runs on every call
+        if t is not None and type(t) not in _PLAIN:
+            return False
+    return True
+
+
+def _requires_grad(tensors) -> bool:
+    if not torch.is_grad_enabled():
+        return False
+    for t in tensors:
+        if t is not None and t.requires_grad:
+            return True
+    return False
+
+
+def apply(op_name: str, tensors, params: dict, algo: str = "auto"):
+    """Run ``op_name`` on tensors (in the op's input order, None where absent) with autograd.
+    An op with a ``seed`` left at None gets one drawn from torch's generator; ``inplace=True``
+    (activations, dropout) is computed out of place, as by ``kernels.torch.nn``'s modules."""
+    op = kernels.OPS[op_name]
+    if params.get("inplace"):  # computed out of place: writing into an input hides it from autograd
+        params = {**params, "inplace": False}
+    draw = params.get("seed", 0) is None
+    if eager(tensors):
+        if draw:
+            params = {**params, "seed": int(_tensors.draw_seed())}
+        if _requires_grad(tensors):
+            return OpFunction.apply(op_name, algo, params, *tensors)
+        outs = _tensors.forward(op, algo, params, tensors)
+        return outs[0] if len(outs) == 1 else tuple(outs)
+    _tensors.check_tensors(op, tensors)
+    return _traced(op, algo, params, tensors, _tensors.draw_seed() if draw else None)
+
+
+def _traced(op, algo, params, tensors, seed):
+    if not isinstance(algo, str):
+        raise TypeError(f"{op.name}: algo must be a string, got {type(algo).__name__}")
+    state = [s.name in op.writes and t is not None for s, t in zip(op.inputs, tensors)]
+    layout = "".join("-" if t is None else "s" if st else "t" for t, st in zip(tensors, state))
+    text = _tensors.encode(params, layout)
+    given = [t for t, st in zip(tensors, state) if t is not None and not st]
+    if any(state):
+        stated = [t for t, st in zip(tensors, state) if st]
+        n = len(stated)
+        outs = library.forward_state_op(op.name, algo, text, given, stated, seed)
+        with torch.no_grad():
+            for t, new in zip(stated, outs[len(outs) - 2 * n:len(outs) - n]):
+                t.copy_(new)
+        outs = outs[:len(outs) - 2 * n]
+    else:
+        outs = library.forward_op(op.name, algo, text, given, seed)
+    return outs[0] if len(outs) == 1 else tuple(outs)
 
 
 class OpFunction(torch.autograd.Function):
-    """apply(op_name, algo, params, *tensors): op(*arrays, algo=algo, **params) with autograd."""
+    """apply(op_name, algo, params, *tensors): the op on plain tensors, with autograd.  State
+    inputs are copied before the forward updates them: the backward reads the old values."""
 
     @staticmethod
     def forward(ctx, op_name, algo, params, *tensors):
         op = kernels.OPS[op_name]
-        arrays = [to_numpy(t, s.name, op_name) for t, s in zip(tensors, op.inputs)]
-        state = [a.copy() if a is not None and _is_state(s) else None for a, s in zip(arrays, op.inputs)]
-        passed = _contiguous_state(arrays, op.inputs)
-        out = op(**op.named(passed), algo=algo, **params)
-        for a, p in zip(arrays, passed):
-            if p is not a:  # a state copy: write the op's update back into the tensor
-                a[...] = p
-        ctx.op_name, ctx.algo, ctx.params, ctx.state = op_name, algo, params, state
-        ctx.save_for_backward(*[None if s is not None else t for s, t in zip(state, tensors)])
-        outs = out if isinstance(out, tuple) else (out,)
-        results = [torch.from_numpy(_fresh(np.asarray(o), arrays)) for o in outs]
-        ctx.mark_non_differentiable(*[r for r in results if not r.is_floating_point()])
-        return tuple(results) if isinstance(out, tuple) else results[0]
+        saved, state = list(tensors), {}
+        for i in _tensors.state_slots(op):
+            if tensors[i] is not None:
+                state[i], saved[i] = tensors[i].clone(), None
+        outs = _tensors.forward(op, algo, params, tensors)
+        ctx.call, ctx.state = Call(op, algo, params), state
+        ctx.save_for_backward(*saved)
+        if len(outs) > 1:
+            ctx.mark_non_differentiable(*[o for o in outs if not o.is_floating_point()])
+            return tuple(outs)
+        return outs[0]
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, *grad_outputs):
-        op = kernels.OPS[ctx.op_name]
-        arrays = [s if s is not None else to_numpy(t, spec.name, ctx.op_name)
-                  for s, t, spec in zip(ctx.state, ctx.saved_tensors, op.inputs)]
-        gy = to_numpy(grad_outputs[0], "grad_output", ctx.op_name)
-        grads = op.backward(gy, **op.named(arrays), algo=ctx.algo, **ctx.params)
-        needs = ctx.needs_input_grad[3:]
-        out = [None if g is None or not need else torch.from_numpy(_fresh(np.asarray(g), [gy, *arrays]))
-               for g, need in zip(grads, needs)]
-        return (None, None, None, *out)
+        tensors = list(ctx.saved_tensors)
+        for i, s in ctx.state.items():
+            tensors[i] = s
+        grads = gradients(ctx.call, grad_outputs[0], tensors)
+        needs = ctx.needs_input_grad
+        return (None, None, None, *[g if needs[i] else None for i, g in enumerate(grads, 3)])
 
 
-def _contiguous_state(arrays, inputs):
-    """The arrays, with each state array the op could not update in place (not C-contiguous)
-    replaced by a contiguous copy, to be written back after the op ran."""
-    return [np.ascontiguousarray(a) if a is not None and _is_state(s) and not a.flags.c_contiguous
-            else a for a, s in zip(arrays, inputs)]
+def gradients(call: Call, grad_out, tensors) -> list:
+    """One gradient per input (None where there is none): the fused backward kernel when
+    grad mode is off, else the op's second-order rule, which autograd can differentiate."""
+    if not torch.is_grad_enabled():
+        return fused(call, grad_out, tensors)
+    rule = RULES.get(call.op.name)
+    if callable(rule):
+        return rule(call, grad_out, tensors)
+    reason = rule or (f"no second-order rule is declared for {call.op.name} "
+                      f"(kernels/torch/derivatives.py)")
+    return first_order_only(fused(call, grad_out, tensors), [grad_out, *tensors],
+                            f"{call.op.name} has no second derivative: {reason}")
 
 
-def apply(op_name: str, tensors, params: dict, algo: str = "auto"):
-    """Run ``op_name`` on tensors (in the op's input order) with autograd."""
-    return OpFunction.apply(op_name, algo, params, *tensors)
+def fused(call: Call, grad_out, tensors) -> list:
+    """The op's backward kernel (``op.backward``): gradients that autograd does not record."""
+    op = call.op
+    if eager([grad_out, *tensors]):
+        return _tensors.backward(op, call.algo, call.resolved(), grad_out, tensors)
+    layout = _tensors.layout_of(tensors)
+    given = library.backward_op(op.name, call.algo, _tensors.encode(call.params, layout), grad_out,
+                                [t for t in tensors if t is not None], call.seed)
+    it = iter(given)
+    return [next(it) if _tensors.gets_gradient(s, t) else None for s, t in zip(op.inputs, tensors)]
 
 
+def first_order_only(grads, inputs, message: str) -> list:
+    """``grads``, which raise ``message`` when differentiated (as torch's once_differentiable
+    does): the first derivative works, asking for the second raises."""
+    if not any(isinstance(t, torch.Tensor) and t.requires_grad for t in inputs):
+        return grads
+    present = [g for g in grads if g is not None]
+    if not present:
+        return grads
+    err = torch._C._functions.DelayedError(message.encode(), len(present))
+    wrapped = err(*[g.detach().requires_grad_() for g in present])
+    wrapped = iter((wrapped,) if isinstance(wrapped, torch.Tensor) else wrapped)
+    return [None if g is None else next(wrapped) for g in grads]
+
+
+# ---- autograd of the custom operators (the traced path) ----------------------------------------
+def _setup_forward(ctx, inputs, output):
+    op, algo, text, given, seed = inputs
+    ctx.meta = (op, algo, text, 0)
+    ctx.save_for_backward(seed, *given)
+
+
+def _setup_forward_state(ctx, inputs, output):
+    op, algo, text, given, state, seed = inputs
+    n = len(state)
+    ctx.meta = (op, algo, text, n)
+    ctx.save_for_backward(seed, *given, *output[len(output) - n:])
+    ctx.mark_non_differentiable(*output[len(output) - 2 * n:])  # the state, updated and before
+
+
+def _custom_backward(ctx, grads):
+    name, algo, text, n_state = ctx.meta
+    seed, *saved = ctx.saved_tensors
+    params, layout = _tensors.decode(text)
+    call = Call(kernels.OPS[name], algo, params, seed)
+    given, state = saved[:len(saved) - n_state], saved[len(saved) - n_state:]
+    tensors = library.spread(layout, given, state)
+    grads_all = gradients(call, grads[0], tensors)
+    out = [g for g, c in zip(grads_all, layout) if c == "t"]
+    if n_state:
+        return None, None, None, out, [None] * n_state, None
+    return None, None, None, out, None
+
+
+library.forward_op.register_autograd(_custom_backward, setup_context=_setup_forward)
+library.forward_state_op.register_autograd(_custom_backward, setup_context=_setup_forward_state)
+
+
+# ---- the public functions ------------------------------------------------------------------------
 def bridge(op_name: str):
     """``kernels.torch.<op_name>``: same arguments as ``kernels.<op_name>``, tensors in and out.
 
@@ -104,8 +221,9 @@ def bridge(op_name: str):
 
     def fn(*args, algo: str = "auto", **kwargs):
         tensors, params = op._bind(args, kwargs)
-        if "seed" in params and params["seed"] is None:
-            params["seed"] = int(torch.randint(0, SEED_MAX, ()).item())
+        given = [t for t in tensors if t is not None]
+        if has_torch_function(given):
+            return handle_torch_function(fn, given, *args, algo=algo, **kwargs)
         return apply(op_name, tensors, params, algo)
 
     fn.__name__ = fn.__qualname__ = op_name

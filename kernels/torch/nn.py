@@ -17,20 +17,34 @@ call ``kernels.torch.<op>`` with ``algo`` (default ``"auto"``; also settable lat
 - ``DeformConv2d``: torchvision.ops.DeformConv2d's constructor, ``weight``, ``bias`` and
   ``forward(input, offset, mask=None)``.
 
+Routed modules: ``DepthwiseConv2d`` (groups = in_channels, the ``depthwise_conv2d`` op) and
+``PointwiseConv2d`` (1x1, stride 1, no padding: ``pointwise_conv2d``) are
+``torch.nn.Conv2d`` subclasses with Conv2d's parameters and state dict, ``GlobalAvgPool2d``
+an ``AdaptiveAvgPool2d(1)`` computed by ``global_avg_pool2d``; ``convert`` picks them for
+such layers.  ``LayerNorm2d`` is torchvision's ConvNeXt ``LayerNorm2d``
+(an ``nn.LayerNorm`` over the channels of an NCHW tensor at each pixel).
+
+``convert(model, algo="auto", inplace=False)`` (from ``kernels.torch.convert``) swaps
+every module of a torch model that has a twin here for it; each twin is declared to it
+beside its class (``declare``).
+
 ``inplace=True`` (ReLU, Dropout...) is accepted and computed out of place.  A module whose
 op is not registered in ``kernels`` raises NotImplementedError when called.
 """
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
 from collections import OrderedDict
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
 import kernels
-import kernels.torch as kt
+from kernels.torch import functional as kt
+from kernels.torch.convert import ConversionReport, Twin, convert, declare
 
 __all__ = [
     "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
@@ -43,6 +57,8 @@ __all__ = [
     "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
     "LocalResponseNorm", "Dropout", "Dropout2d", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
     "PixelShuffle", "PixelUnshuffle", "Upsample", "Fold", "Unfold",
+    "DepthwiseConv2d", "PointwiseConv2d", "Linear", "ReLU6", "Hardswish", "Hardsigmoid", "SiLU",
+    "GELU", "LayerNorm2d", "GlobalAvgPool2d", "convert", "ConversionReport", "recording", "OpCall",
 ]
 
 
@@ -51,7 +67,80 @@ def op(name: str):
     if name not in kernels.OPS:
         raise NotImplementedError(f"op {name} is not registered in kernels "
                                   f"(available: {', '.join(kernels.ops())})")
+    if _recorder is not None:
+        return _recorder.wrap(name, getattr(kt, name))
     return getattr(kt, name)
+
+
+# ---- recording the op calls of a forward (for per-layer reports) ---------------------------
+@dataclass(frozen=True)
+class OpCall:
+    """One op call made by a module's forward: enough to ask ``kernels.<op>.choose`` what
+    ``auto`` runs (``op.choose(dtype=dtype, **shapes, **params)``)."""
+    module: str          # the module's name in the recorded model ("" for the model itself)
+    op: str
+    shapes: dict         # input name -> shape (None where absent)
+    dtype: str
+    params: dict
+    algo: str
+
+
+class _Recorder:
+    def __init__(self, names: dict):
+        self.names, self.calls, self.current = names, [], []
+
+    def wrap(self, name, fn):
+        def recorded(*args, algo="auto", **kwargs):
+            op_ = kernels.OPS[name]
+            bound = op_.__signature__.bind(*args, **kwargs)
+            bound.apply_defaults()
+            inputs = {i.name for i in op_.inputs}
+            shapes = {k: None if v is None else tuple(v.shape)
+                      for k, v in bound.arguments.items() if k in inputs}
+            dtype = next(str(v.dtype).replace("torch.", "") for k, v in bound.arguments.items()
+                         if k in inputs and v is not None)
+            params = {k: v for k, v in bound.arguments.items() if k not in inputs}
+            module = self.names.get(id(self.current[-1]), "?") if self.current else ""
+            self.calls.append(OpCall(module, name, shapes, dtype, params, algo))
+            return fn(*args, algo=algo, **kwargs)
+        return recorded
+
+
+_recorder: _Recorder | None = None
+
+
+@contextlib.contextmanager
+def recording(model: nn.Module):
+    """Record every op call the kernels modules of ``model`` make, in order::
+
+        with recording(model) as calls:
+            model(x)
+        for c in calls: print(c.module, c.op, c.shapes, kernels.OPS[c.op].choose(...))
+
+    For reports and the benchmark harness; calls are slower while recording."""
+    global _recorder
+    if _recorder is not None:
+        raise RuntimeError("recording() is already active")
+    names = {id(m): n for n, m in model.named_modules()}
+    rec = _Recorder(names)
+
+    def enter(module, args):
+        rec.current.append(module)
+
+    def leave(module, args, output):
+        rec.current.pop()
+
+    hooks = []
+    for m in model.modules():
+        if isinstance(m, KernelsModule):
+            hooks += [m.register_forward_pre_hook(enter), m.register_forward_hook(leave)]
+    _recorder = rec
+    try:
+        yield rec.calls
+    finally:
+        _recorder = None
+        for h in hooks:
+            h.remove()
 
 
 class KernelsModule:
@@ -72,19 +161,25 @@ def _with_algo(sig):
     return sig.replace(parameters=[*params, algo, *extra])
 
 
-def drop_in(torch_cls, forward, doc: str):
-    """A subclass of ``torch_cls`` whose constructor also takes ``algo`` and whose forward is ours."""
+def drop_in(torch_cls, forward, op_name: str, name: str | None = None, twin_of="same"):
+    """A subclass of ``torch_cls`` whose constructor also takes ``algo`` and whose forward
+    (running the op ``op_name``) is ours.  ``twin_of``: the torch type (or its qualified
+    name) that ``convert`` replaces by it (default ``torch_cls``; None: none)."""
     def __init__(self, *args, algo: str = "auto", **kwargs):
         torch_cls.__init__(self, *args, **kwargs)
         self.algo = algo
 
     __init__.__signature__ = _with_algo(inspect.signature(torch_cls.__init__))
 
-    cls = type(torch_cls.__name__, (KernelsModule, torch_cls),
+    name = name or torch_cls.__name__
+    cls = type(name, (KernelsModule, torch_cls),
                {"__init__": __init__, "forward": forward, "__module__": __name__,
-                "__qualname__": torch_cls.__name__,
-                "__doc__": f"torch.nn.{torch_cls.__name__} computed by kernels ({doc}); "
+                "__qualname__": name,
+                "__doc__": f"torch.nn.{torch_cls.__name__} computed by kernels ({op_name}); "
                            f"extra argument algo='auto'."})
+    twin_of = torch_cls if twin_of == "same" else twin_of
+    if twin_of is not None:
+        declare(twin_of, lambda module: Twin(cls, op_name))
     return cls
 
 
@@ -110,8 +205,62 @@ def _conv_transpose_forward(nd):
     return forward
 
 
+def _depthwise_forward(self, input):
+    if self.padding_mode != "zeros":  # depthwise_conv2d pads with zeros; convert routes only those
+        raise ValueError(f"DepthwiseConv2d pads with zeros, got padding_mode={self.padding_mode!r} "
+                         f"(Conv2d takes every padding mode)")
+    return op("depthwise_conv2d")(input, self.weight, self.bias, stride=self.stride,
+                                  padding=self.padding, dilation=self.dilation, algo=self.algo)
+
+
+def _pointwise_forward(self, input):
+    return op("pointwise_conv2d")(input, self.weight, self.bias, algo=self.algo)
+
+
+class DepthwiseConv2d(KernelsModule, nn.Conv2d):
+    """A depthwise ``torch.nn.Conv2d`` (groups = in_channels; out_channels a multiple of it)
+    computed by ``depthwise_conv2d``: Conv2d's parameters, state dict and repr."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 bias=True, padding_mode="zeros", device=None, dtype=None, algo="auto"):
+        if out_channels % in_channels:
+            raise ValueError(f"out_channels ({out_channels}) must be a multiple of in_channels "
+                             f"({in_channels}) for a depthwise convolution")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups=in_channels, bias=bias, padding_mode=padding_mode, device=device,
+                         dtype=dtype)
+        self.algo = algo
+
+    forward = _depthwise_forward
+
+
+class PointwiseConv2d(KernelsModule, nn.Conv2d):
+    """A 1x1 ``torch.nn.Conv2d`` (stride 1, no padding, groups 1) computed by
+    ``pointwise_conv2d``, one GEMM: Conv2d's parameters, state dict and repr."""
+
+    def __init__(self, in_channels, out_channels, bias=True, device=None, dtype=None, algo="auto"):
+        super().__init__(in_channels, out_channels, 1, bias=bias, device=device, dtype=dtype)
+        self.algo = algo
+
+    forward = _pointwise_forward
+
+
+def route_conv2d(module: nn.Conv2d) -> Twin:
+    """Conv2d -> DepthwiseConv2d when groups = in_channels (> 1) and it pads with zeros,
+    PointwiseConv2d when it is a plain 1x1 (stride 1, no padding, groups 1), else Conv2d."""
+    m = module
+    if m.groups == m.in_channels > 1 and m.out_channels % m.in_channels == 0 and \
+            m.padding_mode == "zeros":
+        return Twin(DepthwiseConv2d, "depthwise_conv2d")
+    if m.kernel_size == (1, 1) and m.stride == (1, 1) and m.groups == 1 and \
+            m.padding in ((0, 0), "valid"):
+        return Twin(PointwiseConv2d, "pointwise_conv2d")
+    return Twin(Conv2d, "conv2d")
+
+
 Conv1d = drop_in(nn.Conv1d, _conv_forward(1), "conv1d")
-Conv2d = drop_in(nn.Conv2d, _conv_forward(2), "conv2d")
+Conv2d = drop_in(nn.Conv2d, _conv_forward(2), "conv2d", twin_of=None)
+declare(nn.Conv2d, route_conv2d)
 Conv3d = drop_in(nn.Conv3d, _conv_forward(3), "conv3d")
 ConvTranspose1d = drop_in(nn.ConvTranspose1d, _conv_transpose_forward(1), "conv_transpose1d")
 ConvTranspose2d = drop_in(nn.ConvTranspose2d, _conv_transpose_forward(2), "conv_transpose2d")
@@ -253,8 +402,35 @@ MaxUnpool1d = drop_in(nn.MaxUnpool1d, _max_unpool_forward(1), "max_unpool1d")
 MaxUnpool2d = drop_in(nn.MaxUnpool2d, _max_unpool_forward(2), "max_unpool2d")
 MaxUnpool3d = drop_in(nn.MaxUnpool3d, _max_unpool_forward(3), "max_unpool3d")
 AdaptiveAvgPool1d = drop_in(nn.AdaptiveAvgPool1d, _adaptive_avg_forward(1), "adaptive_avg_pool1d")
-AdaptiveAvgPool2d = drop_in(nn.AdaptiveAvgPool2d, _adaptive_avg_forward(2), "adaptive_avg_pool2d")
+AdaptiveAvgPool2d = drop_in(nn.AdaptiveAvgPool2d, _adaptive_avg_forward(2), "adaptive_avg_pool2d",
+                            twin_of=None)
 AdaptiveAvgPool3d = drop_in(nn.AdaptiveAvgPool3d, _adaptive_avg_forward(3), "adaptive_avg_pool3d")
+
+
+def _global_avg_forward(self, input):
+    if self.output_size not in (1, (1, 1)):
+        raise ValueError(f"GlobalAvgPool2d pools to output_size 1, got {self.output_size!r} "
+                         f"(AdaptiveAvgPool2d computes other sizes)")
+    if input.dim() == 3:  # (C, H, W), as AdaptiveAvgPool2d takes it
+        return op("global_avg_pool2d")(input.unsqueeze(0), algo=self.algo).squeeze(0)
+    return op("global_avg_pool2d")(input, algo=self.algo)
+
+
+# AdaptiveAvgPool2d(1): the mean over H and W, by its own op
+GlobalAvgPool2d = drop_in(nn.AdaptiveAvgPool2d, _global_avg_forward, "global_avg_pool2d",
+                          name="GlobalAvgPool2d", twin_of=None)
+
+
+def route_adaptive_avg_pool2d(module: nn.AdaptiveAvgPool2d) -> Twin:
+    """AdaptiveAvgPool2d(1) -> GlobalAvgPool2d, else AdaptiveAvgPool2d."""
+    if module.output_size in (1, (1, 1)):
+        return Twin(GlobalAvgPool2d, "global_avg_pool2d")
+    return Twin(AdaptiveAvgPool2d, "adaptive_avg_pool2d")
+
+
+declare(nn.AdaptiveAvgPool2d, route_adaptive_avg_pool2d)
+
+
 AdaptiveMaxPool1d = drop_in(nn.AdaptiveMaxPool1d, _adaptive_max_forward(1), "adaptive_max_pool1d")
 AdaptiveMaxPool2d = drop_in(nn.AdaptiveMaxPool2d, _adaptive_max_forward(2), "adaptive_max_pool2d")
 AdaptiveMaxPool3d = drop_in(nn.AdaptiveMaxPool3d, _adaptive_max_forward(3), "adaptive_max_pool3d")
@@ -288,7 +464,23 @@ def _unfold_forward(self, input):
 
 PixelShuffle = drop_in(nn.PixelShuffle, _pixel_shuffle_forward, "pixel_shuffle")
 PixelUnshuffle = drop_in(nn.PixelUnshuffle, _pixel_unshuffle_forward, "pixel_unshuffle")
-Upsample = drop_in(nn.Upsample, _upsample_forward, "interpolate")
+Upsample = drop_in(nn.Upsample, _upsample_forward, "interpolate", twin_of=None)
+
+
+def route_upsample(module: nn.Upsample) -> Twin | str:
+    """Upsample, or the reason interpolate refuses its mode (asked of the op on a small
+    NCHW shape: the plan validates the mode and flags before any input exists)."""
+    if "interpolate" in kernels.OPS:
+        try:
+            kernels.OPS["interpolate"].output_shape(
+                (1, 1, 4, 4), size=module.size, scale_factor=module.scale_factor,
+                mode=module.mode, align_corners=module.align_corners)
+        except (ValueError, TypeError) as e:
+            return str(e)
+    return Twin(Upsample, "interpolate")
+
+
+declare(nn.Upsample, route_upsample)
 Fold = drop_in(nn.Fold, _fold_forward, "fold")
 Unfold = drop_in(nn.Unfold, _unfold_forward, "unfold")
 
@@ -351,6 +543,21 @@ LayerNorm = drop_in(nn.LayerNorm, _layer_norm_forward, "layer_norm")
 LocalResponseNorm = drop_in(nn.LocalResponseNorm, _lrn_forward, "local_response_norm")
 
 
+def _layer_norm2d_forward(self, input):
+    if input.dim() != 4 or tuple(self.normalized_shape) != (input.shape[1],):
+        raise ValueError(f"LayerNorm2d({tuple(self.normalized_shape)}) normalises the channels "
+                         f"of an (N, C, H, W) input with C = {tuple(self.normalized_shape)}, "
+                         f"got input of shape {tuple(input.shape)}")
+    return op("layer_norm2d")(input, self.weight, self.bias, eps=self.eps, algo=self.algo)
+
+
+# torchvision's ConvNeXt LayerNorm2d: an nn.LayerNorm over the channels of an NCHW tensor at
+# each pixel (its forward permutes to NHWC, layer-norms the last axis, permutes back).  It
+# subclasses nn.LayerNorm, so only its exact type is its twin, never nn.LayerNorm's.
+LayerNorm2d = drop_in(nn.LayerNorm, _layer_norm2d_forward, "layer_norm2d", name="LayerNorm2d",
+                      twin_of="torchvision.models.convnext.LayerNorm2d")
+
+
 # ---- regularisation and activations -------------------------------------------------------
 def _dropout_forward(name):
     def forward(self, input):  # the seed is drawn from torch's generator by kernels.torch
@@ -371,6 +578,19 @@ LeakyReLU = drop_in(nn.LeakyReLU, _activation_forward("leaky_relu", negative_slo
                     "leaky_relu")
 Sigmoid = drop_in(nn.Sigmoid, _activation_forward("sigmoid"), "sigmoid")
 Tanh = drop_in(nn.Tanh, _activation_forward("tanh"), "tanh")
+ReLU6 = drop_in(nn.ReLU6, _activation_forward("relu6"), "relu6")
+Hardswish = drop_in(nn.Hardswish, _activation_forward("hardswish"), "hardswish")
+Hardsigmoid = drop_in(nn.Hardsigmoid, _activation_forward("hardsigmoid"), "hardsigmoid")
+SiLU = drop_in(nn.SiLU, _activation_forward("silu"), "silu")
+GELU = drop_in(nn.GELU, _activation_forward("gelu", approximate="approximate"), "gelu")
+
+
+# ---- fully connected --------------------------------------------------------------------------
+def _linear_forward(self, input):
+    return op("linear")(input, self.weight, self.bias, algo=self.algo)
+
+
+Linear = drop_in(nn.Linear, _linear_forward, "linear")
 
 # the op behind each module, for tests and docs
 OP_OF = {
@@ -392,4 +612,8 @@ OP_OF = {
     "ReLU": "relu", "LeakyReLU": "leaky_relu", "Sigmoid": "sigmoid", "Tanh": "tanh",
     "PixelShuffle": "pixel_shuffle", "PixelUnshuffle": "pixel_unshuffle", "Upsample": "interpolate",
     "Fold": "fold", "Unfold": "unfold",
+    "DepthwiseConv2d": "depthwise_conv2d", "PointwiseConv2d": "pointwise_conv2d",
+    "Linear": "linear", "ReLU6": "relu6", "Hardswish": "hardswish", "Hardsigmoid": "hardsigmoid",
+    "SiLU": "silu", "GELU": "gelu", "LayerNorm2d": "layer_norm2d",
+    "GlobalAvgPool2d": "global_avg_pool2d",
 }

@@ -1,0 +1,1 @@
+"""The networks suite: whole models, torch against the same model converted to kernels."""
