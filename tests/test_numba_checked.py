@@ -291,3 +291,17 @@ def test_a_cache_compiled_without_bounds_checking_is_not_reused_with_it(tmp_path
     assert first.stdout.strip() == "unchecked", first.stderr
     second = _run(code, NUMBA_BOUNDSCHECK="1", NUMBA_CACHE_DIR=cache)
     assert second.stdout.strip() == "IndexError", second.stderr
+
+
+def test_the_bounds_checked_run_takes_every_numba_algorithm_of_every_op_once():
+    """``make test-boundscheck``'s selection (tests/boundscheck_registry.py): each ``numba``
+    and ``winograd*`` algorithm of every op on its first supported registry case, float32,
+    and nothing else, so a new Numba algorithm is bounds-checked with no new code."""
+    import kernels
+    from tests import boundscheck_registry as bc
+    chosen = [(op, algo) for op, algo, _, _ in bc.selection()]
+    assert {dt for *_, dt in bc.selection()} == {np.float32}
+    want = [(name, algo) for name in sorted(bc.load()) for algo in sorted(kernels.OPS[name].registered())
+            if algo == "numba" or algo.startswith("winograd")]
+    assert sorted(chosen) == sorted(want)
+    assert ("conv2d", "winograd_f4") in chosen and ("batch_norm", "numba") in chosen
