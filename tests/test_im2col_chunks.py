@@ -48,3 +48,26 @@ def test_chunks_of_the_big_layer_stay_within_the_budget():
     assert im2col.patch_elements(p) * 4 > 900e6
     assert im2col.chunk_elements(p) * 4 <= im2col.CHUNK_BYTES
     assert im2col.chunk_shape(p, 4) == (1, 56)
+
+
+DEFORM = [c for c in load()["deform_conv2d"] if "im2col" not in c.exclude and c.shapes[0][0] > 1
+          and kernels.deform_conv2d.supports("im2col", **kernels.deform_conv2d.named(c.shapes), **c.params)]
+
+
+@pytest.mark.parametrize("dtype", (np.float32, np.float64))
+@pytest.mark.parametrize("case", DEFORM, ids=[c.id for c in DEFORM])
+def test_deform_im2col_one_image_per_chunk_matches_torch(monkeypatch, case, dtype):
+    from kernels.deform import im2col as deform_im2col
+    monkeypatch.setattr(deform_im2col, "CHUNK_SAMPLES", 1)
+    check_op("deform_conv2d", "im2col", case, dtype)
+
+
+def test_deform_chunks_are_runs_of_whole_images(monkeypatch):
+    from kernels.deform import im2col as deform_im2col
+    p = core(kernels.deform_conv2d.plan_for(((5, 2, 6, 6), (5, 18, 4, 4), (3, 2, 3, 3), None, None),
+                                             np.float32, {}))
+    per_image = 2 * 9 * 16
+    monkeypatch.setattr(deform_im2col, "CHUNK_SAMPLES", 2 * per_image + 1)
+    assert [(n0, n1, q.N) for n0, n1, q in deform_im2col.chunks(p)] == [(0, 2, 2), (2, 4, 2), (4, 5, 1)]
+    monkeypatch.setattr(deform_im2col, "CHUNK_SAMPLES", 2 ** 21)
+    assert [(n0, n1) for n0, n1, _ in deform_im2col.chunks(p)] == [(0, 5)]
