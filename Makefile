@@ -2,6 +2,7 @@
 # make test-boundscheck — the registry tests of the Numba algorithms with every array access
 #   bounds-checked (NUMBA_BOUNDSCHECK=1), compiled afresh into a new temporary cache directory
 # make bench — the same environment, then the benchmark (quick suite) into results/latest/
+# make lint  — ruff over the repository (the rules are in pyproject.toml)
 #
 # .venv/ gets the library (kernels, editable, with the extras torch, harness and dev) at the
 # versions of constraints.txt, and a .pth file that puts this repository on its path, so
@@ -11,7 +12,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: test test-boundscheck bench venv clean
+.PHONY: test test-boundscheck bench lint venv clean
 
 venv: $(STAMP)
 
@@ -29,6 +30,9 @@ test-boundscheck: $(STAMP)
 	cache=$$(mktemp -d) && trap 'rm -rf "$$cache"' EXIT && \
 	NUMBA_BOUNDSCHECK=1 NUMBA_CACHE_DIR="$$cache" \
 	$(PY) -m pytest -q tests/boundscheck_registry.py $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
 
 bench: $(STAMP)
 	$(PY) run_bench.py $(BENCH_ARGS)

@@ -13,8 +13,8 @@ runs the same way and torch stays on the CPU.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

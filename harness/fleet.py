@@ -67,7 +67,7 @@ class Fleet:
 
     @classmethod
     def connect(cls, scheduler: str | None = None, local: int | None = None,
-                each_machine: bool = True, timeout: float = 60.0) -> "Fleet":
+                each_machine: bool = True, timeout: float = 60.0) -> Fleet:
         """A running cluster's scheduler at ``scheduler``, or a new LocalCluster of
         ``local`` worker processes (one thread each: a task blocks its thread)."""
         try:

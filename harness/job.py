@@ -234,6 +234,7 @@ class Case:
 
 def torch_impl(name: str) -> str:
     import torch.nn.functional as F
+
     import reference
     if name not in reference.REFERENCES:
         return ""
@@ -244,6 +245,7 @@ def time_torch(op, arrays, params, gy, budget, device="cpu", sync=None):
     """Time the reference function on tensors of the run's dtype on ``device``; with
     ``gy``, time the backward (autograd through the same graph, retained between calls)."""
     import torch
+
     import reference
     fn = reference.REFERENCES[op.name]
     specs = op.inputs

@@ -80,7 +80,7 @@ def _read_journal(path) -> tuple[Results, int]:
         except ValueError:
             if last or all(not rest.strip() for rest in lines[n:]):
                 break                                   # torn by a crash: ignored
-            raise ResultsError(f"{path} line {n} is not JSON: the journal was damaged")
+            raise ResultsError(f"{path} line {n} is not JSON: the journal was damaged") from None
         if last:
             break                                       # no newline yet: not written whole
         whole += len(line) + 1

@@ -12,13 +12,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-
 import numpy as np  # noqa: E402
 
 from harness import files  # noqa: E402
-from kernels.phases import PHASES  # noqa: E402
-
 from harness.rows import RAN  # noqa: E402
+from kernels.phases import PHASES  # noqa: E402
 
 
 def write_all(rows, machine, out_dir) -> dict[str, str]:

@@ -104,7 +104,7 @@ def render(header: dict, rows: list, plots: dict, note: str = "") -> str:
         *([f"| GPU | {_gpu(m['gpu'])} |"] if m.get("gpu") else []),
         f"| float32 GEMM peak | {fmt(m.get('peak_gflops'), '.1f')} GFLOP/s (n={m.get('gemm_n')}) |",
         f"| copy bandwidth | {fmt(m.get('bandwidth_gbs'), '.1f')} GB/s |",
-        f"| versions | " + ", ".join(f"{k} {x}" for k, x in v.items()) + " |",
+        "| versions | " + ", ".join(f"{k} {x}" for k, x in v.items()) + " |",
         *([f"| convbench commit | {m['commit']} |"] if m.get("commit") else []),
         f"| seed | {m.get('seed')} |",
         f"| dtypes, batch | {', '.join(cfg.get('dtypes', []))}; N = {cfg.get('batch')} |",

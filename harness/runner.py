@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 import kernels
-from harness import journal, job, machine, timing
+from harness import job, journal, machine, timing
 from harness.isolate import RowPool, Setup
 from harness.journal import OutputError, ResultsError  # noqa: F401 - OutputError: the runner's too
 from harness.rows import COLUMNS, KEY, STATUSES, Task, key, stamp  # noqa: F401 - re-exported

@@ -1,110 +1,100 @@
 """algo="auto": the fastest accurate algorithm for a case, found by timing once, cached on disk.
 
-The first call for a new *key* (op, input shapes, dtype, parameters of the plan, direction
-forward/backward, Numba threads) runs every algorithm that supports the case on random
-inputs from ``op.make_inputs``:
+The first call for a new *key* (op, plan fields but a dropout seed, direction
+forward/backward, Numba threads) tunes it on random inputs from ``op.make_inputs``:
 
-1. ``slow`` algorithms (plain loops; CUDA under Numba's simulator) are left out unless
-   nothing else supports the case;
-2. each candidate runs once (this is also the warm-up: JIT compilation is not timed) and its
-   output is compared with the most trusted candidate's (lowest declared trust rank),
-   computed in float64 where the plan allows; a candidate whose error exceeds its declared
-   tolerance (``kernels.tolerances``) is dropped;
-3. the rest are timed (a few repeats, bounded time) and the fastest is kept.
+1. candidates: every algorithm that supports the case, leaving out ``slow`` ones (plain
+   loops; CUDA under Numba's simulator) unless nothing else supports it;
+2. pruning by a cost model, before anything is compiled: of the variants of one method
+   (``Algorithm.variant_of``: Winograd's tile sizes) only the one with the least
+   ``estimate`` stays, and an algorithm whose declared ``estimate`` is more than ``PRUNE``
+   times the direct method's multiply-adds (``op.cost``) cannot win and is dropped;
+3. a warm-up run of each (JIT compilation happens here, untimed) whose output is checked
+   against the most trusted candidate's (in float64 where the plan allows): a candidate
+   past its declared tolerance (``kernels.tolerances``) is dropped;
+4. interleaved rounds: one timed run of each survivor per round, in a rotating order, at
+   least ``MIN_ROUNDS`` and at most ``ROUNDS`` rounds, fewer once ``BUDGET_S`` is spent; a
+   candidate whose fastest run is ``CLEARLY`` times the best median is dropped early;
+5. the least median wins; the runner-up and its ratio are kept; when the two are within
+   noise (ratio under ``1 + TIE``, or the runner-up's fastest run beat the winner's
+   median) the more trusted of the two is chosen.
 
-The choice is stored in memory and in ``$CONVBENCH_CACHE_DIR/auto.json`` (default
-``~/.cache/convbench``), under a *context* naming the machine (CPU model, cores) and the
-library versions (numpy, numba, convbench), so a choice made on another machine or with
-other versions is not reused.  A later call, in this process or a new one, reads it back
-without timing.  A corrupt or unwritable cache is ignored with a warning; writes are atomic
-(temporary file + ``os.replace``) and merge with what other processes wrote meanwhile, under
-an advisory lock (``auto.json.lock``) so that concurrent writers lose nothing.
+The record (choice, runner-up, medians, runs, errors, pruned and rejected candidates with
+reasons, warm-up seconds, tuning seconds, the load average) is kept in memory and in
+``$CONVBENCH_CACHE_DIR/auto.json`` (default ``~/.cache/convbench``) under a *context*
+naming the machine and the library versions; a later call, here or in another process,
+reads it back without timing (the file: ``kernels._autocache``; a corrupt, oversized or
+non-regular one is ignored with a warning).
 
-``choose(op, plan, direction)`` is the entry point the ops call.
+``CONVBENCH_AUTO`` (comma-separated words) changes the policy: ``full`` times every
+candidate (no pruning), ``retune`` ignores stored choices (each case is timed again once
+per process and replaces the stored choice), ``cached`` never times (stored choices, else
+the most trusted candidate left by the model; nothing stored).
+
+``choose(op, plan, direction)`` is the entry point the ops call; ``kernels.auto`` is the
+public interface (reports, re-tuning, tuning ahead of time).
 """
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import os
-import platform
-import tempfile
 import threading
 import time
 import warnings
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
-from kernels import _arrays
+from kernels import _arrays, _autocache
+from kernels._autocache import cache_file
 from kernels.tolerances import SEED, rel_err, tolerance, trust
 
-FORMAT = 1
-FILE_NAME = "auto.json"
-REPEATS = 3            # timed runs per candidate after the warm-up
-BUDGET_S = 0.25        # a candidate stops repeating once its runs took this long
+ENV = "CONVBENCH_AUTO"
+WORDS = ("on", "full", "retune", "cached")
+PRUNE = 2.0            # a declared estimate above PRUNE x the direct method's work cannot win
+ROUNDS = 5             # at most this many timed runs per candidate, one per round
+MIN_ROUNDS = 2         # at least this many (unless dropped as clearly slower)
+BUDGET_S = 0.5         # after MIN_ROUNDS, no new round once the timed runs took this long
+CLEARLY = 3.0          # dropped when even its fastest run took this many times the best median
+CLEARLY_FIRST = 10.0   # ... or, after a single run (one hiccup must not drop a candidate), this
+TIE = 0.05             # medians closer than this are within noise: trust decides
 VOLATILE = ("seed",)   # plan fields left out of the key (a new dropout seed is the same case)
 FAST_MAX = 4096        # entries of the in-memory shortcut before it is emptied
 
-timed_keys: list[str] = []        # keys timed in this process (tests read it)
-last_timings: dict[str, dict] = {}  # key -> {"times": {...}, "errors": {...}, "rejected": {...}}
-_memory: dict[str, dict[str, str]] = {}   # cache file path -> key -> algo
-_mtimes: dict[str, float] = {}
-_fast: dict[tuple, str] = {}      # (path, op, plan, direction, threads) -> algo, no key building
+timed_keys: list[str] = []          # keys timed in this process (tests read it)
+last_timings: dict[str, dict] = {}  # key -> the record of its latest tuning in this process
+_memory: dict[str, dict[str, dict]] = {}  # cache file path -> key -> record
+_mtimes: dict[str, int] = {}
+_fast: dict[tuple, str] = {}        # (path, mode, op, plan, direction, threads) -> algo
+_timed_at: set[str] = set()        # keys timed in this process (retune serves only these)
+_state = {"defer": 0}               # open recordings that defer timing
+_recorders: list[dict] = []         # active recordings: key -> Call
 _lock = threading.RLock()
 
 
-# ---- where and under which context -------------------------------------------------------
-def cache_dir() -> Path:
-    return Path(os.environ.get("CONVBENCH_CACHE_DIR") or Path.home() / ".cache" / "convbench")
-
-
-def cache_file() -> Path:
-    return cache_dir() / FILE_NAME
-
-
-@lru_cache(maxsize=None)
-def machine() -> dict:
-    """What makes a timing from this machine and these libraries comparable."""
-    import numba
-    return {"cpu": _cpu_model(), "cores": os.cpu_count() or 0, "machine": platform.machine(),
-            "numpy": np.__version__, "numba": numba.__version__, "convbench": _version()}
-
-
-def context() -> str:
-    m = machine()
-    return "|".join(f"{k}={m[k]}" for k in sorted(m))
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.lower().startswith(("model name", "hardware", "cpu model")):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def _version() -> str:
-    try:
-        from importlib.metadata import version
-        return version("convbench")
-    except Exception:  # not installed (run from a checkout): read pyproject.toml
-        try:
-            import tomllib
-            with open(Path(__file__).resolve().parents[1] / "pyproject.toml", "rb") as f:
-                return tomllib.load(f)["project"]["version"]
-        except Exception:
-            return "unknown"
+@dataclasses.dataclass(frozen=True)
+class Call:
+    """One case that ``algo="auto"`` resolved: enough to tune it again (``tune_call``)."""
+    key: str
+    op: object
+    plan: object
+    direction: str
+    shapes: tuple | None
+    params: dict | None
 
 
 def threads() -> int:
     import numba
     return int(numba.get_num_threads())
+
+
+def load() -> float | None:
+    """The 1-minute load average (None where the system has none)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
 
 
 def key_of(op, plan, direction: str) -> str:
@@ -122,39 +112,88 @@ def _plain(v):
     return v.name if isinstance(v, np.dtype) else repr(v)
 
 
+@lru_cache(maxsize=16)
+def _parse_mode(raw: str) -> frozenset:
+    words = frozenset(w.strip().lower() for w in raw.split(",") if w.strip()) - {"on"}
+    if not words <= set(WORDS):
+        raise ValueError(f"{ENV} must be a comma-separated list of {', '.join(WORDS)}, "
+                         f"got {raw!r}")
+    if {"cached", "retune"} <= words:
+        raise ValueError(f"{ENV}: 'cached' (never time) and 'retune' (time again) contradict, "
+                         f"got {raw!r}")
+    return words
+
+
+def mode() -> frozenset:
+    """The words of ``CONVBENCH_AUTO`` in force (empty: the default policy)."""
+    return _parse_mode(os.environ.get(ENV, ""))
+
+
 # ---- the entry point ----------------------------------------------------------------------
 def choose(op, plan, direction: str = "forward", shapes=None, params=None) -> str:
     """The algorithm ``algo="auto"`` runs for this plan (timing it once if new)."""
-    if direction not in ("forward", "backward"):
-        raise ValueError(f"{op.name}: direction must be 'forward' or 'backward', got {direction!r}")
-    names = op.candidates(plan)
-    if not names:
-        raise ValueError(f"{op.name}: no algorithm supports this case")
-    fast = [n for n in names if not _slow(op.registered()[n])] or names
+    fast = _fast_candidates(op, plan, direction)
     if len(fast) == 1:
         return fast[0]
+    words = mode()
     path = str(cache_file())
     try:
-        fast_key = (path, op.name, plan, direction, threads())
+        fast_key = (path, words, op.name, plan, direction, threads())
         hit = _fast.get(fast_key)
     except TypeError:  # an unhashable plan: build the string key every time
         fast_key, hit = None, None
-    if hit is not None and hit in fast:
+    if hit is not None and hit in fast and not _recorders:
         return hit
     key = key_of(op, plan, direction)
     with _lock:
-        algo = _lookup(path, key, fast)
-        if algo is None:
-            if shapes is None or params is None:
-                return _untimed(op, fast)
-            algo = _tune(op, plan, direction, fast, key, shapes, params)
-            _memory.setdefault(path, {})[key] = algo
-            _store(path, key, algo)
+        _note(Call(key, op, plan, direction, shapes, params))
+        record = _lookup(path, key, fast)
+        if record is not None:
+            algo = _served(record, fast)
+        elif shapes is None or params is None:
+            return _untimed(op, fast)
+        elif _state["defer"]:
+            return _model_pick(op, plan, fast)
+        elif "cached" in words:
+            algo = _model_pick(op, plan, fast)
+        else:
+            record = _tune(op, plan, direction, fast, key, shapes, params, "full" not in words)
+            _remember(path, key, record)
+            algo = _served(record, fast)
         if fast_key is not None:
             if len(_fast) > FAST_MAX:  # plans with a fresh seed per call would grow it forever
                 _fast.clear()
             _fast[fast_key] = algo
     return algo
+
+
+def tune_call(call: Call, retune: bool = False) -> dict:
+    """Time ``call``'s case now unless a usable choice is stored (with ``retune``, time it
+    again in any case); its record.  ``cached`` in ``CONVBENCH_AUTO`` does not apply."""
+    fast = _fast_candidates(call.op, call.plan, call.direction)
+    if len(fast) == 1:
+        return {"key": call.key, "algo": fast[0], "only": True}
+    if call.shapes is None or call.params is None:
+        raise ValueError(f"{call.op.name}: a call without its input shapes and parameters "
+                         f"cannot be timed")
+    path = str(cache_file())
+    with _lock:
+        record = None if retune else _lookup(path, call.key, fast)
+        if record is None:
+            record = _tune(call.op, call.plan, call.direction, fast, call.key, call.shapes,
+                           call.params, "full" not in mode())
+            _remember(path, call.key, record)
+            _fast.clear()
+        return {"key": call.key, **record}
+
+
+def _fast_candidates(op, plan, direction) -> list[str]:
+    if direction not in ("forward", "backward"):
+        raise ValueError(f"{op.name}: direction must be 'forward' or 'backward', got {direction!r}")
+    names = op.candidates(plan)
+    if not names:
+        raise ValueError(f"{op.name}: no algorithm supports this case")
+    return [n for n in names if not _slow(op.registered()[n])] or names
 
 
 def _slow(algo) -> bool:
@@ -178,12 +217,30 @@ def _by_trust(names) -> list[str]:
     return sorted(names, key=lambda n: (trust(n), n))
 
 
-def _lookup(path: str, key: str, names) -> str | None:
-    algo = _memory.get(path, {}).get(key)
-    if algo is None:
+def _served(record: dict, names) -> str:
+    """The stored choice, or its runner-up where the choice is no longer a candidate."""
+    algo = record.get("algo")
+    return algo if algo in names else record["runner_up"]
+
+
+def _lookup(path: str, key: str, names) -> dict | None:
+    """The usable stored record of ``key``: its choice (or runner-up) is a candidate, and
+    with CONVBENCH_AUTO=retune, it was timed in this process."""
+    if "retune" in mode() and key not in _timed_at:
+        return None
+    record = _memory.get(path, {}).get(key)
+    if record is None:
         _reload(path)
-        algo = _memory.get(path, {}).get(key)
-    return algo if algo in names else None
+        record = _memory.get(path, {}).get(key)
+    if record is None:
+        return None
+    usable = record.get("algo") in names or record.get("runner_up") in names
+    return record if usable else None
+
+
+def _note(call: Call) -> None:
+    for recording in _recorders:
+        recording.setdefault(call.key, call)
 
 
 def clear_memory() -> None:
@@ -192,127 +249,197 @@ def clear_memory() -> None:
         _memory.clear()
         _mtimes.clear()
         _fast.clear()
+        _timed_at.clear()
 
 
-# ---- the disk cache -----------------------------------------------------------------------
-def _read(path: str) -> dict:
-    """The whole cache file as a dict ({} if absent; a warning and {} if unreadable)."""
+# ---- recording, records, forgetting (kernels.auto) -------------------------------------
+@contextlib.contextmanager
+def recording(defer: bool = False):
+    """Collect the cases ``algo="auto"`` resolves inside (a dict key -> Call, in order).
+    With ``defer``, a new case is not timed but served by the model (as with ``cached``)."""
+    calls: dict[str, Call] = {}
+    with _lock:
+        _recorders.append(calls)
+        _state["defer"] += bool(defer)
     try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-        if not isinstance(data, dict) or data.get("format") != FORMAT \
-                or not isinstance(data.get("contexts"), dict):
-            raise ValueError("not a convbench auto cache (format 1)")
-        return data
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError, UnicodeDecodeError) as e:
-        warnings.warn(f"convbench auto: ignoring the unreadable cache {path}: {e}", stacklevel=4)
-        return {}
+        yield calls
+    finally:
+        with _lock:
+            _recorders.remove(calls)
+            _state["defer"] -= bool(defer)
 
 
-def _choices(data: dict) -> dict:
-    entry = data.get("contexts", {}).get(context(), {})
-    choices = entry.get("choices", {}) if isinstance(entry, dict) else {}
-    return {k: v["algo"] for k, v in choices.items()
-            if isinstance(v, dict) and isinstance(v.get("algo"), str)} if isinstance(choices, dict) else {}
+def records(path: str | None = None) -> dict[str, dict]:
+    """Every stored record of this context, in memory and on disk: key -> record."""
+    path = str(cache_file()) if path is None else path
+    with _lock:
+        _reload(path, force=True)
+        return {k: dict(v) for k, v in _memory.get(path, {}).items()}
 
 
-def _reload(path: str) -> None:
+def forget(keep=lambda key, record: False, path: str | None = None) -> list[str]:
+    """Remove the stored choices (of this context) for which ``keep`` is false, in memory
+    and on disk; the keys removed.  Their cases are timed again when next met."""
+    path = str(cache_file()) if path is None else path
+    with _lock:
+        _reload(path, force=True)
+        gone = [k for k, r in _memory.get(path, {}).items() if not keep(k, r)]
+        _update(path, lambda choices: [choices.pop(k, None) for k in gone])
+        for k in gone:
+            _memory.get(path, {}).pop(k, None)
+            _timed_at.discard(k)
+            last_timings.pop(k, None)
+        _fast.clear()
+        return gone
+
+
+# ---- in memory and on disk -----------------------------------------------------------------------
+def _reload(path: str, force: bool = False) -> None:
     try:
         mtime = os.stat(path).st_mtime_ns
     except OSError:
         return
-    if _mtimes.get(path) == mtime:
+    if _mtimes.get(path) == mtime and not force:
         return
     _mtimes[path] = mtime
-    _memory.setdefault(path, {}).update(_choices(_read(path)))
+    _memory.setdefault(path, {}).update(_autocache.choices(_autocache.read(path)))
 
 
-def _store(path: str, key: str, algo: str) -> None:
-    """Merge this choice into the file: read, add, write a temporary file, os.replace."""
-    record = {"algo": algo, "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-              **last_timings.get(key, {})}
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with _locked(path):
-            data = _read(path) or {"format": FORMAT, "contexts": {}}
-            entry = data["contexts"].get(context())
-            if not isinstance(entry, dict) or not isinstance(entry.get("choices"), dict):
-                entry = data["contexts"][context()] = {"choices": {}}
-            entry["machine"] = machine()
-            entry["choices"][key] = record
-            fd, tmp = tempfile.mkstemp(prefix=".auto-", suffix=".json", dir=os.path.dirname(path))
-            try:
-                os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the cache from other users' reads
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    json.dump(data, f, indent=1, sort_keys=True)
-                os.replace(tmp, path)
-            except BaseException:
-                _remove(tmp)
-                raise
-            _mtimes[path] = os.stat(path).st_mtime_ns
-        _memory.setdefault(path, {}).update(_choices(data))  # what other processes added
-    except OSError as e:
-        warnings.warn(f"convbench auto: cannot write the cache {path}: {e}; "
-                      f"the choice is kept in memory only", stacklevel=4)
+def _remember(path: str, key: str, record: dict) -> None:
+    _memory.setdefault(path, {})[key] = record
+    _fast.clear()  # a new choice replaces what "cached" served for its case
+    _update(path, lambda choices: choices.__setitem__(key, record))
 
 
-@contextlib.contextmanager
-def _locked(path: str):
-    """Serialise read-merge-replace between processes (POSIX advisory lock on a side file);
-    without fcntl, concurrent writers may drop an entry, which is then simply timed again."""
-    try:
-        import fcntl
-    except ImportError:
-        yield
-        return
-    with open(path + ".lock", "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+def _update(path: str, change) -> None:
+    """Change this context's choices in the file; learn what other processes added."""
+    written = _autocache.update(path, change)
+    if written is not None:
+        data, _mtimes[path] = written
+        _memory.setdefault(path, {}).update(_autocache.choices(data))
 
 
-def _remove(path):
-    try:
-        os.remove(path)
-    except OSError:
-        pass
+# ---- pruning by the cost model ------------------------------------------------------------
+def prune(op, plan, names) -> tuple[list[str], dict[str, str]]:
+    """(the candidates worth timing, {pruned candidate: reason}) by the declared estimates."""
+    algos = op.registered()
+    estimates = {n: algos[n].estimate_of(plan) for n in names}
+    direct = float(op.cost_of(plan).get("macs", 0) or 0)
+    work = {n: direct if e is None else e for n, e in estimates.items()}
+    pruned = {}
+    groups: dict[str, list[str]] = {}
+    for n in names:
+        if algos[n].variant_of is not None:
+            groups.setdefault(algos[n].variant_of, []).append(n)
+    for method, members in groups.items():
+        best = min(members, key=lambda n: (work[n], trust(n), n))
+        for n in members:
+            if n != best:
+                pruned[n] = (f"a variant of {method}: the model favours {best} "
+                             f"({_ratio(work[n], work[best])} its estimated work)")
+    if direct > 0:
+        for n, e in estimates.items():
+            if e is not None and e > PRUNE * direct and n not in pruned:
+                pruned[n] = (f"estimated work {_ratio(e, direct)} the direct method's "
+                             f"(more than {PRUNE:g}x cannot win)")
+    kept = [n for n in names if n not in pruned]
+    return (kept, pruned) if kept else (list(names), {})
+
+
+def _ratio(a, b) -> str:
+    return f"{a / b:.2f}x" if b > 0 else "inf x"
+
+
+def _model_pick(op, plan, names) -> str:
+    """No timing: the most trusted candidate the model keeps."""
+    kept, _ = prune(op, plan, names) if "full" not in mode() else (names, {})
+    return _by_trust(kept)[0]
 
 
 # ---- timing -------------------------------------------------------------------------------
-def _tune(op, plan, direction, names, key, shapes, params) -> str:
-    """Run each candidate once (warm-up + accuracy), time the accurate ones, pick the fastest."""
+def _tune(op, plan, direction, names, key, shapes, params, pruning: bool = True) -> dict:
+    """Prune, warm up and check accuracy, time in interleaved rounds, choose: the record."""
+    started, load_at_start = time.perf_counter(), load()
     timed_keys.append(key)
+    _timed_at.add(key)
+    kept, pruned = prune(op, plan, names) if pruning else (list(names), {})
     rng = np.random.default_rng(SEED)
     inputs = _inputs(op, plan, shapes, params, rng)
     gy = rng.standard_normal(_first_shape(plan.out_shape)).astype(plan.dtype)
     run = _runner(direction, gy)
-    ranked = _by_trust(names)
+    ranked = _by_trust(kept)
     ref_name, ref_out, ref_dtype = _reference(op, plan, ranked, inputs, run)
-    errors, rejected, times = {}, {}, {}
+    errors, rejected, warmup, accurate = {}, {}, {}, {}
     for name in ranked:
         algo = op.registered()[name]
+        t0 = time.perf_counter()
         try:
             out = run(algo, _copies(inputs), plan)  # warm-up: JIT compiles here
         except Exception as e:  # a candidate that fails is not chosen; the case still runs
             rejected[name] = f"raised {type(e).__name__}: {e}"
             continue
+        finally:
+            warmup[name] = round(time.perf_counter() - t0, 6)
         err = _error(out, ref_out)
         errors[name] = err
-        limit = tolerance(name, plan.dtype) + (0.0 if ref_dtype == np.float64 and plan.dtype != np.float64
-                                               else tolerance(ref_name, plan.dtype))
+        exact_ref = ref_dtype == np.float64 and plan.dtype != np.float64
+        limit = tolerance(name, plan.dtype) + (0 if exact_ref else tolerance(ref_name, plan.dtype))
         if name != ref_name and not err <= limit:
             rejected[name] = f"relative error {err:.3g} > {limit:g} against {ref_name}"
             continue
-        times[name] = _time(run, algo, inputs, plan, min(times.values(), default=np.inf))
-    if not times:
+        accurate[name] = algo
+    if not accurate:
         raise ValueError(f"{op.name}: no algorithm computed this case accurately: {rejected}")
-    last_timings[key] = {"times": times, "errors": errors, "rejected": rejected,
-                         "reference": ref_name}
-    return min(times, key=times.get)
+    runs, dropped = _rounds(run, accurate, inputs, plan)
+    record = {**_decide(runs), "runs": runs, "errors": errors, "rejected": rejected,
+              "dropped": dropped, "pruned": pruned, "reference": ref_name, "warmup": warmup,
+              "seconds": round(time.perf_counter() - started, 4), "load": load_at_start,
+              "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    last_timings[key] = record
+    return record
+
+
+def _rounds(run, algos: dict, inputs, plan) -> tuple[dict, dict]:
+    """({name: [seconds of each timed run]}, {name dropped early: reason})."""
+    runs = {n: [] for n in algos}
+    dropped, spent = {}, 0.0
+    for r in range(ROUNDS):
+        live = [n for n in algos if n not in dropped]
+        if r and (len(live) == 1 or r >= MIN_ROUNDS and spent > BUDGET_S):
+            break
+        for name in live[r % len(live):] + live[:r % len(live)]:  # rotated: none always first
+            dt = float(_time(run, algos[name], inputs, plan, np.inf))
+            runs[name].append(dt)
+            spent += dt
+        best = min(float(np.median(runs[n])) for n in live)
+        for name in live:
+            if min(runs[name]) > (CLEARLY if len(runs[name]) > 1 else CLEARLY_FIRST) * best:
+                dropped[name] = (f"clearly slower: its fastest run took "
+                                 f"{_ratio(min(runs[name]), best)} the best median")
+    return runs, dropped
+
+
+def _decide(runs: dict) -> dict:
+    """The least median, its runner-up and their ratio; within noise, the more trusted."""
+    medians = {n: float(np.median(t)) for n, t in runs.items() if t}
+    order = sorted(medians, key=lambda n: (medians[n], trust(n), n))
+    algo, runner = order[0], (order[1] if len(order) > 1 else None)
+    tie = runner is not None and _within_noise(runs[algo], runs[runner])
+    if tie and trust(runner) < trust(algo):
+        algo, runner = runner, algo
+    ratio = None
+    if runner is not None and medians[algo] > 0:
+        ratio = round(medians[runner] / medians[algo], 4)
+    return {"algo": algo, "runner_up": runner, "ratio": ratio, "tie": tie, "times": medians}
+
+
+def _within_noise(a: list, b: list) -> bool:
+    """Whether runs ``b`` (the slower median) cannot be told from runs ``a``: medians
+    within TIE of each other, or each median inside the other's range of runs."""
+    ma, mb = float(np.median(a)), float(np.median(b))
+    if ma > 0 and mb < (1 + TIE) * ma:
+        return True
+    return min(a) <= mb <= max(a) and min(b) <= ma <= max(b)
 
 
 def _inputs(op, plan, shapes, params, rng):
@@ -377,19 +504,13 @@ def _error(out, ref) -> float:
     return worst
 
 
-def _time(run, algo, inputs, plan, best) -> float:
-    """Least of a few runs; stops early when over budget or already 4x the best so far."""
-    fastest, spent = np.inf, 0.0
-    for _ in range(REPEATS):
-        arrays = _copies(inputs)
-        with _arrays.poison(False):
-            t0 = time.perf_counter()
-            run(algo, arrays, plan)
-            dt = time.perf_counter() - t0
-        fastest, spent = min(fastest, dt), spent + dt
-        if spent > BUDGET_S or fastest > 4 * best:
-            break
-    return fastest
+def _time(run, algo, inputs, plan, best=np.inf) -> float:
+    """Seconds of one run on fresh copies of the inputs (outputs not poisoned)."""
+    arrays = _copies(inputs)
+    with _arrays.poison(False):
+        t0 = time.perf_counter()
+        run(algo, arrays, plan)
+        return time.perf_counter() - t0
 
 
 def _copies(arrays):

@@ -23,15 +23,16 @@ from __future__ import annotations
 
 import inspect
 import keyword
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from kernels import _arrays, tolerances
 
-OPS: dict[str, "Op"] = {}
-ALGORITHMS: dict[str, dict[str, "Algorithm"]] = {}  # op name -> algo name -> Algorithm
+OPS: dict[str, Op] = {}
+ALGORITHMS: dict[str, dict[str, Algorithm]] = {}  # op name -> algo name -> Algorithm
 REQUIRED = inspect.Parameter.empty  # a parameter with no default, such as kernel_size
 SLOW_MACS = 60_000  # tests and the harness run slow algorithms on cases this small only
 
@@ -98,12 +99,20 @@ class Algorithm:
     whether the algorithm can run on this machine (CUDA needs a GPU or the simulator).
     ``device=True`` marks an algorithm that also takes arrays in GPU memory
     (``__cuda_array_interface__``) and then returns device arrays.
+
+    For ``algo="auto"`` (``kernels._auto``), two optional declarations prune the candidates
+    before anything is compiled or timed: ``estimate(plan)`` models the forward's work in
+    the op's direct multiply-adds (those of ``Op.cost``) at the speed of a blocked GEMM, for
+    an algorithm whose work differs from the direct method's (FFT, Winograd); an algorithm
+    without one is taken to do the direct method's work.  ``variant_of`` names the method
+    of which this algorithm is one setting (``"winograd"`` for the tile sizes F(2), F(4),
+    F(6)): ``auto`` times only the variant with the least estimate.
     """
 
     def __init__(self, name: str, ops: tuple[str, ...], slow: bool = False,
                  available: Callable[[], bool] | None = None, doc: str = "",
                  device: bool = False, *, tolerance: dict | None = None,
-                 trust: int | None = None):
+                 trust: int | None = None, variant_of: str | None = None):
         if not (isinstance(name, str) and name.isidentifier()) or keyword.iskeyword(name) \
                 or name == "auto":
             raise ValueError(f"algorithm name must be an identifier other than 'auto', got {name!r}")
@@ -113,10 +122,11 @@ class Algorithm:
                 raise ValueError(f"algorithm {name!r} registered twice for op {op!r}")
         self.accuracy = tolerances.declare(name, tolerance, trust)
         self.name, self.ops, self.slow, self.doc = name, ops, slow, doc
-        self.device = device
+        self.device, self.variant_of = device, variant_of
         self._available = available or (lambda: True)
         self._forward = self._backward = None
         self._supports: Callable[[Any], str | None] = lambda plan: None
+        self._estimate: Callable[[Any], float] | None = None
         self.phases: dict[str, float] = {}  # filled by algorithms that time their phases
         self._held = True
         for op in ops:
@@ -144,6 +154,15 @@ class Algorithm:
     def supports(self, fn):
         self._supports = fn
         return fn
+
+    def estimate(self, fn):
+        self._estimate = fn
+        return fn
+
+    def estimate_of(self, plan) -> float | None:
+        """The declared model of the forward's work on this plan, in direct multiply-adds
+        (None when the algorithm declares none: it does the direct method's work)."""
+        return None if self._estimate is None else float(self._estimate(core(plan)))
 
     def available(self) -> bool:
         return bool(self._available())

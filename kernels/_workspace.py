@@ -22,7 +22,6 @@ kernel that relies on what a previous call left behind fails its tests.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import itertools
 import threading
 import weakref
@@ -59,20 +58,22 @@ class _Slot:
                 pass
 
 
-def _load_trim():
-    """glibc's ``malloc_trim``, else a no-op.  A thread's freed blocks stay in its malloc
-    arena, mapped, after the thread ends (four threads of the FFT convolution left 210 MiB
-    behind); ``malloc_trim(0)`` hands every arena's free pages back to the OS."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):
-        return lambda: None
-    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
-    return lambda: trim(0)
+_malloc_trim = None
 
 
-_trim = _load_trim()
+def _trim() -> None:
+    """glibc's ``malloc_trim(0)``, where there is one.  A thread's freed blocks stay in its
+    malloc arena, mapped, after the thread ends (four threads of the FFT convolution left
+    210 MiB behind); ``malloc_trim`` hands every arena's free pages back to the OS."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            fn = ctypes.CDLL(None).malloc_trim   # the process's libc
+            fn.argtypes, fn.restype = [ctypes.c_size_t], ctypes.c_int
+            _malloc_trim = lambda: fn(0)   # noqa: E731
+        except (OSError, AttributeError, TypeError):   # not glibc
+            _malloc_trim = lambda: None   # noqa: E731
+    _malloc_trim()
 
 
 def _slot() -> _Slot:

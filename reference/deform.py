@@ -11,7 +11,7 @@ as the registry passes them; call with mask= to use torchvision's order.
 import torch
 
 from reference import ref
-from reference.pads import pair, pads2d
+from reference.pads import pads2d, pair
 
 
 def _sample(img, y, x):

@@ -70,5 +70,6 @@ def _hardsigmoid(input, inplace=False):
     return torch.nn.functional.relu6(input + 3) / 6
 
 
-SECOND_ORDER_REFERENCES = {"weight_norm": _weight_norm, "hardsigmoid": _hardsigmoid, "batch_norm": _with_weight("batch_norm"),
+SECOND_ORDER_REFERENCES = {"weight_norm": _weight_norm, "hardsigmoid": _hardsigmoid,
+                           "batch_norm": _with_weight("batch_norm"),
                            "instance_norm": _with_weight("instance_norm")}

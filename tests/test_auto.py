@@ -11,7 +11,7 @@ import pytest
 
 import kernels
 import reference
-from kernels import _auto
+from kernels import _auto, _autocache
 from kernels._registry import ALGORITHMS, Algorithm
 from kernels.tolerances import rel_err, tolerance
 
@@ -34,7 +34,7 @@ def conv_case(dtype, n=2, c=3, hw=9, k=4):
 
 
 def read_cache(path):
-    with open(path / _auto.FILE_NAME) as f:
+    with open(path / _autocache.FILE_NAME) as f:
         return json.load(f)
 
 
@@ -59,7 +59,7 @@ def test_choice_is_timed_once_and_written(cache):
     assert len(_auto.timed_keys) == before + 1, "the second call must reuse the choice"
     key = _auto.timed_keys[-1]
     data = read_cache(cache)
-    entry = data["contexts"][_auto.context()]
+    entry = data["contexts"][_autocache.context()]
     assert entry["choices"][key]["algo"] == kernels.conv2d.choose(x.shape, w.shape, b.shape,
                                                                   dtype=np.float32, padding=1)
     times = entry["choices"][key]["times"]
@@ -72,11 +72,11 @@ def test_key_names_machine_and_versions(cache):
     import numba
     x, w, b = conv_case(np.float64, hw=7)
     kernels.conv1d(x[:, :, 0], w[:, :, 0], b)
-    entry = read_cache(cache)["contexts"][_auto.context()]
+    entry = read_cache(cache)["contexts"][_autocache.context()]
     m = entry["machine"]
     assert m["numpy"] == np.__version__ and m["numba"] == numba.__version__
     assert m["cores"] == os.cpu_count() and m["cpu"] and m["convbench"] != "unknown"
-    ctx = _auto.context()
+    ctx = _autocache.context()
     for part in (f"numpy={np.__version__}", f"numba={numba.__version__}", f"cores={os.cpu_count()}",
                  f"cpu={m['cpu']}", f"convbench={m['convbench']}"):
         assert part in ctx
@@ -89,7 +89,7 @@ def test_backward_chooses_separately(cache):
     shapes = (x.shape, w.shape, b.shape)
     fwd = kernels.conv2d.choose(*shapes, dtype=np.float64)
     bwd = kernels.conv2d.choose(*shapes, dtype=np.float64, direction="backward")
-    choices = read_cache(cache)["contexts"][_auto.context()]["choices"]
+    choices = read_cache(cache)["contexts"][_autocache.context()]["choices"]
     directions = sorted(k.split("|")[1] for k in choices)
     assert directions == ["backward", "forward"]
     assert {fwd, bwd} <= set(kernels.conv2d.algos())
@@ -101,26 +101,26 @@ def test_choice_from_another_machine_is_not_reused(cache):
     key = _auto.timed_keys[-1]
     data = read_cache(cache)
     data["contexts"] = {"cpu=elsewhere|cores=64": {"choices": {key: {"algo": "naive"}}}}
-    (cache / _auto.FILE_NAME).write_text(json.dumps(data))
+    (cache / _autocache.FILE_NAME).write_text(json.dumps(data))
     _auto.clear_memory()
     before = len(_auto.timed_keys)
     assert kernels.conv2d.choose(x.shape, w.shape, b.shape, dtype=np.float64) != "naive"
     assert len(_auto.timed_keys) == before + 1, "another context's choice must be re-timed"
-    assert set(read_cache(cache)["contexts"]) == {"cpu=elsewhere|cores=64", _auto.context()}
+    assert set(read_cache(cache)["contexts"]) == {"cpu=elsewhere|cores=64", _autocache.context()}
 
 
 def test_corrupt_cache_warns_and_recovers(cache):
-    (cache / _auto.FILE_NAME).write_text("{ not json")
+    (cache / _autocache.FILE_NAME).write_text("{ not json")
     x, w, b = conv_case(np.float32, hw=6)
     with pytest.warns(UserWarning, match="unreadable cache"):
         y = kernels.conv2d(x, w, b)
     assert rel_err(y, reference.conv2d(x, w, b)) < 1e-4
-    assert _auto.context() in read_cache(cache)["contexts"], "a valid file replaces the corrupt one"
+    assert _autocache.context() in read_cache(cache)["contexts"], "a valid file replaces the corrupt one"
 
 
 @pytest.mark.parametrize("content", ['{"format": 1, "contexts": []}', "[1, 2]", "\x00\xff"])
 def test_wrong_structure_warns(cache, content):
-    (cache / _auto.FILE_NAME).write_text(content, errors="surrogateescape")
+    (cache / _autocache.FILE_NAME).write_text(content, errors="surrogateescape")
     x, w, b = conv_case(np.float64, hw=5)
     with pytest.warns(UserWarning, match="cache"):
         kernels.conv2d(x, w, b)
@@ -156,12 +156,12 @@ def test_merge_keeps_other_writers_entries(cache):
     x, w, b = conv_case(np.float64, hw=6)
     kernels.conv2d(x, w, b)
     data = read_cache(cache)
-    data["contexts"][_auto.context()]["choices"]["other-process-key"] = {"algo": "im2col"}
-    (cache / _auto.FILE_NAME).write_text(json.dumps(data))
+    data["contexts"][_autocache.context()]["choices"]["other-process-key"] = {"algo": "im2col"}
+    (cache / _autocache.FILE_NAME).write_text(json.dumps(data))
     kernels.conv2d(x, w, b, padding=1)  # a new key: read, merge, replace
-    choices = read_cache(cache)["contexts"][_auto.context()]["choices"]
+    choices = read_cache(cache)["contexts"][_autocache.context()]["choices"]
     assert "other-process-key" in choices and len(choices) == 3
-    left = set(os.listdir(cache)) - {_auto.FILE_NAME, _auto.FILE_NAME + ".lock"}
+    left = set(os.listdir(cache)) - {_autocache.FILE_NAME, _autocache.FILE_NAME + ".lock"}
     assert not left, f"no temporary file left: {left}"
 
 
@@ -212,7 +212,7 @@ def test_resolve_without_shapes_warns_and_does_not_cache(cache):
     with pytest.warns(UserWarning, match="nothing was timed"):
         algo = kernels.conv2d.resolve("auto", plan, "forward")
     assert algo.name in kernels.conv2d.algos()
-    assert not (cache / _auto.FILE_NAME).exists()
+    assert not (cache / _autocache.FILE_NAME).exists()
 
 
 def test_volatile_seed_is_not_part_of_the_key():
@@ -246,13 +246,13 @@ def test_concurrent_writers_lose_nothing(tmp_path):
     procs = [subprocess.Popen([sys.executable, "-c", WRITER, str(pad), "4"], env=env, cwd=REPO)
              for pad in (0, 1)]
     assert [p.wait(timeout=600) for p in procs] == [0, 0]
-    choices = read_cache(tmp_path)["contexts"][_auto.context()]["choices"]
+    choices = read_cache(tmp_path)["contexts"][_autocache.context()]["choices"]
     assert len(choices) == 8
 
 
 def _every_op():
-    from tests.cases import load
     from kernels import SLOW_MACS
+    from tests.cases import load
     for op_name, cases in sorted(load().items()):
         op = kernels.OPS[op_name]
         for case in cases:

@@ -80,8 +80,8 @@ def test_bad_input_is_refused_before_any_algorithm_runs(op_name, bad):
     algos = [call.pop("algo")] if "algo" in call else [*op.algos(), "auto"]
     gy = good_grad_out(op, bad)
     for algo in algos:
-        refused(bad, f"{op_name}(algo={algo!r})", lambda: op(**call, algo=algo))
-        refused(bad, f"{op_name}.backward(algo={algo!r})", lambda: op.backward(gy, **call, algo=algo))
+        refused(bad, f"{op_name}(algo={algo!r})", lambda algo=algo: op(**call, algo=algo))
+        refused(bad, f"{op_name}.backward(algo={algo!r})", lambda algo=algo: op.backward(gy, **call, algo=algo))
 
     shapes = bad.shape_args(op)
     if bad.by_shape:
@@ -121,7 +121,7 @@ def test_bad_grad_out_is_refused(op_name):
         for error, gy in bad_grads:
             bad = Bad("grad_out", error, "grad_out")
             refused(bad, f"{op_name}.backward(algo={algo!r}) with grad_out {np.shape(gy)}",
-                    lambda: op.backward(gy, **op.named(arrays), **case.params, algo=algo))
+                    lambda gy=gy, algo=algo: op.backward(gy, **op.named(arrays), **case.params, algo=algo))
 
 
 @pytest.mark.usefixtures("no_algorithm_runs")

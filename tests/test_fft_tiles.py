@@ -61,6 +61,7 @@ def test_pocketfft_adapter_matches_scipy_fft(dtype):
     """The out= transforms the FFT convolution calls, against scipy.fft's public ones:
     into strided views, in place, and the one-axis inverse of a given length."""
     import scipy.fft as sfft
+
     from kernels.conv import _pocketfft as pf
     rng = np.random.default_rng(0)
     cdt = np.result_type(dtype, np.complex64)

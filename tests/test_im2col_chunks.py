@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import kernels
-from kernels.conv import im2col
 from kernels._registry import core
+from kernels.conv import im2col
 from tests.cases import load
 from tests.helpers import check_op
 

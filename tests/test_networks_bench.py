@@ -5,14 +5,13 @@ import json
 import os
 import time
 
-import kernels
 import pytest
 
-from tests import isolation_targets as targets
-
+import kernels
 from harness import cli
 from harness.networks import runner
 from harness.networks.bench import Config
+from tests import isolation_targets as targets
 
 
 def test_isolated_turns_every_failure_into_a_status():

@@ -7,8 +7,9 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 import zipfile
+
+import tomllib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 with open(os.path.join(ROOT, "pyproject.toml"), "rb") as f:

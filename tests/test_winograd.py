@@ -9,9 +9,9 @@ import kernels
 import reference
 from kernels._arrays import poison
 from kernels.conv import winograd
+from kernels.conv.winograd_transforms import cook_toom, correlate_exact, matrices
 from kernels.tolerances import tolerance
 from tests.helpers import SEED, _compare
-from kernels.conv.winograd_transforms import cook_toom, correlate_exact, matrices
 
 TILES = (2, 4, 6)
 WINOGRADS = ("winograd", "winograd_f2", "winograd_f4", "winograd_f6")

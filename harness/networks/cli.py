@@ -65,7 +65,8 @@ def main(argv=None) -> int:
         return 0
     try:
         config = Config(networks=_split(args.networks) if args.networks else tuple(NETWORKS),
-                        dtype=args.dtype, batch=args.batch or (2 if args.small else 1), size=args.size, threads=args.threads,
+                        dtype=args.dtype, batch=args.batch or (2 if args.small else 1), size=args.size,
+                        threads=args.threads,
                         repeats=args.repeats, algos=_split(args.algos), modes=_split(args.modes),
                         layers=not args.no_layers, small=args.small, seed=args.seed)
     except ValueError as e:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 import types
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from torch import nn

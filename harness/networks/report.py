@@ -11,21 +11,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from harness import files  # noqa: E402
+from harness.report import fmt, fmt_time  # noqa: E402
 
 TOP_LAYERS = 15  # layers per network in report.md (layers.csv has them all)
-
-
-def fmt_time(s) -> str:
-    if s is None:
-        return ""
-    for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):
-        if s >= scale:
-            return f"{s / scale:.3g} {unit}"
-    return f"{s / 1e-9:.3g} ns"
-
-
-def fmt(v, spec=".2g") -> str:
-    return "" if v is None else format(v, spec)
 
 
 def write(out: str, data: dict) -> None:
@@ -52,14 +40,15 @@ def render(data: dict, plots: dict) -> str:
     lines += [f"- machine: {m['cpu']}, {m['cores']} cores, {m['threads']} threads for torch and Numba "
               f"(Numba threading layer {m.get('numba_threading_layer')}), load average at start "
               f"{fmt(m.get('load_average'), '.2f')}",
-              f"- versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
+              "- versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
               f"- {c['dtype']}, batch {c['batch']}, {'small variants, ' if c['small'] else ''}"
               f"median of {c['repeats']} interleaved rounds (spread: the quartiles); first call "
               f"(compile, auto's timing) apart",
               "- speedup = torch's median / ours; error: max |ours - torch float64| / max |torch "
               "float64| (eval: the output; train: the loss, and the largest parameter gradient)",
               "", "![speedup](plots/networks_speedup.png)", "",
-              "| network | input | mode | impl | median | q1 - q3 | speedup | first call | error | grad error | status |",
+              "| network | input | mode | impl | median | q1 - q3 | speedup | first call | error | grad error "
+              "| status |",
               "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in data["rows"]:
         spread = f"{fmt_time(r.get('q1_s'))} - {fmt_time(r.get('q3_s'))}" if r.get("q1_s") else ""

@@ -13,8 +13,8 @@ import time
 
 from harness import files, machine, timing
 from harness.networks import report
-from harness.networks.isolate import isolated
 from harness.networks.bench import Config, Result, bench_network, impl_name
+from harness.networks.isolate import isolated
 
 ROW_COLUMNS = ["network", "input", "dtype", "mode", "impl", "threads", "status", "median_s", "q1_s",
                "q3_s", "iqr_s", "repeats", "first_s", "speedup_vs_torch", "out_rel_err",

@@ -19,7 +19,7 @@ import pkgutil
 from dataclasses import dataclass, field
 
 BATCH = "N"
-SUITES: dict[str, "Suite"] = {}
+SUITES: dict[str, Suite] = {}
 
 
 @dataclass(frozen=True)

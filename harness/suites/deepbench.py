@@ -2,7 +2,8 @@
 (baidu-research/DeepBench, code/kernels/conv_problems.h: w, h, c, n, k, s, r, pad_w,
 pad_h, wstride, hstride): speech (DeepSpeech, wide non-square kernels), OCR, face
 recognition, vision (VGG/ResNet/GoogLeNet) layers."""
-from harness.suites import BATCH as N, Entry, suite
+from harness.suites import BATCH as N
+from harness.suites import Entry, suite
 
 _PROBLEMS = [  # (W, H, C, K, S, R, pad_w, pad_h, stride_w, stride_h) as in the header
     (700, 161, 1, 32, 20, 5, 0, 0, 2, 2),

@@ -4,7 +4,8 @@ batch 4): ``depthwise_conv2d`` against torch's grouped conv2d, and the fused
 Add ``--backward`` for the gradients (torch's through autograd)::
 
     python run_bench.py --suite depthwise --algos numba,im2col --backward"""
-from harness.suites import BATCH as N, Entry, suite
+from harness.suites import BATCH as N
+from harness.suites import Entry, suite
 
 LAYERS = [  # (C, H, stride, K of the pointwise step)
     (96, 56, 1, 24), (96, 56, 2, 24), (144, 56, 1, 24), (192, 28, 1, 32), (384, 14, 1, 64),

@@ -4,7 +4,8 @@ through ``depthwise_conv2d``.  Meant for the ``cuda`` algorithm against torch on
 (cuDNN, TF32 off); on a machine without a GPU its rows are ``unsupported``::
 
     python run_bench.py --suite gpu --algos cuda --dtype float32,float64 --backward"""
-from harness.suites import BATCH as N, Entry, conv, suite
+from harness.suites import BATCH as N
+from harness.suites import Entry, conv, suite
 
 RESNET50 = [  # (name, C, H, K, kernel, stride, padding)
     ("conv1", 3, 224, 64, 7, 2, 3),

@@ -2,7 +2,8 @@
 227x227 image), the 1x1 bottleneck (256 -> 64 channels at 56x56), the depthwise-separable
 layer (3x3 depthwise on 32 channels at 112x112, then 1x1 to 64) and its parts, and a 3x3
 kernel factored into a column and a row (spatially separable)."""
-from harness.suites import BATCH as N, Entry, conv, suite
+from harness.suites import BATCH as N
+from harness.suites import Entry, conv, suite
 
 suite("lecture", __doc__, [
     conv("conv2d", "alexnet-conv1", N, 3, 227, 96, 11, stride=4),

@@ -1,7 +1,8 @@
 """MobileNetV2 (Sandler et al. 2018): the stem, the inverted residual blocks' 3x3
 depthwise layers (as depthwise_conv2d and as conv2d with groups=C) and their 1x1
 expansion and projection layers."""
-from harness.suites import BATCH as N, Entry, conv, suite
+from harness.suites import BATCH as N
+from harness.suites import Entry, conv, suite
 
 _DEPTHWISE = [  # (C, H, stride)
     (32, 112, 1), (96, 112, 2), (144, 56, 1), (144, 56, 2), (192, 28, 1),

@@ -2,7 +2,8 @@
 versions of the kernel-size and input-size sweeps; runs in a few minutes on two cores
 (timing budget: at least 5 calls and 0.05 s per function).
 Ops not registered yet are skipped and listed as missing in the report."""
-from harness.suites import BATCH as N, Entry, suite
+from harness.suites import BATCH as N
+from harness.suites import Entry, suite
 from harness.suites.sweeps import kernel_sweep, size_sweep
 
 X1, X2, X3 = (N, 8, 32), (N, 8, 16, 16), (N, 4, 8, 8, 8)

@@ -1,7 +1,8 @@
 """ResNet-50 (He et al. 2016, torchvision's v1.5: the stride sits on the 3x3 of each
 first bottleneck): the stem, every distinct 3x3 and 1x1 layer, the stride-2 downsampling
 shortcuts, and the stem's pooling, normalisation and activation."""
-from harness.suites import BATCH as N, Entry, conv, suite
+from harness.suites import BATCH as N
+from harness.suites import Entry, conv, suite
 
 suite("resnet50", __doc__, [
     conv("conv2d", "conv1-7x7s2", N, 3, 224, 64, 7, stride=2, padding=3, bias=False),

@@ -3,7 +3,8 @@
 ``kernel_size``: 32 -> 32 channels on 64x64 with k = 1, 3, ..., 21 ('same' padding):
 direct methods grow like k^2, FFT barely grows, so the curves cross.  ``input_size``:
 16 -> 16 channels, 3x3, H = W = 16 ... 256: every method grows like H*W."""
-from harness.suites import BATCH as N, conv, suite
+from harness.suites import BATCH as N
+from harness.suites import conv, suite
 
 KERNELS = range(1, 22, 2)
 SIZES = (16, 32, 64, 128, 256)

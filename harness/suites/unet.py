@@ -2,7 +2,8 @@
 transposed convolutions that double the resolution, the 3x3 convolutions after each skip
 concatenation, the 1x1 classifier, and bilinear upsampling as the alternative to the
 transposed convolution."""
-from harness.suites import BATCH as N, Entry, conv, suite
+from harness.suites import BATCH as N
+from harness.suites import Entry, conv, suite
 
 _STAGES = [(1024, 16), (512, 32), (256, 64), (128, 128)]  # (channels in, resolution in)
 

@@ -1,6 +1,7 @@
 """VGG-16 (Simonyan & Zisserman 2015): every distinct 3x3 convolution (pad 1) and the 2x2
 max pooling between the stages."""
-from harness.suites import BATCH as N, Entry, conv, suite
+from harness.suites import BATCH as N
+from harness.suites import Entry, conv, suite
 
 _LAYERS = [  # (name, C, K, H)
     ("conv1_1", 3, 64, 224), ("conv1_2", 64, 64, 224),

@@ -4,8 +4,7 @@ import math
 
 from kernels._arrays import empty
 from kernels._registry import Algorithm
-from kernels.activation.plan import (ACTIVATIONS, DROPOUTS, GELU_ALPHA, GELU_BETA,
-                                     GELU_KAPPA, SIXTH, keep_mask)
+from kernels.activation.plan import ACTIVATIONS, DROPOUTS, GELU_ALPHA, GELU_BETA, GELU_KAPPA, SIXTH, keep_mask
 
 naive = Algorithm("naive", ops=ACTIVATIONS, slow=True, doc="plain loops; tiny shapes only")
 naive_dropout = Algorithm("naive", ops=DROPOUTS, slow=True, doc=naive.doc)

@@ -13,8 +13,7 @@ from numba import njit, prange
 
 from kernels._arrays import empty
 from kernels._registry import Algorithm
-from kernels.activation.plan import (ACTIVATIONS, DROPOUTS, GELU_ALPHA, GELU_BETA,
-                                     GELU_KAPPA, SIXTH, keep_mask)
+from kernels.activation.plan import ACTIVATIONS, DROPOUTS, GELU_ALPHA, GELU_BETA, GELU_KAPPA, SIXTH, keep_mask
 
 numba = Algorithm("numba", ops=ACTIVATIONS, doc="parallel Numba loops")
 numba_dropout = Algorithm("numba", ops=DROPOUTS, doc=numba.doc)

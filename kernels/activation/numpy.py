@@ -4,14 +4,19 @@ Every formula keeps torch's order of operations, so NaN and infinities come out 
 torch's do (-inf * 0 is NaN, and so on); the floating-point warnings those produce are
 silenced.  erf is scipy.special's."""
 import numpy as np
-from scipy.special import erf
 
 from kernels._registry import Algorithm
-from kernels.activation.plan import (ACTIVATIONS, DROPOUTS, GELU_ALPHA, GELU_BETA,
-                                     GELU_KAPPA, SIXTH, keep_mask)
+from kernels.activation.plan import ACTIVATIONS, DROPOUTS, GELU_ALPHA, GELU_BETA, GELU_KAPPA, SIXTH, keep_mask
 
 numpy = Algorithm("numpy", ops=ACTIVATIONS, doc="vectorised NumPy")
 numpy_dropout = Algorithm("numpy", ops=DROPOUTS, doc=numpy.doc)
+
+
+def erf(t):
+    """scipy.special.erf, imported on first use: scipy.special takes longer to import than
+    the rest of ``kernels`` without numba."""
+    from scipy.special import erf as scipy_erf
+    return scipy_erf(t)
 
 
 def _clamp6(t):

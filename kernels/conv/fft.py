@@ -40,15 +40,14 @@ from itertools import product
 
 import numba
 import numpy as np
-import scipy.fft as sfft
 from numpy.lib.stride_tricks import as_strided
 
 from kernels._arrays import empty
 from kernels._params import prod, workspace
-from kernels.phases import phase_clock
 from kernels._registry import Algorithm
 from kernels._workspace import scratch
-from kernels.conv._pocketfft import c2c, c2r, r2c
+from kernels.conv._pocketfft import c2c, c2r, next_fast_len, r2c
+from kernels.phases import phase_clock
 
 fft = Algorithm("fft", ops=("conv1d", "conv2d", "conv3d"),
                 doc="real FFTs (pocketfft, scipy.fft's engine, into kept scratch arrays; "
@@ -71,13 +70,21 @@ def workspace_elements(p) -> int:
     weight, or of grad_out's blocks with the batch as channels for the weight gradient),
     grad_out upsampled to full resolution, and the padded input."""
     Rd = p.dilated_kernel
-    spectra = 2 * p.G * p.Kg * max(p.Cg, p.N) * _n_freq([sfft.next_fast_len(r + 1, real=True) for r in Rd])
+    spectra = 2 * p.G * p.Kg * max(p.Cg, p.N) * _n_freq([next_fast_len(r + 1) for r in Rd])
     return max(p.K * p.Cg * prod(Rd), spectra, p.N * p.K * prod(p.full_out), p.N * p.C * prod(p.padded))
 
 
 @fft.supports
 def supports(p):
     return workspace("the FFT workspace", workspace_elements(p))
+
+
+@fft.estimate
+def estimate(p):
+    """The forward's work by the model that picks its FFT length, in multiply-adds."""
+    R = p.dilated_kernel
+    L = fft_lengths(p.padded, R, p.G, p.N, p.Cg, p.Kg, np.dtype(p.dtype).itemsize)
+    return fft_cost(L, R, p.full_out, p.G, p.N, p.Cg, p.Kg) / 2
 
 
 def _spectrum_bytes(n_signals: int, lengths, itemsize: int) -> int:
@@ -95,7 +102,7 @@ def _candidates(r: int, full: int, most: int = 12) -> list:
     if full <= r + 1:
         return [full]
     points = np.unique(np.geomspace(r + 1, full, most).round().astype(np.int64))
-    lengths = {sfft.next_fast_len(int(v), real=True) for v in points} | {full}
+    lengths = {next_fast_len(int(v)) for v in points} | {full}
     return sorted(v for v in lengths if v <= full)
 
 
@@ -115,7 +122,7 @@ def fft_lengths(Sp, R, G, B, C, K, itemsize) -> tuple:
     ``MEMORY_BUDGET`` (the shortest if none does).  L >= Sp means a single tile; for a
     batch of one, the kernel's FFTs dominate and shorter tiles are cheaper."""
     O = [s - r + 1 for s, r in zip(Sp, R)]
-    full = [sfft.next_fast_len(s, real=True) for s in Sp]
+    full = [next_fast_len(s) for s in Sp]
     options = list(product(*(_candidates(r, f) for r, f in zip(R, full))))
     fits = [L for L in options  # the kernel's spectra and those of one tile
             if _spectrum_bytes(G * (K * C + B * C + B * K), L, itemsize) <= MEMORY_BUDGET]
@@ -337,5 +344,5 @@ def _blocks(O, Rd, n_signals, itemsize):
     """Block of grad_out per dimension for the weight gradient (the whole of it if it fits)."""
     if _spectrum_bytes(n_signals, [o + r - 1 for o, r in zip(O, Rd)], itemsize) <= MEMORY_BUDGET:
         return tuple(O)
-    return tuple(max(1, min(o, sfft.next_fast_len(max(TILE_FACTOR * r, TILE_MIN, r), real=True) - r + 1))
+    return tuple(max(1, min(o, next_fast_len(max(TILE_FACTOR * r, TILE_MIN, r)) - r + 1))
                  for o, r in zip(O, Rd))

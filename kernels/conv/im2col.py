@@ -24,7 +24,8 @@ from kernels._arrays import empty
 from kernels._params import prod, workspace
 from kernels._registry import Algorithm
 from kernels._workspace import scratch
-from kernels.conv.plan import CONV_OPS, padded as pad
+from kernels.conv.plan import CONV_OPS
+from kernels.conv.plan import padded as pad
 
 im2col = Algorithm("im2col", ops=CONV_OPS, doc="patch matrix in chunks + one GEMM per group (BLAS)")
 

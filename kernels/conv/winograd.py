@@ -7,7 +7,8 @@ cut into m x m tiles; each needs an n x n input tile (n = m + 2) and
 
 The channel sum is taken in the transformed domain, so per tile position (n^2 of them)
 it is one matrix product: M[t] = U[t] (K, C) @ V[t] (C, tiles), a batched GEMM over
-the T positions (per group: (T, G, K/G, C/G) @ (T, G, C/G, tiles)).  The matrices A^T, G, B^T are generated from interpolation points in ``winograd_transforms``.
+the T positions (per group: (T, G, K/G, C/G) @ (T, G, C/G, tiles)).  The matrices A^T, G,
+B^T are generated from interpolation points in ``winograd_transforms``.
 
 conv1d runs through the same code as a 2D convolution of height 1 with a 1 x 3 kernel
 (the height transform is the 1 x 1 identity).  The kernel transform U = G g G^T runs in
@@ -33,16 +34,18 @@ from __future__ import annotations
 
 import time
 from itertools import product
+from math import prod
 
 import numba
 import numpy as np
 
 from kernels._arrays import empty
-from kernels.phases import phase_clock
 from kernels._registry import Algorithm
 from kernels._workspace import scratch
-from kernels.conv.im2col import grad_weight, supports as im2col_supports  # grad_weight by im2col
+from kernels.conv.im2col import grad_weight  # grad_weight by im2col
+from kernels.conv.im2col import supports as im2col_supports
 from kernels.conv.winograd_kernel import VW, fused, pack_bias, transform_kernel
+from kernels.phases import phase_clock
 
 R = 3  # kernel taps per dimension
 FUSED_PHASES = ("input_transform", "multiply", "output_transform")
@@ -144,9 +147,25 @@ def why_not(p) -> str | None:
     return im2col_supports(p)  # the weight gradient's patch matrix
 
 
+def work(p, m: int) -> float:
+    """The multiply-adds of F(m x m, 3 x 3) on plan p (Lavin & Gray 2016, section 4): per
+    tile of m x m outputs (of each dilation phase), n x n products for every (K, C/G) pair
+    of a group, the input transform B^T d B (n n (n + n) / 2 per channel: half its terms
+    are zeros or +-1) and the output transform A^T M A (about m n (n + m) / 2 per output
+    channel).  F(1 x m) for conv1d."""
+    mh, n = (m if p.nd == 2 else 1), m + R - 1
+    nh = n if p.nd == 2 else 1
+    out, d = ((1,) + tuple(p.out) if p.nd == 1 else tuple(p.out)), _dilation(p)
+    per_phase = (-(-o // e) for o, e in zip(out, d))            # outputs of a phase, rounded up
+    tiles = p.N * prod(e * -(-q // t) for q, e, t in zip(per_phase, d, (mh, m)))
+    return tiles * (nh * n * p.K * p.Cg + p.C * nh * n * (nh + n) / 2
+                    + p.K * mh * n * (nh + m) / 2)
+
+
 def declare(name: str, m: int, trust: int, tolerance: dict, note: str = "") -> Algorithm:
     """Register Winograd F(m, 3) under ``name`` for conv1d and conv2d."""
     algo = Algorithm(name, ops=("conv1d", "conv2d"), trust=trust, tolerance=tolerance,
+                     variant_of="winograd",
                      doc=f"Winograd F({m}x{m},3x3) / F({m},3){note}: stride-1 3x3 "
                          f"(3-tap) kernels, dilation by decimation; one batched GEMM over the {(m + 2) ** 2} tile "
                          f"positions; grad_input by Winograd, grad_weight by im2col.  A NaN or "
@@ -155,6 +174,10 @@ def declare(name: str, m: int, trust: int, tolerance: dict, note: str = "") -> A
     @algo.supports
     def supports(p):
         return why_not(p)
+
+    @algo.estimate
+    def estimate(p):
+        return work(p, m)
 
     @algo.forward
     def forward(x, w, b, p):

@@ -26,15 +26,12 @@ between its phases, so the fused call can still report the split of its time.
 from __future__ import annotations
 
 import numpy as np
-from numba import carray, njit, prange
-
 from llvmlite import ir
-from numba import types
+from numba import carray, njit, prange, types
 from numba.extending import intrinsic, overload
 from numba.np.numpy_support import as_dtype
 
-from kernels._numba_util import (BOUNDSCHECK, check_contiguous, check_index, cycles, fma_rows, stack_empty,
-                                 store_rows)
+from kernels._numba_util import BOUNDSCHECK, check_contiguous, check_index, cycles, fma_rows, stack_empty, store_rows
 from kernels.conv.winograd_transforms import matrices
 
 OB = 6             # tiles per micro-tile

@@ -29,7 +29,7 @@ rounds to floating point once at the end.
 from __future__ import annotations
 
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 from math import prod
 
 import numpy as np
@@ -60,7 +60,7 @@ def _poly_from_roots(roots):
     return p
 
 
-@lru_cache(maxsize=None)
+@cache
 def cook_toom(m: int, r: int, points: tuple | None = None):
     """Exact (A^T, G, B^T) of F(m, r) as nested lists of Fractions.
 
@@ -80,7 +80,7 @@ def cook_toom(m: int, r: int, points: tuple | None = None):
     return AT, G, BT
 
 
-@lru_cache(maxsize=None)
+@cache
 def _float_matrices(m: int, r: int):
     return tuple(np.array([[float(v) for v in row] for row in mat]) for mat in cook_toom(m, r))
 

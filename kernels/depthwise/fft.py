@@ -5,11 +5,11 @@ grad_weight) is the conv FFT's grouped correlation: per channel, one (m, 1) @ (1
 product per frequency, i.e. the pointwise spectrum product of each input channel with
 its m kernels.
 """
-from kernels.phases import phase_clock
 from kernels._registry import Algorithm
 from kernels.conv.fft import conv_backward, conv_forward
 from kernels.conv.fft import supports as conv_fft_supports
 from kernels.depthwise.plan import DEPTHWISE_OPS
+from kernels.phases import phase_clock
 
 fft = Algorithm("fft", ops=DEPTHWISE_OPS,
                 doc="conv FFT with groups = C (real FFTs, overlap-save tiles); backward by FFT "

@@ -1,6 +1,5 @@
 """The fully connected layer as plain loops: every output element a dot product, summed in
 Python floats (float64), as written on the blackboard (GEMMs in ``kernels.linear.plan``)."""
-import numpy as np
 
 from kernels._arrays import empty
 from kernels._registry import Algorithm

@@ -1,7 +1,6 @@
 """The fully connected layer as NumPy matmuls: one BLAS GEMM per product (the forward and
 both gradients of ``kernels.linear.plan``), float32 accumulated in BLAS's blocked order as
 torch's own GEMM does."""
-import numpy as np
 
 from kernels._registry import Algorithm
 from kernels.linear.plan import bias_grad, finish, matrices

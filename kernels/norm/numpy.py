@@ -14,8 +14,7 @@ results are cast back to the input's dtype.
 import numpy as np
 
 from kernels._registry import Algorithm
-from kernels.norm.plan import (GROUP_NORMS, affine, given_stats, pack, split,
-                               update_running)
+from kernels.norm.plan import GROUP_NORMS, affine, given_stats, pack, split, update_running
 
 numpy = Algorithm("numpy", ops=GROUP_NORMS, doc="vectorised NumPy reductions")
 numpy_lrn = Algorithm("numpy", ops=("local_response_norm",), doc=numpy.doc)

@@ -10,7 +10,6 @@ B contiguous elements per tap.  interpolate runs it once per spatial axis (the l
 first), parallel over the (a, o) rows, so no two threads write one element; the backward
 runs it through the transposed tables, a gather again (no scatter, no atomics).
 """
-import numpy as np
 from numba import njit, prange
 
 from kernels._arrays import empty

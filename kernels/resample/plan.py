@@ -24,7 +24,6 @@ from kernels._params import check_flag, check_ndim, check_output_size, prod
 from kernels._registry import REQUIRED, Input, Op
 from kernels.resample.taps import SMALL_2D, Taps, taps, transposed
 
-
 # ---- pixel shuffle ------------------------------------------------------------------
 
 @dataclass(frozen=True)

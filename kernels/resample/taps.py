@@ -126,7 +126,7 @@ class Taps:
     def reads(self) -> int:
         return int(self.count.sum())
 
-    def transpose(self, n: int) -> "Taps":
+    def transpose(self, n: int) -> Taps:
         """The adjoint table (input index -> the outputs that read it, in output order): the
         backward of a resampling is the same kind of resampling with this table."""
         T = self.index.shape[1]

@@ -19,8 +19,7 @@ from kernels._numba_util import FASTMATH, fma_rows, stack_empty, store_rows
 from kernels._registry import Algorithm
 from kernels.conv import numba as conv_numba
 from kernels.depthwise import numba as dw_numba
-from kernels.depthwise.numba import (RB, TILE, VW, copy, fill_planes, geometry, plane_tiles,
-                                     tap_offsets, zero)
+from kernels.depthwise.numba import RB, TILE, VW, copy, fill_planes, geometry, plane_tiles, tap_offsets, zero
 from kernels.separable.plan import SEPARABLE_OPS
 
 numba = Algorithm("numba", ops=SEPARABLE_OPS,

@@ -12,15 +12,17 @@ memory to the op without copying and record one generic ``torch.autograd.Functio
 torch.compile, torch.export and other tracers see the custom operators of
 ``kernels.torch.library``; ``create_graph=True`` gives gradients that are differentiable
 again (``kernels.torch.derivatives``).  ``kernels.torch.nn`` (drop-in modules) is
-imported on first use, as ``torch.nn`` is reachable after ``import torch``.  Only imported
-on demand: ``import kernels`` stays light.
+imported on first use, as ``torch.nn`` is reachable after ``import torch``.
+``kernels.torch.tune(model, x)`` tunes a model's ``algo="auto"`` cases ahead of time
+(``kernels.torch._tune``).  Only imported on demand: ``import kernels`` stays light.
 """
 import kernels
 from kernels.torch import functional
 from kernels.torch._function import OpFunction, apply, bridge
+from kernels.torch._tune import tune
 from kernels.torch.functional import *  # noqa: F401,F403  (every op)
 
-__all__ = ["OpFunction", "apply", "bridge", "functional", "nn", *kernels.ops()]
+__all__ = ["OpFunction", "apply", "bridge", "functional", "nn", "tune", *kernels.ops()]  # noqa: F405 (nn: lazy)
 
 
 def __getattr__(name):

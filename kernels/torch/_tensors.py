@@ -61,7 +61,7 @@ def is_state(spec) -> bool:
     return not spec.differentiable and not spec.index
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def state_slots(op) -> tuple[int, ...]:
     """Positions of the op's state inputs (running statistics); () for most ops."""
     return tuple(i for i, s in enumerate(op.inputs) if is_state(s))

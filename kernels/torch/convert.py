@@ -41,8 +41,8 @@ from __future__ import annotations
 import copy
 import operator
 import types
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import torch
 from torch import fx, nn

@@ -6,10 +6,10 @@ convolution whose input gradient this op is):
     grad_input   = conv forward of grad_out
     grad_weight  = conv grad_weight with grad_out = x and input = grad_out
 """
-from kernels.phases import phase_clock
 from kernels._registry import Algorithm
 from kernels.conv.fft import conv_forward, grad_input, grad_weight, upsample
 from kernels.conv.fft import supports as conv_supports
+from kernels.phases import phase_clock
 from kernels.transposed.plan import TRANSPOSED_OPS
 
 fft = Algorithm("fft", ops=TRANSPOSED_OPS,

@@ -13,6 +13,7 @@ import kernels
 from harness import suites
 from kernels.tolerances import SEED
 from tests.cases import load as load_cases
+
 QUICK = suites.get("quick")
 TEST_CASES = load_cases()
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import importlib
 import math
 import pkgutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
-CASES: dict[str, list["Case"]] = {}
-BAD: dict[str, list["Bad"]] = {}
+CASES: dict[str, list[Case]] = {}
+BAD: dict[str, list[Bad]] = {}
 
 
 @dataclass
