@@ -16,6 +16,7 @@ from numpy.lib.stride_tricks import as_strided
 from kernels._arrays import empty
 from kernels._params import prod, workspace
 from kernels._registry import Algorithm
+from kernels._threads import gemm
 from kernels._workspace import scratch
 from kernels.conv.plan import CONV_OPS, padded as pad
 
@@ -74,7 +75,7 @@ def _wmat(w, p):
 def forward(x, w, b, p):
     cols = columns(pad(x, p), p)
     y = empty((p.N, p.G, p.Kg, prod(p.out)), p.dtype)
-    np.matmul(_wmat(w, p), cols, out=y)
+    gemm(_wmat(w, p), cols, out=y)
     y = y.reshape(p.out_shape)
     if b is not None:
         y += b.reshape((1, p.K) + (1,) * p.nd)
@@ -85,8 +86,8 @@ def forward(x, w, b, p):
 def backward(gy, x, w, b, p):
     gy_mat = gy.reshape(p.N, p.G, p.Kg, prod(p.out))
     cols = columns(pad(x, p), p)
-    gw = np.matmul(gy_mat, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(w.shape)
-    dcols = np.matmul(_wmat(w, p).transpose(0, 2, 1), gy_mat,
+    gw = gemm(gy_mat, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(w.shape)
+    dcols = gemm(_wmat(w, p).transpose(0, 2, 1), gy_mat,
                       out=scratch("im2col_dcols", (p.N, p.G, p.Cg * prod(p.kernel), prod(p.out)), p.dtype))
     gx = np.ascontiguousarray(col2im(dcols, p))
     gb = gy.sum(axis=(0, *range(2, gy.ndim))) if b is not None else None

@@ -40,6 +40,7 @@ import numpy as np
 from kernels._arrays import empty
 from kernels.phases import phase_clock
 from kernels._registry import Algorithm
+from kernels._threads import gemm
 from kernels._workspace import scratch
 from kernels.conv.im2col import columns, pad, supports as im2col_supports
 from kernels.conv.winograd_kernel import VW, fused, pack_bias, transform_kernel
@@ -138,7 +139,7 @@ def grad_weight(gy, x, p):
     """im2col: gw = sum_n gy[n] (K/G, P*Q) @ cols[n]^T (P*Q, C/G*R*S), per group."""
     cols = columns(pad(x, p), p)
     gy_mat = gy.reshape(p.N, p.G, p.Kg, -1)
-    return np.matmul(gy_mat, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(p.w_shape)
+    return gemm(gy_mat, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(p.w_shape)
 
 
 def why_not(p) -> str | None:
