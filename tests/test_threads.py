@@ -37,7 +37,7 @@ def test_matches_matmul(sa, sb, dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_views(dtype):
     rng = np.random.default_rng(1)
-    r = lambda *s: _rand(rng, s, dtype)  # noqa: E731
+    r = lambda *s: _rand(rng, s, dtype)
     _check(r(2, 3, 576, 64).transpose(0, 1, 3, 2), r(2, 3, 576, 50))   # a transposed
     _check(r(2, 1, 64, 50), r(2, 1, 576, 50).transpose(0, 1, 3, 2))   # b transposed
     _check(r(4, 6)[:, ::2], r(3, 5)[:, 1:4])                         # strided

@@ -9,11 +9,11 @@ and ``col2im`` (from the conv family) scatter-adds the patches onto the output. 
 backward is the conv's forward: the patch matrix of grad_out, then
 grad_input = w @ cols and grad_weight = sum_n x @ cols^T.
 """
-import numpy as np
 
 from kernels._arrays import empty
 from kernels._params import prod
 from kernels._registry import Algorithm
+from kernels._threads import gemm
 from kernels.conv import im2col as conv_im2col
 from kernels.conv.im2col import col2im, columns, pad
 from kernels.transposed.plan import TRANSPOSED_OPS
@@ -42,7 +42,7 @@ def padded_grad(gy, p):
 
 @im2col.forward
 def forward(x, w, b, p):
-    cols = np.matmul(_wmat(w, p).transpose(0, 2, 1), _xmat(x, p))
+    cols = gemm(_wmat(w, p).transpose(0, 2, 1), _xmat(x, p))
     y = empty(p.out_shape, p.dtype)
     y[...] = col2im(cols, p.conv)
     if b is not None:
@@ -53,7 +53,7 @@ def forward(x, w, b, p):
 @im2col.backward
 def backward(gy, x, w, b, p):
     cols = columns(padded_grad(gy, p), p.conv)  # (N, G, K/G * prod(kernel), prod(size))
-    gx = np.matmul(_wmat(w, p), cols).reshape(x.shape)
-    gw = np.matmul(_xmat(x, p), cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(w.shape)
+    gx = gemm(_wmat(w, p), cols).reshape(x.shape)
+    gw = gemm(_xmat(x, p), cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(w.shape)
     gb = gy.sum(axis=(0, *range(2, gy.ndim))) if b is not None else None
     return gx, gw, gb

@@ -13,6 +13,7 @@ import numpy as np
 from kernels._arrays import empty
 from kernels._params import prod
 from kernels._registry import Algorithm
+from kernels._threads import gemm
 from kernels.conv import im2col as conv_im2col
 from kernels.conv.im2col import col2im, columns, pad
 from kernels.unshared.plan import UNSHARED_OPS
@@ -35,7 +36,7 @@ def _wmat(w, p):
 def forward(x, w, b, p):
     L = prod(p.out)
     y_l = empty((L, p.K, p.N), p.dtype)
-    np.matmul(_wmat(w, p), _by_position(x, p), out=y_l)  # (L, K, N)
+    gemm(_wmat(w, p), _by_position(x, p), out=y_l)  # (L, K, N)
     y = np.ascontiguousarray(y_l.transpose(2, 1, 0)).reshape(p.out_shape)
     if b is not None:
         y += b
@@ -46,8 +47,8 @@ def forward(x, w, b, p):
 def backward(gy, x, w, b, p):
     L = prod(p.out)
     gy_l = gy.reshape(p.N, p.K, L).transpose(2, 1, 0)  # (L, K, N)
-    gw = np.matmul(gy_l, _by_position(x, p).transpose(0, 2, 1)).reshape(w.shape)
-    dcols = np.matmul(_wmat(w, p).transpose(0, 2, 1), gy_l)  # (L, CRS, N)
+    gw = gemm(gy_l, _by_position(x, p).transpose(0, 2, 1)).reshape(w.shape)
+    dcols = gemm(_wmat(w, p).transpose(0, 2, 1), gy_l)  # (L, CRS, N)
     gx = np.ascontiguousarray(col2im(dcols.transpose(2, 1, 0), p))
     gb = gy.sum(axis=0) if b is not None else None
     return gx, gw, gb
