@@ -18,6 +18,7 @@ from __future__ import annotations
 import ctypes
 import glob
 import os
+import threading
 
 import numba
 import numpy as np
@@ -139,11 +140,31 @@ def gemm(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.ndar
     nb = offs.shape[0]
     split_m = M >= N
     parts = max(1, min(-(-threads // nb), M if split_m else N)) if nb < threads else 1
-    previous = _get_threads()
-    _set_threads(1)
+    _hold_blas()
     try:
         _tasks(a.ctypes.data, b.ctypes.data, out.ctypes.data, offs, np.array([lda, ldb, N], np.int64), np.array([ta, tb], np.bool_),
                M, N, K, split_m, parts, a.dtype == np.float64)
     finally:
-        _set_threads(previous)
+        _release_blas()
     return out
+
+
+_lock = threading.Lock()
+_holders = [0, None]  # calls of gemm under way (any Python thread), OpenBLAS's count before
+
+
+def _hold_blas():
+    """OpenBLAS at one thread while any gemm runs; the first call saves the count."""
+    with _lock:
+        if _holders[0] == 0:
+            _holders[1] = _get_threads()
+            _set_threads(1)
+        _holders[0] += 1
+
+
+def _release_blas():
+    """The last gemm to finish restores OpenBLAS's thread count."""
+    with _lock:
+        _holders[0] -= 1
+        if _holders[0] == 0:
+            _set_threads(_holders[1])

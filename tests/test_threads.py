@@ -67,3 +67,18 @@ def test_bad_input():
         gemm(np.ones((2, 3), np.int64), np.ones((3, 2), np.int64))
     with pytest.raises(ValueError, match="out must be"):
         gemm(np.ones((2, 3)), np.ones((3, 2)), out=np.empty((3, 2)))
+
+
+def test_threads_restored_after_concurrent_calls():
+    """Overlapping calls from several Python threads leave OpenBLAS's count as it was."""
+    if not _threads.POOLED:
+        pytest.skip("NumPy's BLAS is not the scipy-openblas64 build: gemm is np.matmul")
+    import threading
+    before = _threads._get_threads()
+    a = np.ones((128, 128), np.float32)
+    workers = [threading.Thread(target=lambda: [gemm(a, a) for _ in range(20)]) for _ in range(4)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    assert _threads._get_threads() == before
