@@ -1,6 +1,6 @@
 """Where a converted network's time goes: per op and direction, against torch's own ops.
 
-    python -m harness.networks.profile resnet18 --algo numba --mode train \\
+    python -m harness.networks.breakdown resnet18 --algo numba --mode train \\
         --input 2x3x224x224 --threads 2 --repeats 5
 
 Runs the torch model and its converted copy alternately (the order swapped every round)
