@@ -23,6 +23,7 @@ from numpy.lib.stride_tricks import as_strided
 from kernels._arrays import empty
 from kernels._params import prod, workspace
 from kernels._registry import Algorithm
+from kernels._threads import gemm
 from kernels._workspace import scratch
 from kernels.conv.plan import CONV_OPS
 from kernels.conv.plan import padded as pad
@@ -124,7 +125,7 @@ def gemm_col2im(wt, g, p, out) -> None:
 
     def grad_cols(n0, n1, o0, o1):
         dcols = scratch("im2col_dcols", (n1 - n0, p.G, wt.shape[1], (o1 - o0) * inner), p.dtype)
-        return np.matmul(wt, g[n0:n1, :, :, o0 * inner:o1 * inner], out=dcols)
+        return gemm(wt, g[n0:n1, :, :, o0 * inner:o1 * inner], out=dcols)
     col2im_chunks(p, out, grad_cols)
 
 
@@ -153,7 +154,7 @@ def forward(x, w, b, p):
     y = empty((p.N, p.G, p.Kg, prod(p.out)), p.dtype)
     wm = _wmat(w, p)
     for n0, n1, l0, l1, cols in patches(x, p):
-        np.matmul(wm, cols, out=y[n0:n1, :, :, l0:l1])
+        gemm(wm, cols, out=y[n0:n1, :, :, l0:l1])
     y = y.reshape(p.out_shape)
     if b is not None:
         y += b.reshape((1, p.K) + (1,) * p.nd)
@@ -174,7 +175,7 @@ def grad_weight(gy, x, p):
     gy_mat = gy.reshape(p.N, p.G, p.Kg, prod(p.out))
     gw = None
     for n0, n1, l0, l1, cols in patches(x, p):
-        part = np.matmul(gy_mat[n0:n1, :, :, l0:l1], cols.transpose(0, 1, 3, 2))
+        part = gemm(gy_mat[n0:n1, :, :, l0:l1], cols.transpose(0, 1, 3, 2))
         gw = accumulate(gw, part.sum(axis=0))
     return gw.astype(p.dtype, copy=False).reshape(p.w_shape)
 

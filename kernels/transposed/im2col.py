@@ -10,11 +10,11 @@ backward is the conv's forward: the patch matrix of grad_out, then
 grad_input = w @ cols and grad_weight = sum_n x @ cols^T.  Both patch matrices are built
 in the conv family's chunks (``kernels.conv.im2col.chunks``).
 """
-import numpy as np
 
 from kernels._arrays import empty
 from kernels._params import prod
 from kernels._registry import Algorithm
+from kernels._threads import gemm
 from kernels.conv import im2col as conv_im2col
 from kernels.conv.im2col import accumulate, gemm_col2im, pad, patches
 from kernels.transposed.plan import TRANSPOSED_OPS
@@ -57,8 +57,8 @@ def backward(gy, x, w, b, p):
     gw = None
     wm = _wmat(w, p)
     for n0, n1, l0, l1, cols in patches(gy, p.conv, lambda g, _: padded_grad(g, p)):
-        np.matmul(wm, cols, out=gx[n0:n1, :, :, l0:l1])
-        part = np.matmul(xm[n0:n1, :, :, l0:l1], cols.transpose(0, 1, 3, 2))
+        gemm(wm, cols, out=gx[n0:n1, :, :, l0:l1])
+        part = gemm(xm[n0:n1, :, :, l0:l1], cols.transpose(0, 1, 3, 2))
         gw = accumulate(gw, part.sum(axis=0))
     gb = gy.sum(axis=(0, *range(2, gy.ndim))) if b is not None else None
     return gx.reshape(x.shape), gw.astype(p.dtype, copy=False).reshape(w.shape), gb
