@@ -1,4 +1,6 @@
 # make test  — create .venv/, install the pinned dependencies, run the test suite
+# make test-boundscheck — the registry tests of the Numba algorithms with every array access
+#   bounds-checked (NUMBA_BOUNDSCHECK=1), compiled afresh into a new temporary cache directory
 # make bench — the same environment, then the benchmark (quick suite) into results/latest/
 # make lint  — ruff over the repository (the rules are in pyproject.toml)
 #
@@ -10,7 +12,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: test bench lint venv clean
+.PHONY: test test-boundscheck bench lint venv clean
 
 venv: $(STAMP)
 
@@ -23,6 +25,11 @@ $(STAMP): pyproject.toml constraints.txt
 
 test: $(STAMP)
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-boundscheck: $(STAMP)
+	cache=$$(mktemp -d) && trap 'rm -rf "$$cache"' EXIT && \
+	NUMBA_BOUNDSCHECK=1 NUMBA_CACHE_DIR="$$cache" \
+	$(PY) -m pytest -q tests/boundscheck_registry.py $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -11,10 +11,13 @@ algorithm file is picked up with no other edit.
 import importlib
 import pkgutil
 
+from kernels import _numba_util  # noqa: F401  (first: under NUMBA_BOUNDSCHECK it moves the cache)
 from kernels._arrays import poison
 from kernels._registry import ALGORITHMS, OPS, SLOW_MACS, Algorithm, Input, Op, ops
+from kernels._workspace import free_workspace
 
-__all__ = ["ops", "Op", "Algorithm", "Input", "OPS", "ALGORITHMS", "SLOW_MACS", "poison"]
+__all__ = ["ops", "Op", "Algorithm", "Input", "OPS", "ALGORITHMS", "SLOW_MACS", "poison",
+           "free_workspace"]
 
 
 def _import_all(path=__path__, prefix=__name__ + "."):

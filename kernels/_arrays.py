@@ -8,12 +8,19 @@ Arrays in GPU memory (anything with ``__cuda_array_interface__``: Numba device a
 torch CUDA tensors, CuPy) are accepted only by algorithms declared
 ``Algorithm(..., device=True)`` (``cuda``), checked through the interface and passed
 through untouched, never copied; every other algorithm refuses them with a TypeError.
+
+Other array-likes are read through ``__array__`` (a CPU torch tensor as a view of its
+memory); a torch tensor that requires grad, or anything NumPy cannot read, is refused with
+a TypeError naming the argument.  An array beyond ``kernels._params.MAX_ELEMENTS`` (a
+broadcast view can be one) is refused with a ValueError before it is copied.
 """
 from __future__ import annotations
 
 import contextlib
 
 import numpy as np
+
+from kernels._params import MAX_ELEMENTS
 
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 _poison = False
@@ -43,15 +50,47 @@ def check_array(op: str, name: str, a, dtype=None, device: bool = False):
                             f"device arrays (copy it to the host for the other algorithms)")
         return _check_device(op, name, a, dtype, FLOATS, "float32 or float64")
     if not isinstance(a, np.ndarray):
-        if hasattr(a, "__array__"):
-            a = np.asarray(a)
-        else:
-            raise TypeError(f"{op}: {name} must be a NumPy array, got {type(a).__name__}")
+        a = _as_numpy(op, name, a)
     if a.dtype not in FLOATS:
         raise TypeError(f"{op}: {name} must be float32 or float64, got {a.dtype}")
     if dtype is not None and a.dtype != dtype:
         raise TypeError(f"{op}: {name} has dtype {a.dtype} but the input is {dtype}")
+    check_size(op, name, a)
     return _contiguous(a)
+
+
+def _torch_hint(a) -> str:
+    return (" (kernels.torch takes torch tensors)"
+            if type(a).__module__.split(".")[0] == "torch" else "")
+
+
+def _as_numpy(op: str, name: str, a) -> np.ndarray:
+    """An array-like (``__array__``) other than an ndarray, as NumPy reads it: a CPU torch
+    tensor becomes a view of its memory.  A tensor that requires grad is refused (NumPy
+    cannot read it, and its gradient would be lost), as is anything whose ``__array__``
+    fails; either way a TypeError naming the argument, never the array-like's own error."""
+    if not hasattr(a, "__array__"):
+        raise TypeError(f"{op}: {name} must be a NumPy array, got {type(a).__name__}")
+    if getattr(a, "requires_grad", False) is True:
+        raise TypeError(f"{op}: {name} is a {type(a).__name__} that requires grad: pass "
+                        f"{name}.detach().numpy(), or call the op through kernels.torch, "
+                        f"which differentiates it")
+    try:
+        out = np.asarray(a)
+    except Exception as e:
+        raise TypeError(f"{op}: {name} ({type(a).__name__}) cannot be read as a NumPy array: "
+                        f"{e}{_torch_hint(a)}") from None
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{op}: {name} must be a NumPy array, got {type(a).__name__}")
+    return out
+
+
+def check_size(op: str, name: str, a: np.ndarray) -> None:
+    """Refuse an array beyond ``MAX_ELEMENTS`` before its contiguous copy is attempted: a
+    broadcast view (zero strides) can describe far more elements than memory holds."""
+    if a.size > MAX_ELEMENTS:
+        raise ValueError(f"{op}: {name} has {a.size} elements (shape {a.shape}, strides "
+                         f"{a.strides}), more than {MAX_ELEMENTS} (kernels._params.MAX_ELEMENTS)")
 
 
 def _contiguous(a: np.ndarray) -> np.ndarray:
@@ -125,7 +164,8 @@ def check_index(op: str, name: str, a, device: bool = False):
         return _check_device(op, name, a, None, (np.dtype(np.int64),), "int64")
     if not isinstance(a, np.ndarray) or not np.issubdtype(a.dtype, np.integer):
         got = a.dtype if isinstance(a, np.ndarray) else type(a).__name__
-        raise TypeError(f"{op}: {name} must be an integer NumPy array, got {got}")
+        raise TypeError(f"{op}: {name} must be an integer NumPy array, got {got}{_torch_hint(a)}")
+    check_size(op, name, a)
     return _contiguous(np.asarray(a, dtype=np.int64))
 
 

@@ -9,15 +9,63 @@ registers across the reduction loop.  ``fma_scalar_rows`` is the stencil's trans
 scalar weight times ``rows`` shifted input rows), ``store_rows`` writes such a tile back,
 and ``deinterleave_vec`` splits even and odd elements with one load and two shuffles;
 ``cycles`` reads the cycle counter.
+
+Bounds checking.  These helpers load and store through raw pointers, out of sight of
+Numba's bounds checker.  Each has a checked twin (``fma_rows_checked``...) written with
+plain indexing, the same arithmetic (one rounding per ``fma``), and an explicit check of
+every index (Numba wraps negative indices instead of refusing them).  Under
+``NUMBA_BOUNDSCHECK=1`` (read from ``numba.config`` when this module is imported) the
+public names are the checked twins, so a bounds-checked run checks every access the
+kernels make; the raw intrinsics stay available as ``fma_rows_raw``...  (The Winograd
+kernel's ``ltransform`` does the same in ``kernels.conv.winograd_kernel``.)  The accumulator
+tile itself is a stack pointer whose size only the caller knows (``stack_empty(TILE)``):
+the twins view it as ``rows * width`` elements, and the callers view it through
+``carray`` of the same constant, which the bounds checker does see.
+
+A Numba cache compiled without bounds checking would be reused silently under
+``NUMBA_BOUNDSCHECK=1``, so importing this module then points ``numba.config.CACHE_DIR``
+at a directory that only bounds-checked runs use: ``$NUMBA_CACHE_DIR/boundscheck``, or
+``$CONVBENCH_CACHE_DIR/numba-boundscheck`` (default ``~/.cache/convbench``) when
+NUMBA_CACHE_DIR is unset, or a new temporary directory when that is not writable.
+``kernels/__init__`` imports this module before any other, so that every kernel is
+compiled (and cached) after the switch.
 """
+import os
+import tempfile
+
 from llvmlite import ir
-from numba import types
-from numba.core import cgutils
+from numba import carray, njit, types
+from numba.core import cgutils, config
 from numba.extending import intrinsic
 
 # The CPU kernels' fastmath flags: 'contract' lets LLVM fuse a*b+c into an FMA and
 # 'reassoc' lets it vectorise reductions; both are within the numba tolerances.
 FASTMATH = {"contract", "reassoc"}
+
+BOUNDSCHECK = bool(config.BOUNDSCHECK)  # NUMBA_BOUNDSCHECK=1: every array access checked
+
+
+def boundscheck_cache_dir() -> str:
+    """Where bounds-checked code is cached: apart from the unchecked cache (see above)."""
+    if config.CACHE_DIR:
+        return os.path.join(config.CACHE_DIR, "boundscheck")
+    root = os.environ.get("CONVBENCH_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "convbench")
+    return os.path.join(root, "numba-boundscheck")
+
+
+def _separate_boundscheck_cache() -> None:
+    path = boundscheck_cache_dir()
+    try:
+        os.makedirs(path, exist_ok=True)
+        tempfile.TemporaryFile(dir=path).close()
+    except OSError:  # Numba would fall back to the unchecked __pycache__: never
+        path = tempfile.mkdtemp(prefix="convbench-numba-boundscheck-")
+    config.CACHE_DIR = path
+
+
+if BOUNDSCHECK:
+    _separate_boundscheck_cache()
 
 
 @intrinsic
@@ -79,7 +127,7 @@ def _fma_rows_codegen(rows, width, gather):
 
 
 @intrinsic
-def fma_rows(typingctx, acc, rows, x, xoff, xstep, w, woff, width):
+def fma_rows_raw(typingctx, acc, rows, x, xoff, xstep, w, woff, width):
     """acc[j, :] += x[xoff + j * xstep] * w[woff:woff + width] for j < rows.
 
     acc: stack pointer to rows*width elements; x, w: 1-D contiguous arrays; rows and
@@ -92,7 +140,7 @@ def fma_rows(typingctx, acc, rows, x, xoff, xstep, w, woff, width):
 
 
 @intrinsic
-def fma_rows_gather(typingctx, acc, rows, x, xoff, offsets, w, woff, width):
+def fma_rows_gather_raw(typingctx, acc, rows, x, xoff, offsets, w, woff, width):
     """acc[j, :] += x[xoff + offsets[j]] * w[woff:woff + width] for j < rows
     (offsets: stack pointer to rows int64)."""
     if not (isinstance(rows, types.IntegerLiteral) and isinstance(width, types.IntegerLiteral)):
@@ -107,7 +155,7 @@ def _row_ptr(builder, data, off, step, j, vec):
 
 
 @intrinsic
-def fma_scalar_rows(typingctx, acc, rows, a, x, xoff, xstep, width):
+def fma_scalar_rows_raw(typingctx, acc, rows, a, x, xoff, xstep, width):
     """acc[j, :] += a * x[xoff + j * xstep:xoff + j * xstep + width] for j < rows.
 
     The transpose of ``fma_rows``' roles: one scalar (a stencil weight) times ``rows``
@@ -140,7 +188,7 @@ def fma_scalar_rows(typingctx, acc, rows, a, x, xoff, xstep, width):
 
 
 @intrinsic
-def store_rows(typingctx, acc, rows, y, yoff, ystep, width):
+def store_rows_raw(typingctx, acc, rows, y, yoff, ystep, width):
     """y[yoff + j * ystep:yoff + j * ystep + width] = acc[j, :] for j < rows, as vector
     stores (acc: stack pointer to rows*width elements; y: 1-D contiguous; no bounds checks)."""
     if not (isinstance(rows, types.IntegerLiteral) and isinstance(width, types.IntegerLiteral)):
@@ -164,7 +212,7 @@ def store_rows(typingctx, acc, rows, y, yoff, ystep, width):
 
 
 @intrinsic
-def deinterleave_vec(typingctx, src, soff, even, eoff, odd, ooff, width):
+def deinterleave_vec_raw(typingctx, src, soff, even, eoff, odd, ooff, width):
     """even[eoff:eoff + width] = src[soff:soff + 2*width:2] and odd[...] = the elements
     between, as one vector load and two shuffles (1-D contiguous arrays, width a
     compile-time constant, no bounds checks)."""
@@ -218,7 +266,7 @@ def address(typingctx, arr, off):
 
 
 @intrinsic
-def stream_affine(typingctx, y, yoff, x, xoff, scale, shift, width):
+def stream_affine_raw(typingctx, y, yoff, x, xoff, scale, shift, width):
     """y[yoff:yoff + width] = x[xoff:xoff + width] * scale + shift, stored non-temporally
     (MOVNTPS/MOVNTPD: the line goes to memory without first being read into the cache,
     one third less memory traffic for an output that will not be read back soon).
@@ -249,3 +297,117 @@ def stream_affine(typingctx, y, yoff, x, xoff, scale, shift, width):
         st.set_metadata("nontemporal", builder.module.add_metadata([ir.Constant(i32, 1)]))
         return context.get_dummy_value()
     return sig, codegen
+
+
+# Checked twins of the raw-pointer helpers: the same arithmetic on plain indexing, every
+# index checked (``check_index``) as well as seen by NUMBA_BOUNDSCHECK=1.
+
+@intrinsic
+def fma(typingctx, a, b, c):
+    """a * b + c rounded once (``llvm.fma``) in b's float type (a and c are cast to it):
+    what one lane of the vector helpers computes."""
+    if not isinstance(b, types.Float):
+        return None
+    sig = b(a, b, c)
+
+    def codegen(context, builder, sig, args):
+        T = context.get_value_type(sig.return_type)
+        kind = 'f32' if T == ir.FloatType() else 'f64'
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(T, [T] * 3),
+                                            f"llvm.fma.{kind}")
+        vals = [context.cast(builder, v, t, sig.return_type) for v, t in zip(args, sig.args)]
+        return builder.call(fn, vals)
+    return sig, codegen
+
+
+@njit(inline="always")
+def check_index(i, n):
+    """i, if 0 <= i < n; else IndexError (a raw pointer has no wraparound)."""
+    if i < 0 or i >= n:
+        raise IndexError("kernels._numba_util: index out of bounds")
+    return i
+
+
+@njit(inline="always")
+def check_contiguous(a):
+    """Refuse what the raw helpers would misread: they address a 1-D array's memory as one
+    contiguous run, whatever its strides."""
+    if a.size > 1 and a.strides[0] != a.itemsize:
+        raise ValueError("kernels._numba_util: array is not contiguous")
+
+
+@njit(cache=True)
+def fma_rows_checked(acc, rows, x, xoff, xstep, w, woff, width):
+    """``fma_rows`` with plain, checked indexing."""
+    check_contiguous(x)
+    check_contiguous(w)
+    a = carray(acc, rows * width)
+    for j in range(rows):
+        xv = x[check_index(xoff + j * xstep, x.size)]
+        for v in range(width):
+            a[j * width + v] = fma(xv, w[check_index(woff + v, w.size)], a[j * width + v])
+
+
+@njit(cache=True)
+def fma_rows_gather_checked(acc, rows, x, xoff, offsets, w, woff, width):
+    """``fma_rows_gather`` with plain, checked indexing."""
+    check_contiguous(x)
+    check_contiguous(w)
+    a, offs = carray(acc, rows * width), carray(offsets, rows)
+    for j in range(rows):
+        xv = x[check_index(xoff + offs[j], x.size)]
+        for v in range(width):
+            a[j * width + v] = fma(xv, w[check_index(woff + v, w.size)], a[j * width + v])
+
+
+@njit(cache=True)
+def fma_scalar_rows_checked(acc, rows, a, x, xoff, xstep, width):
+    """``fma_scalar_rows`` with plain, checked indexing."""
+    check_contiguous(x)
+    t = carray(acc, rows * width)
+    for j in range(rows):
+        for v in range(width):
+            t[j * width + v] = fma(a, x[check_index(xoff + j * xstep + v, x.size)], t[j * width + v])
+
+
+@njit(cache=True)
+def store_rows_checked(acc, rows, y, yoff, ystep, width):
+    """``store_rows`` with plain, checked indexing."""
+    check_contiguous(y)
+    t = carray(acc, rows * width)
+    for j in range(rows):
+        for v in range(width):
+            y[check_index(yoff + j * ystep + v, y.size)] = t[j * width + v]
+
+
+@njit(cache=True)
+def deinterleave_vec_checked(src, soff, even, eoff, odd, ooff, width):
+    """``deinterleave_vec`` with plain, checked indexing."""
+    check_contiguous(src)
+    check_contiguous(even)
+    check_contiguous(odd)
+    for v in range(width):
+        even[check_index(eoff + v, even.size)] = src[check_index(soff + 2 * v, src.size)]
+        odd[check_index(ooff + v, odd.size)] = src[check_index(soff + 2 * v + 1, src.size)]
+
+
+@njit(cache=True)
+def stream_affine_checked(y, yoff, x, xoff, scale, shift, width):
+    """``stream_affine`` with plain, checked indexing, and its alignment requirement checked
+    (a misaligned non-temporal store faults)."""
+    check_contiguous(y)
+    check_contiguous(x)
+    if address(y, yoff) % (width * y.itemsize) != 0:
+        raise ValueError("stream_affine: y + yoff is not aligned to the vector's size")
+    for v in range(width):
+        y[check_index(yoff + v, y.size)] = fma(scale, x[check_index(xoff + v, x.size)], shift)
+
+
+if BOUNDSCHECK:
+    fma_rows, fma_rows_gather, fma_scalar_rows = (
+        fma_rows_checked, fma_rows_gather_checked, fma_scalar_rows_checked)
+    store_rows, deinterleave_vec, stream_affine = (
+        store_rows_checked, deinterleave_vec_checked, stream_affine_checked)
+else:
+    fma_rows, fma_rows_gather, fma_scalar_rows = fma_rows_raw, fma_rows_gather_raw, fma_scalar_rows_raw
+    store_rows, deinterleave_vec, stream_affine = store_rows_raw, deinterleave_vec_raw, stream_affine_raw

@@ -12,7 +12,7 @@ import pytest
 
 import kernels
 from kernels._registry import ALGORITHMS
-from tests.cases import BAD, CASES, Bad, derived, load_bad
+from tests.cases import BAD, CASES, NOT_DTYPES, Bad, derived, load_bad
 
 load_bad()
 DERIVED = {op_name: derived(op_name) for op_name in kernels.ops()}
@@ -91,7 +91,7 @@ def test_bad_input_is_refused_before_any_algorithm_runs(op_name, bad):
         refused(bad, f"{op_name}.cost", lambda: op.cost(**shapes))
     elif "algo" in shapes:
         assert op.supports(shapes.pop("algo"), **shapes) is False
-    elif set(bad.dtypes) == {op.inputs[0].name} and bad.dtypes[op.inputs[0].name] != "list":
+    elif set(bad.dtypes) == {op.inputs[0].name} and bad.dtypes[op.inputs[0].name] not in NOT_DTYPES:
         dtype = np.dtype(bad.dtypes[op.inputs[0].name])   # the first input sets the dtype
         for algo in [*op.algos(), "auto"]:
             assert op.supports(algo, **shapes, dtype=dtype) is False, f"{op_name}.supports({algo!r}, {dtype})"

@@ -42,7 +42,7 @@ import numpy as np
 from kernels._arrays import empty
 from kernels._registry import Algorithm
 from kernels._workspace import scratch
-from kernels.conv.im2col import columns, pad
+from kernels.conv.im2col import grad_weight  # grad_weight by im2col
 from kernels.conv.im2col import supports as im2col_supports
 from kernels.conv.winograd_kernel import VW, fused, pack_bias, transform_kernel
 from kernels.phases import phase_clock
@@ -135,13 +135,6 @@ def grad_input(gy, w, p, m, clock):
     gx = winograd_conv(gy4, wt, None, [max(0, a) for a in new_lo], [max(0, c) for c in new_hi],
                        p.G, m, clock, d)
     return gx.reshape(p.in_shape)
-
-
-def grad_weight(gy, x, p):
-    """im2col: gw = sum_n gy[n] (K/G, P*Q) @ cols[n]^T (P*Q, C/G*R*S), per group."""
-    cols = columns(pad(x, p), p)
-    gy_mat = gy.reshape(p.N, p.G, p.Kg, -1)
-    return np.matmul(gy_mat, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(p.w_shape)
 
 
 def why_not(p) -> str | None:

@@ -28,9 +28,10 @@ from __future__ import annotations
 import numpy as np
 from llvmlite import ir
 from numba import carray, njit, prange, types
-from numba.extending import intrinsic
+from numba.extending import intrinsic, overload
+from numba.np.numpy_support import as_dtype
 
-from kernels._numba_util import cycles, fma_rows, stack_empty, store_rows
+from kernels._numba_util import BOUNDSCHECK, check_contiguous, check_index, cycles, fma_rows, stack_empty, store_rows
 from kernels.conv.winograd_transforms import matrices
 
 OB = 6             # tiles per micro-tile
@@ -50,7 +51,7 @@ def _constant_matrix(m, which):
 
 
 @intrinsic
-def ltransform(typingctx, dst, doff, dstep, src, soff, sstep, tag, which, width):
+def ltransform_raw(typingctx, dst, doff, dstep, src, soff, sstep, tag, which, width):
     """dst[doff + k*dstep : +width] = sum_i Mat[k, i] * src[soff + i*sstep : +width] for
     Mat = B^T (which = 0), A^T (1) or G (2) of F(m, 3), m = len(tag) (a tuple, so m is
     known when compiling).  The coefficients are compile-time constants: zero terms
@@ -94,6 +95,45 @@ def ltransform(typingctx, dst, doff, dstep, src, soff, sstep, tag, which, width)
             builder.store(acc, ptr(dd, doff, dstep, k), align=align)
         return context.get_dummy_value()
     return sig, codegen
+
+
+def ltransform_checked(dst, doff, dstep, src, soff, sstep, tag, which, width):
+    """``ltransform`` with plain, checked indexing and the same arithmetic (terms in the
+    same order, coefficients rounded to the data's type): what NUMBA_BOUNDSCHECK=1 runs
+    (see ``kernels._numba_util``).  Callable from jitted code only."""
+    raise TypeError("ltransform_checked runs in jitted code only")
+
+
+@overload(ltransform_checked, prefer_literal=True, jit_options={"fastmath": False})
+def _ltransform_checked(dst, doff, dstep, src, soff, sstep, tag, which, width):
+    if not (isinstance(which, types.IntegerLiteral) and isinstance(width, types.IntegerLiteral)):
+        return None
+    mat = _constant_matrix(len(tag), which.literal_value)
+    dt = as_dtype(dst.dtype)
+    coef, sign, zero = np.abs(mat).astype(dt), np.sign(mat).astype(np.int64), np.zeros(1, dt)
+    unit = np.abs(mat) == 1  # a term without a multiply
+    V, KO, KI = width.literal_value, mat.shape[0], mat.shape[1]
+
+    def impl(dst, doff, dstep, src, soff, sstep, tag, which, width):
+        check_contiguous(dst)
+        check_contiguous(src)
+        for k in range(KO):
+            for v in range(V):
+                acc, first = zero[0], True
+                for i in range(KI):
+                    if sign[k, i] == 0:
+                        continue
+                    x = src[check_index(soff + i * sstep + v, src.size)]
+                    term = x if unit[k, i] else x * coef[k, i]
+                    if first:
+                        acc, first = (term if sign[k, i] > 0 else zero[0] - term), False
+                    else:
+                        acc = acc + term if sign[k, i] > 0 else acc - term
+                dst[check_index(doff + k * dstep + v, dst.size)] = acc
+    return impl
+
+
+ltransform = ltransform_checked if BOUNDSCHECK else ltransform_raw
 
 
 @njit(inline="always")

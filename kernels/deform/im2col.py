@@ -9,13 +9,21 @@ Backward: grad_w = gy @ cols^T and grad_cols = w^T @ gy (two GEMMs); grad_cols t
 back through the sampling: to the four pixels of each sample (a scatter-add, here one
 bincount), to the offset through the derivative of the bilinear weights, and to the mask
 through the unmasked sample.
+
+Both passes run over runs of whole images whose samples fit ``CHUNK_SAMPLES``: each sample
+has about ten float64 intermediates (corner values, fractions, derivatives, scatter
+indices), so the whole batch at once would need ten times its patch matrix.
 """
+from dataclasses import replace
+
 import numpy as np
 
 from kernels._arrays import empty
 from kernels._params import prod
 from kernels._registry import Algorithm
 from kernels.deform.plan import DEFORM_OPS
+
+CHUNK_SAMPLES = 2 ** 21   # samples of one run of images (about 160 MiB of intermediates)
 
 im2col = Algorithm("im2col", ops=DEFORM_OPS, doc="deformable patch matrix + one GEMM per group")
 
@@ -83,13 +91,28 @@ def _geometry(x, off, p):
     return cs, ly, lx, corner_values(x, cs, p)
 
 
+def chunks(p):
+    """(n0, n1, plan of images n0..n1): runs of whole images of at most ``CHUNK_SAMPLES``
+    samples (at least one image each)."""
+    per_image = p.samples // p.N
+    n = max(1, CHUNK_SAMPLES // max(per_image, 1))
+    for n0 in range(0, p.N, n):
+        n1 = min(p.N, n0 + n)
+        yield n0, n1, replace(p, N=n1 - n0)
+
+
+def _part(m, n0, n1):
+    return None if m is None else m[n0:n1]
+
+
 @im2col.forward
 def forward(x, off, w, b, m, p):
-    _, ly, lx, v = _geometry(x, off, p)
-    val = bilinear(v, ly, lx)[0] * _mask(m, p)  # (N, G_off, C/G_off, R*S*P*Q)
-    cols = val.astype(p.dtype).reshape(p.N, p.G, p.Cg * prod(p.kernel), prod(p.out))
     y = empty((p.N, p.G, p.Kg, prod(p.out)), p.dtype)
-    np.matmul(_wmat(w, p), cols, out=y)
+    for n0, n1, q in chunks(p):
+        _, ly, lx, v = _geometry(x[n0:n1], off[n0:n1], q)
+        val = bilinear(v, ly, lx)[0] * _mask(_part(m, n0, n1), q)  # (n, G_off, C/G_off, R*S*P*Q)
+        cols = val.astype(p.dtype).reshape(q.N, p.G, p.Cg * prod(p.kernel), prod(p.out))
+        np.matmul(_wmat(w, p), cols, out=y[n0:n1])
     y = y.reshape(p.out_shape)
     if b is not None:
         y += b[:, None, None]
@@ -98,22 +121,35 @@ def forward(x, off, w, b, m, p):
 
 @im2col.backward
 def backward(gy, x, off, w, b, m, p):
+    gx, goff = empty(x.shape, p.dtype), empty(off.shape, p.dtype)
+    gm = None if m is None else empty(m.shape, p.dtype)
+    gw = np.zeros(w.shape, np.float64)   # several runs' sums add up in float64
+    for n0, n1, q in chunks(p):
+        gw += _backward_part(gy[n0:n1], x[n0:n1], off[n0:n1], w, _part(m, n0, n1), q,
+                             gx[n0:n1], goff[n0:n1], _part(gm, n0, n1))
+    gb = gy.sum(axis=(0, 2, 3)) if b is not None else None
+    return gx, goff, gw.astype(p.dtype), gb, gm
+
+
+def _backward_part(gy, x, off, w, m, p, gx, goff, gm):
+    """Gradients of one run of images (the plan ``p`` of that run) into gx, goff and gm;
+    returns its weight gradient."""
     cs, ly, lx, v = _geometry(x, off, p)
     val, d_y, d_x = bilinear(v, ly, lx)
     mv = _mask(m, p)
     gy_mat = gy.reshape(p.N, p.G, p.Kg, prod(p.out))
     cols = (val * mv).astype(p.dtype).reshape(p.N, p.G, p.Cg * prod(p.kernel), prod(p.out))
-    gw = np.matmul(gy_mat, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(w.shape)
+    gw = np.matmul(gy_mat, cols.transpose(0, 1, 3, 2)).sum(axis=0, dtype=np.float64).reshape(w.shape)
     gcols = np.matmul(_wmat(w, p).transpose(0, 2, 1), gy_mat)
     gcols = gcols.reshape(p.N, p.G_off, p.C_off, -1).astype(np.float64)  # same (c, i, j, l) order
     gs = gcols * mv  # gradient of the unmasked sample
-    goff = np.stack([(gs * d_y).sum(axis=2), (gs * d_x).sum(axis=2)], axis=2)  # (N, G_off, 2, T)
+    d = np.stack([(gs * d_y).sum(axis=2), (gs * d_x).sum(axis=2)], axis=2)  # (N, G_off, 2, T)
     R, S = p.kernel
-    goff = goff.reshape(p.N, p.G_off, 2, R * S, *p.out).transpose(0, 1, 3, 2, 4, 5)
-    gm = None if m is None else (gcols * val).sum(axis=2).reshape(m.shape).astype(p.dtype)
-    gx = _scatter(gs, cs, ly, lx, p)
-    gb = gy.sum(axis=(0, 2, 3)) if b is not None else None
-    return gx, np.ascontiguousarray(goff.reshape(off.shape), dtype=p.dtype), gw, gb, gm
+    goff[...] = d.reshape(p.N, p.G_off, 2, R * S, *p.out).transpose(0, 1, 3, 2, 4, 5).reshape(off.shape)
+    if gm is not None:
+        gm[...] = (gcols * val).sum(axis=2).reshape(m.shape)
+    gx[...] = _scatter(gs, cs, ly, lx, p)
+    return gw
 
 
 def _scatter(gs, cs, ly, lx, p):

@@ -7,15 +7,16 @@ every input pixel into the patch it paints:
 
 and ``col2im`` (from the conv family) scatter-adds the patches onto the output.  The
 backward is the conv's forward: the patch matrix of grad_out, then
-grad_input = w @ cols and grad_weight = sum_n x @ cols^T.
+grad_input = w @ cols and grad_weight = sum_n x @ cols^T.  Both patch matrices are built
+in the conv family's chunks (``kernels.conv.im2col.chunks``).
 """
-import numpy as np
 
 from kernels._arrays import empty
 from kernels._params import prod
 from kernels._registry import Algorithm
+from kernels._threads import gemm
 from kernels.conv import im2col as conv_im2col
-from kernels.conv.im2col import col2im, columns, pad
+from kernels.conv.im2col import accumulate, gemm_col2im, pad, patches
 from kernels.transposed.plan import TRANSPOSED_OPS
 
 im2col = Algorithm("im2col", ops=TRANSPOSED_OPS, doc="GEMM + col2im per group (BLAS)")
@@ -42,9 +43,8 @@ def padded_grad(gy, p):
 
 @im2col.forward
 def forward(x, w, b, p):
-    cols = np.matmul(_wmat(w, p).transpose(0, 2, 1), _xmat(x, p))
     y = empty(p.out_shape, p.dtype)
-    y[...] = col2im(cols, p.conv)
+    gemm_col2im(_wmat(w, p).transpose(0, 2, 1), _xmat(x, p), p.conv, y)
     if b is not None:
         y += b.reshape((1, p.K) + (1,) * p.nd)
     return y
@@ -52,8 +52,13 @@ def forward(x, w, b, p):
 
 @im2col.backward
 def backward(gy, x, w, b, p):
-    cols = columns(padded_grad(gy, p), p.conv)  # (N, G, K/G * prod(kernel), prod(size))
-    gx = np.matmul(_wmat(w, p), cols).reshape(x.shape)
-    gw = np.matmul(_xmat(x, p), cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(w.shape)
+    xm = _xmat(x, p)
+    gx = empty((p.N, p.G, p.C // p.G, prod(p.size)), p.dtype)
+    gw = None
+    wm = _wmat(w, p)
+    for n0, n1, l0, l1, cols in patches(gy, p.conv, lambda g, _: padded_grad(g, p)):
+        gemm(wm, cols, out=gx[n0:n1, :, :, l0:l1])
+        part = gemm(xm[n0:n1, :, :, l0:l1], cols.transpose(0, 1, 3, 2))
+        gw = accumulate(gw, part.sum(axis=0))
     gb = gy.sum(axis=(0, *range(2, gy.ndim))) if b is not None else None
-    return gx, gw, gb
+    return gx.reshape(x.shape), gw.astype(p.dtype, copy=False).reshape(w.shape), gb

@@ -6,25 +6,22 @@ With the weight as L matrices (K, C*R*S), position l is its own small GEMM over 
     y[:, :, l] = w[l] (K, CRS)  @  cols[:, :, l]^T (CRS, N)        for every l at once
 
 The backward is the same batched product twice: grad_w[l] = gy[l] @ cols[l]^T and
-grad_cols[l] = w[l]^T @ gy[l], which col2im scatters back onto the input.
+grad_cols[l] = w[l]^T @ gy[l], which col2im scatters back onto the input.  The patch
+matrix and its gradient are built in the conv family's chunks of images and output rows
+(``kernels.conv.im2col.chunks``).
 """
 import numpy as np
 
 from kernels._arrays import empty
 from kernels._params import prod
 from kernels._registry import Algorithm
+from kernels._threads import gemm
 from kernels.conv import im2col as conv_im2col
-from kernels.conv.im2col import col2im, columns, pad
+from kernels.conv.im2col import col2im_chunks, patches
 from kernels.unshared.plan import UNSHARED_OPS
 
 im2col = Algorithm("im2col", ops=UNSHARED_OPS, doc="patch matrix + one GEMM per output position")
 im2col.supports(conv_im2col.supports)
-
-
-def _by_position(x, p):
-    """Patch matrix as (L, C*R*S, N): one (CRS, N) matrix per output position."""
-    cols = columns(pad(x, p), p).reshape(p.N, p.C * prod(p.kernel), prod(p.out))
-    return cols.transpose(2, 1, 0)
 
 
 def _wmat(w, p):
@@ -33,9 +30,10 @@ def _wmat(w, p):
 
 @im2col.forward
 def forward(x, w, b, p):
-    L = prod(p.out)
-    y_l = empty((L, p.K, p.N), p.dtype)
-    np.matmul(_wmat(w, p), _by_position(x, p), out=y_l)  # (L, K, N)
+    y_l = empty((prod(p.out), p.K, p.N), p.dtype)
+    wm = _wmat(w, p)
+    for n0, n1, l0, l1, cols in patches(x, p):  # cols (n, 1, CRS, l) read as (l, CRS, n)
+        gemm(wm[l0:l1], cols[:, 0].transpose(2, 1, 0), out=y_l[l0:l1, :, n0:n1])
     y = np.ascontiguousarray(y_l.transpose(2, 1, 0)).reshape(p.out_shape)
     if b is not None:
         y += b
@@ -44,10 +42,16 @@ def forward(x, w, b, p):
 
 @im2col.backward
 def backward(gy, x, w, b, p):
-    L = prod(p.out)
-    gy_l = gy.reshape(p.N, p.K, L).transpose(2, 1, 0)  # (L, K, N)
-    gw = np.matmul(gy_l, _by_position(x, p).transpose(0, 2, 1)).reshape(w.shape)
-    dcols = np.matmul(_wmat(w, p).transpose(0, 2, 1), gy_l)  # (L, CRS, N)
-    gx = np.ascontiguousarray(col2im(dcols.transpose(2, 1, 0), p))
+    gy_l = gy.reshape(p.N, p.K, prod(p.out)).transpose(2, 1, 0)  # (L, K, N)
+    gw = np.zeros((prod(p.out), p.K, p.C * prod(p.kernel)), p.dtype)
+    for n0, n1, l0, l1, cols in patches(x, p):
+        gw[l0:l1] += gemm(gy_l[l0:l1, :, n0:n1], cols[:, 0].transpose(2, 0, 1))
+    wt, inner = _wmat(w, p).transpose(0, 2, 1), prod(p.out[1:])  # (L, CRS, K)
+
+    def grad_cols(n0, n1, o0, o1):  # (l, CRS, n) read as (n, CRS, l)
+        l0, l1 = o0 * inner, o1 * inner
+        return gemm(wt[l0:l1], gy_l[l0:l1, :, n0:n1]).transpose(2, 1, 0)
+    gx = empty(p.in_shape, p.dtype)
+    col2im_chunks(p, gx, grad_cols)
     gb = gy.sum(axis=0) if b is not None else None
-    return gx, gw, gb
+    return gx, gw.reshape(w.shape), gb

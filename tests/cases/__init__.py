@@ -10,6 +10,7 @@ property-based fuzz test and the torch-parity test all read it.
 from __future__ import annotations
 
 import importlib
+import math
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,7 +53,9 @@ class Bad:
 
     shapes   input name -> new shape (None: passed as None; OMIT: left out of the call)
     params   parameter -> new value (OMIT: left out of the call); ``algo`` may be among them
-    dtypes   input name -> the dtype its array takes ("list": a nested Python list instead)
+    dtypes   input name -> the dtype its array takes ("list": a nested Python list instead;
+             "grad-tensor": a torch tensor that requires grad; "huge-view": a broadcast
+             view of more than MAX_ELEMENTS elements)
     fill     input name -> the one value every element takes (indices out of range)
 
     ``torch`` records whether torch.nn.functional refuses the same call (None: not checked,
@@ -102,9 +105,26 @@ class Bad:
             if name in self.fill:
                 a = np.full_like(a, self.fill[name])
             if name in self.dtypes:
-                a = a.tolist() if self.dtypes[name] == "list" else a.astype(self.dtypes[name])
+                a = _retyped(a, self.dtypes[name])
             arrays[name] = a
         return _present({**arrays, **base.params, **self.params})
+
+
+NOT_DTYPES = ("list", "grad-tensor", "huge-view")   # what ``Bad.dtypes`` takes beside dtypes
+
+
+def _retyped(a: np.ndarray, kind: str):
+    if kind == "list":
+        return a.tolist()
+    if kind == "grad-tensor":
+        import torch
+        return torch.from_numpy(a).requires_grad_()
+    if kind == "huge-view":
+        from kernels._params import MAX_ELEMENTS
+        rest = math.prod(a.shape[1:])
+        return np.broadcast_to(a.reshape(-1)[:1].reshape((1,) * a.ndim),
+                               (MAX_ELEMENTS // rest + 1, *a.shape[1:]))
+    return a.astype(kind)
 
 
 def _present(args: dict) -> dict:
@@ -145,7 +165,8 @@ def derived(op_name: str) -> list[Bad]:
     good cases, so that a new op gets them with nothing declared: an unknown keyword, a bad
     ``algo``, each argument without a default left out, and for each input None where it
     is required, a list, integer and float16 arrays (an index input: float), a float dtype
-    other than the first input's, one dimension fewer and one more than it accepts."""
+    other than the first input's, a torch tensor that requires grad, a broadcast view too
+    large to copy, one dimension fewer and one more than it accepts."""
     import inspect
 
     import kernels
@@ -171,6 +192,12 @@ def derived(op_name: str) -> list[Bad]:
         if not spec.index and index > 0:
             dtypes.append("float32")     # the first input (float64 here) sets the dtype
         out += [Bad(f"{name}-{dt}", TypeError, name, dtypes={name: dt}, case=at) for dt in dtypes]
+        if not spec.index:
+            out.append(Bad(f"{name}-grad-tensor", TypeError, name, dtypes={name: "grad-tensor"},
+                           case=at, match="requires grad"))
+        if len(case.shapes[index]) and math.prod(case.shapes[index]):
+            out.append(Bad(f"{name}-huge-view", ValueError, name, dtypes={name: "huge-view"},
+                           case=at, match="MAX_ELEMENTS"))
         out += [Bad(f"{name}-rank{r}", ValueError, name, shapes={name: _with_rank(case.shapes[index], r)},
                     case=at) for r in _wrong_ranks(op_name, index)]
     return out
