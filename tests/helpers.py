@@ -3,8 +3,26 @@ import numpy as np
 
 import kernels
 import reference
+from kernels import SLOW_MACS
 from kernels._arrays import poison
 from kernels.tolerances import SEED, rel_err, tolerance
+
+
+def runnable(cases):
+    """(op name, algorithm, case) for every registry case an available algorithm takes: not
+    excluded by the case, supported, and within SLOW_MACS for a plain-loop algorithm."""
+    for op_name in sorted(cases):
+        op = kernels.OPS[op_name]
+        for algo, a in sorted(op.registered().items()):
+            if not a.available():
+                continue
+            for case in cases[op_name]:
+                shapes = op.named(case.shapes)
+                if algo in case.exclude or not op.supports(algo, **shapes, **case.params):
+                    continue
+                if a.slow and op.cost(**shapes, **case.params)["macs"] > SLOW_MACS:
+                    continue
+                yield op_name, algo, case
 
 
 def layout(a, how):

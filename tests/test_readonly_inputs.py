@@ -8,27 +8,18 @@ import numpy as np
 import pytest
 
 import kernels
-from kernels import SLOW_MACS
 from tests.cases import load
-from tests.helpers import check_op
+from tests.helpers import check_op, runnable
 
 CASES = load()
 
 
 def _params():
-    for op_name in sorted(CASES):
-        op = kernels.OPS[op_name]
-        for algo, a in sorted(op.registered().items()):
-            if not a.available():
-                continue
-            for case in CASES[op_name]:
-                shapes = op.named(case.shapes)
-                if not op.supports(algo, **shapes, **case.params):
-                    continue
-                if a.slow and op.cost(**shapes, **case.params)["macs"] > SLOW_MACS:
-                    continue
-                yield pytest.param(op_name, algo, case, id=f"{op_name}-{algo}-{case.id}")
-                break
+    seen = set()
+    for op_name, algo, case in runnable(CASES):
+        if (op_name, algo) not in seen:
+            seen.add((op_name, algo))
+            yield pytest.param(op_name, algo, case, id=f"{op_name}-{algo}-{case.id}")
 
 
 @pytest.mark.parametrize("op_name,algo,case", list(_params()))

@@ -4,28 +4,17 @@ import numpy as np
 import pytest
 
 import kernels
-from kernels import SLOW_MACS
 from tests.cases import load
-from tests.helpers import check_op
+from tests.helpers import check_op, runnable
 
 CASES = load()
 DTYPES = (np.float32, np.float64)
 
 
 def _params():
-    for op_name in sorted(CASES):
-        op = kernels.OPS[op_name]
-        for algo, a in sorted(op.registered().items()):
-            if not a.available():
-                continue
-            for case in CASES[op_name]:
-                if algo in case.exclude or not op.supports(algo, **op.named(case.shapes), **case.params):
-                    continue
-                if a.slow and op.cost(**op.named(case.shapes), **case.params)["macs"] > SLOW_MACS:
-                    continue
-                for dt in DTYPES:
-                    yield pytest.param(op_name, algo, case, dt,
-                                       id=f"{op_name}-{algo}-{case.id}-{np.dtype(dt).name}")
+    for op_name, algo, case in runnable(CASES):
+        for dt in DTYPES:
+            yield pytest.param(op_name, algo, case, dt, id=f"{op_name}-{algo}-{case.id}-{np.dtype(dt).name}")
 
 
 def _layout_params():

@@ -39,8 +39,20 @@ from kernels._registry import Input, Op, Staged, core
 from kernels.conv import padding as modes
 
 
+class Grouped:
+    """Channels per group of a plan with C input and K output channels in G groups."""
+
+    @property
+    def Cg(self) -> int:
+        return self.C // self.G
+
+    @property
+    def Kg(self) -> int:
+        return self.K // self.G
+
+
 @dataclass(frozen=True)
-class ConvPlan:
+class ConvPlan(Grouped):
     nd: int
     N: int
     C: int
@@ -55,14 +67,6 @@ class ConvPlan:
     out: tuple
     has_bias: bool
     dtype: np.dtype
-
-    @property
-    def Cg(self) -> int:
-        return self.C // self.G
-
-    @property
-    def Kg(self) -> int:
-        return self.K // self.G
 
     @property
     def in_shape(self) -> tuple:

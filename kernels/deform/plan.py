@@ -29,11 +29,11 @@ import numpy as np
 
 from kernels._params import as_tuple, check_extents, check_ndim, int32, prod
 from kernels._registry import Input, Op, Staged, core
-from kernels.conv.plan import out_length, resolve_padding
+from kernels.conv.plan import Grouped, out_length, resolve_padding
 
 
 @dataclass(frozen=True)
-class DeformPlan:
+class DeformPlan(Grouped):
     N: int
     C: int
     size: tuple        # (H, W)
@@ -49,14 +49,6 @@ class DeformPlan:
     has_bias: bool
     has_mask: bool
     dtype: np.dtype
-
-    @property
-    def Cg(self) -> int:
-        return self.C // self.G
-
-    @property
-    def Kg(self) -> int:
-        return self.K // self.G
 
     @property
     def C_off(self) -> int:

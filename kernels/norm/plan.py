@@ -257,18 +257,9 @@ def pack(gx, gw, gb, p: NormPlan):
     return gx, gw, gb
 
 
-class BatchNormOp(Op):
-    inputs = (Input("input"), Input("running_mean", optional=True, differentiable=False),
-              Input("running_var", optional=True, differentiable=False),
-              Input("weight", optional=True), Input("bias", optional=True))
-    # torch's running_mean and running_var have no default: they must be passed
-    # (None is allowed in training mode)
-    defaults = {"running_mean": REQUIRED, "running_var": REQUIRED,
-                "training": False, "momentum": 0.1, "eps": 1e-5}
+class _RunningStatsOp(Op):
+    """Batch and instance norm: running statistics updated in place by the batch's."""
     writes = ("running_mean", "running_var")
-
-    def plan(self, shapes, dtype, params):
-        return batch_norm_plan(self.name, shapes, dtype, **params)
 
     def updates(self, plan):
         return plan.has_running and plan.batch_stats
@@ -280,10 +271,22 @@ class BatchNormOp(Op):
         return _with_positive_var(shapes, rng)
 
 
-class InstanceNormOp(Op):
+class BatchNormOp(_RunningStatsOp):
+    inputs = (Input("input"), Input("running_mean", optional=True, differentiable=False),
+              Input("running_var", optional=True, differentiable=False),
+              Input("weight", optional=True), Input("bias", optional=True))
+    # torch's running_mean and running_var have no default: they must be passed
+    # (None is allowed in training mode)
+    defaults = {"running_mean": REQUIRED, "running_var": REQUIRED,
+                "training": False, "momentum": 0.1, "eps": 1e-5}
+
+    def plan(self, shapes, dtype, params):
+        return batch_norm_plan(self.name, shapes, dtype, **params)
+
+
+class InstanceNormOp(_RunningStatsOp):
     inputs = BatchNormOp.inputs
     defaults = {"use_input_stats": True, "momentum": 0.1, "eps": 1e-5}
-    writes = ("running_mean", "running_var")
 
     def __call__(self, *args, algo: str = "auto", **kwargs):
         out = super().__call__(*args, algo=algo, **kwargs)
@@ -300,15 +303,6 @@ class InstanceNormOp(Op):
 
     def plan(self, shapes, dtype, params):
         return instance_norm_plan(self.name, shapes, dtype, **params)
-
-    def updates(self, plan):
-        return plan.has_running and plan.batch_stats
-
-    def cost_of(self, plan):
-        return norm_cost(plan)
-
-    def make_inputs(self, shapes, params, rng):
-        return _with_positive_var(shapes, rng)
 
 
 def _with_positive_var(shapes, rng):
