@@ -114,12 +114,16 @@ def test_huge_integers(algo):
 
 
 def test_workspace_beyond_the_limit_is_unsupported_not_attempted():
-    """The plan admits an output of 4 * 10**8 elements; a 31 x 31 kernel's patch matrix
-    would be 961 times that, so im2col declares the case unsupported (auto skips it)."""
-    shapes = (1, 1, 20000, 20000), (1, 1, 31, 31)
-    assert kernels.conv2d.output_shape(*shapes, padding=15) == (1, 1, 20000, 20000)
-    assert not kernels.conv2d.supports("im2col", *shapes, padding=15)
-    reason = kernels.conv2d.why_not("im2col", kernels.conv2d.plan_for(shapes + (None,), np.float32,
-                                                                     dict(padding=15)))
+    """im2col builds its patch matrix in chunks down to one output row: a 20000 x 20000
+    output with a 31 x 31 kernel (a whole matrix of 961 * 4 * 10**8 elements) is taken in
+    chunks, but one output row of 2 * 10**7 positions is a chunk of 961 times that, beyond
+    MAX_ELEMENTS, so im2col declares that case unsupported (auto skips it)."""
+    square = (1, 1, 20000, 20000), (1, 1, 31, 31)
+    assert kernels.conv2d.output_shape(*square, padding=15) == (1, 1, 20000, 20000)
+    assert kernels.conv2d.supports("im2col", *square, padding=15)
+    wide = (1, 1, 31, 20_000_000), (1, 1, 31, 31)
+    assert kernels.conv2d.output_shape(*wide) == (1, 1, 1, 20_000_000 - 30)
+    assert not kernels.conv2d.supports("im2col", *wide)
+    reason = kernels.conv2d.why_not("im2col", kernels.conv2d.plan_for(wide + (None,), np.float32, {}))
     assert "patch matrix" in reason and str(MAX_ELEMENTS) in reason
-    assert kernels.conv2d.supports("numba", *shapes, padding=15)
+    assert kernels.conv2d.supports("numba", *wide)

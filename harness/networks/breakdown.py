@@ -22,7 +22,7 @@ import torch
 from harness import timing
 from harness.networks.models import NETWORKS
 from harness.networks.steps import eval_forward, training_step
-from kernels import _registry
+from kernels import Op
 from kernels.torch import nn as knn
 
 
@@ -33,7 +33,7 @@ class OpTimer:
         self.seconds, self.calls = collections.defaultdict(float), collections.Counter()
 
     def __enter__(self):
-        self._saved = _registry.Op.__call__, _registry.Op.backward
+        self._saved = Op.__call__, Op.backward
         call, backward = self._saved
         timer = self
 
@@ -46,11 +46,11 @@ class OpTimer:
                     timer.seconds[op.name, direction] += time.perf_counter() - t0
                     timer.calls[op.name, direction] += 1
             return run
-        _registry.Op.__call__, _registry.Op.backward = timed(call, "fwd"), timed(backward, "bwd")
+        Op.__call__, Op.backward = timed(call, "fwd"), timed(backward, "bwd")
         return self
 
     def __exit__(self, *exc):
-        _registry.Op.__call__, _registry.Op.backward = self._saved
+        Op.__call__, Op.backward = self._saved
 
 
 def main(argv=None):
