@@ -424,7 +424,8 @@ _TABLE = {
 }
 
 
-# weight_norm's rule computes torch's values on an empty v (g's gradient 0/0: NaN) itself
+# weight_norm's rule computes torch's values on an empty v itself (g's gradient 0/0: NaN,
+# and so its derivatives; the guard's constant gradients would have none)
 _OWN_EMPTY = {"weight_norm"}
 RULES.update({name: rule if isinstance(rule, str) or name in _OWN_EMPTY else _empty_guard(rule)
               for name, rule in _TABLE.items()})
