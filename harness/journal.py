@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from harness import files
 from harness.rows import COLUMNS, machine_key
+from harness.rows import hosts as row_hosts
 
 JOURNAL = "journal.jsonl"
 MIN_FREE_BYTES = 32 * 2 ** 20           # a run writes a few MiB of results and plots
@@ -50,7 +51,7 @@ class Results:
         return self.header.get("machine") or {}
 
     def hosts(self) -> list[str]:
-        return sorted({r["host"] for r in self.rows if r.get("host")})
+        return row_hosts(self.rows)
 
 
 # ---- reading --------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import numpy as np  # noqa: E402
 
 from harness import files  # noqa: E402
 from harness.rows import RAN  # noqa: E402
+from harness.rows import hosts as row_hosts  # noqa: E402
 from kernels.phases import PHASES  # noqa: E402
 
 
@@ -25,7 +26,7 @@ def write_all(rows, machine, out_dir) -> dict[str, str]:
     os.makedirs(os.path.join(out_dir, "plots"), exist_ok=True)
     made = {}
     every = rows
-    hosts = sorted({r["host"] for r in rows if r.get("host")})
+    hosts = row_hosts(rows)
     if len(hosts) > 1:
         rows = [r for r in rows if r.get("host") in (hosts[0], None)]
 

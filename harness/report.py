@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 
 from harness.plots import RAN, geomean, positive
 from harness.rows import STATUSES
+from harness.rows import hosts as row_hosts
 
 OVERVIEW = ("speedup", "roofline", "errors", "sweep_kernel_size", "sweep_input_size", "phases")
 
@@ -115,7 +116,7 @@ def render(header: dict, rows: list, plots: dict, note: str = "") -> str:
         "|torch float64|; `compile` is the first call's time beyond a steady call.", "",
     ]
     out += _status_line(rows)
-    hosts = sorted({r["host"] for r in rows if r.get("host")})  # the first: alphabetically
+    hosts = row_hosts(rows)
     if len(hosts) > 1:
         out += machines_section(header.get("machines") or [], rows, hosts, plots)
     out += ["## Plots", ""]

@@ -99,3 +99,8 @@ def core_list(cores) -> str | None:
             runs.append(f"{start}" if start == c else f"{start}-{c}")
             start = None
     return ",".join(runs)
+
+
+def hosts(rows) -> list[str]:
+    """The machines of a run's rows, by name; reports compare the others with the first."""
+    return sorted({r["host"] for r in rows if r.get("host")})
