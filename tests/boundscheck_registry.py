@@ -12,13 +12,14 @@ compilation of its own).  Size-dependent paths that the small cases would miss a
 (``_every_path``).  Not collected by the plain ``pytest`` run (the file name does not
 start with ``test_``); ``tests/test_numba_checked.py`` checks the selection itself.
 """
+from collections import Counter
+
 import numpy as np
 import pytest
 
-import kernels
 from kernels import _numba_util
 from tests.cases import load
-from tests.helpers import check_op
+from tests.helpers import check_op, runnable
 
 CASES_PER_OP = 1
 DTYPES = (np.float32,)
@@ -30,17 +31,12 @@ def numba_based(algo: str) -> bool:
 
 def selection():
     """(op, algorithm, case, dtype) for the bounds-checked run."""
-    cases = load()
-    for op_name in sorted(cases):
-        op = kernels.OPS[op_name]
-        for algo in sorted(op.registered()):
-            if not numba_based(algo):
-                continue
-            chosen = [c for c in cases[op_name] if algo not in c.exclude
-                      and op.supports(algo, **op.named(c.shapes), **c.params)][:CASES_PER_OP]
-            for case in chosen:
-                for dt in DTYPES:
-                    yield op_name, algo, case, dt
+    taken = Counter()
+    for op_name, algo, case in runnable(load()):
+        if numba_based(algo) and taken[op_name, algo] < CASES_PER_OP:
+            taken[op_name, algo] += 1
+            for dt in DTYPES:
+                yield op_name, algo, case, dt
 
 
 PARAMS = [pytest.param(*s, id=f"{s[0]}-{s[1]}-{s[2].id}-{np.dtype(s[3]).name}") for s in selection()]
