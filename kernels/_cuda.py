@@ -18,8 +18,9 @@
   the bias gradient, or batch-norm statistics.
 - ``gemm``: batched, split-K, shared-memory tiled GEMM on flat operands addressed by
   strides (the 1x1 convolution and its gradients, deform_conv2d's convolution).
-- ``halo`` / ``fit_tile`` / ``tile_threads``: the geometry of a direct kernel whose block
-  stages an input tile with its halo in shared memory (conv, depthwise).
+- ``unravel5``: the 5-D index of a thread's flat position (one thread per element).
+- ``halo`` / ``fit_tile`` / ``tile_threads`` / ``tile_loader``: a direct kernel whose
+  block stages an input tile with its halo in shared memory (conv, depthwise).
 
 numba's ``cuda`` module is imported as ``nbcuda`` throughout the kernel modules: ``cuda``
 names each module's Algorithm.
@@ -292,6 +293,14 @@ def gemm(A, B, Cm, bias, M, NC, KD, NB, sa, sb, sc, NKS=1):
                                         M, NC, KD, NKS, -(-KD // NKS), sa, sb, sc)
 
 
+@nbcuda.jit(device=True)
+def unravel5(i, shape):
+    """The index (a, b, c, d, e) of flat position i in a C-ordered array of 5-D shape."""
+    _, B, C, D, E = shape
+    return (i // (E * D * C * B), (i // (E * D * C)) % B, (i // (E * D)) % C, (i // E) % D,
+            i % E)
+
+
 # ---- direct kernels staging an input tile with its halo (conv, depthwise) ----------------
 
 def halo(th, tw, stride, dil, kernel):
@@ -321,3 +330,20 @@ def fit_tile(out, stride, dil, kernel, filt, itemsize, tpb):
 def tile_threads(th, tw):
     """Threads of a block computing a TH x TW tile, a pixel each: whole warps, within TPB."""
     return min(TPB, -(-th * tw // 32) * 32)
+
+
+@functools.cache
+def tile_loader(dt):
+    @nbcuda.jit(device=True)
+    def load_tile(smem, plane, ih0, iw0, XW, NX):
+        """smem[:NX] = the input tile of the 2-D plane from (ih0, iw0), NX = XH*XW elements
+        (zero outside the plane), the block's threads copying every blockDim-th element."""
+        H, W = plane.shape
+        for e in range(nbcuda.threadIdx.x, NX, nbcuda.blockDim.x):
+            ih, iw = ih0 + e // XW, iw0 + e % XW
+            v = dt(0)
+            if ih >= 0 and ih < H and iw >= 0 and iw < W:
+                v = plane[ih, iw]
+            smem[e] = v
+    return load_tile
+

@@ -13,34 +13,23 @@ import torch.nn.functional as F
 from reference import ref
 
 
-@ref("relu")
-def relu(input, inplace=False):
-    return F.relu(input)
+def _functional(name):
+    """The reference of an activation whose only argument besides the input is inplace:
+    torch.nn.functional's own."""
+    fn = getattr(F, name)
+
+    def reference(input, inplace=False):
+        return fn(input)
+    reference.__name__ = name
+    return ref(name)(reference)
+
+
+relu, relu6, hardsigmoid, hardswish, silu = map(_functional, ("relu", "relu6", "hardsigmoid", "hardswish", "silu"))
 
 
 @ref("leaky_relu")
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     return F.leaky_relu(input, negative_slope)
-
-
-@ref("relu6")
-def relu6(input, inplace=False):
-    return F.relu6(input)
-
-
-@ref("hardsigmoid")
-def hardsigmoid(input, inplace=False):
-    return F.hardsigmoid(input)
-
-
-@ref("hardswish")
-def hardswish(input, inplace=False):
-    return F.hardswish(input)
-
-
-@ref("silu")
-def silu(input, inplace=False):
-    return F.silu(input)
 
 
 @ref("gelu")

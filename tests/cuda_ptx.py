@@ -61,8 +61,7 @@ def deform(dt):
     dtype = np.dtype(str(dt))
     a3, a4, t6 = arr(dt, 3), arr(dt, 4), types.UniTuple(i64, 6)
     return [
-        (m.columns_kernel(dtype), (a4, a4, a4, b1, a3, i64, i64, i64, t6)),
-        (m.grad_input_kernel(dtype), (a3, a4, a4, b1, a4, i64, i64, i64, t6)),
+        (m.columns_kernel(dtype), (a4, a4, a4, b1, a3, i64, i64, i64, t6, b1)),
         (m.grad_offset_mask_kernel(dtype), (a3, a4, a4, a4, b1, a4, a4, i64, i64, t6)),
     ]
 

@@ -68,12 +68,19 @@ def check_op(op_name, algo, case, dtype, how="C", tol=None):
     with poison():
         grads = op.backward(layout(gy, how), **laid_out(), algo=algo, **case.params)
     ref_grads = reference.grad(op_name, gy, *copies(arrays), **case.params)
-    assert len(grads) == len(op.inputs), f"{op_name}: backward returned {len(grads)} gradients"
-    for spec, g, r in zip(op.inputs, grads, ref_grads):
-        if r is None:
-            assert g is None, f"{op_name}[{algo}]: gradient of {spec.name} should be None"
+    check_grads(f"{op_name}[{algo}]", op, grads, ref_grads,
+                lambda what, g, r: _compare(what, g, r, tol, dtype))
+
+
+def check_grads(what, op, grads, refs, compare):
+    """One gradient per input of op: None where the reference's is None, the others checked
+    by compare(what, got, ref)."""
+    assert len(grads) == len(op.inputs), f"{what}: backward returned {len(grads)} gradients"
+    for spec, got, ref in zip(op.inputs, grads, refs):
+        if ref is None:
+            assert got is None, f"{what}: gradient of {spec.name} should be None"
         else:
-            _compare(f"{op_name}[{algo}] grad {spec.name}", g, r, tol, dtype)
+            compare(f"{what} grad {spec.name}", got, ref)
 
 
 def _compare(what, out, ref, tol, dtype):

@@ -88,23 +88,17 @@ def _block_tile(blk, OD, G, nkb, nth, ntw):
 
 @functools.cache
 def _stage(dt):
+    load_tile = _cuda.tile_loader(dt)
+
     @nbcuda.jit(device=True)
     def stage(smem, x, w, n, ci, c, z, t, ih0, iw0, XW, NX, k0, nk):
         """smem = [the input tile from x[n, ci, z, ih0, iw0], NX = XH*XW elements (zero
         outside the input) | the filter slice w[k0:k0+nk, c, t]], the block's threads
         copying every blockDim-th element."""
-        H, W = x.shape[3], x.shape[4]
+        load_tile(smem, x[n, ci, z], ih0, iw0, XW, NX)
         R, S = w.shape[3], w.shape[4]
         RS = R * S
-        tid = nbcuda.threadIdx.x
-        nthreads = nbcuda.blockDim.x
-        for e in range(tid, NX, nthreads):
-            ih, iw = ih0 + e // XW, iw0 + e % XW
-            v = dt(0)
-            if ih >= 0 and ih < H and iw >= 0 and iw < W:
-                v = x[n, ci, z, ih, iw]
-            smem[e] = v
-        for e in range(tid, nk * RS, nthreads):
+        for e in range(nbcuda.threadIdx.x, nk * RS, nbcuda.blockDim.x):
             rs = e % RS
             smem[NX + e] = w[k0 + e // RS, c, t, rs // S, rs % S]
     return stage
@@ -182,11 +176,7 @@ def grad_input_kernel(dt):
         sd, sh, sw = stride
         dd, dh, dw = dil
         pd, ph, pw = plo
-        iw = i % W
-        ih = (i // W) % H
-        iz = (i // (W * H)) % D
-        ci = (i // (W * H * D)) % C
-        n = i // (W * H * D * C)
+        n, ci, iz, ih, iw = _cuda.unravel5(i, gx.shape)
         g = ci // Cg
         c = ci - g * Cg
         Kg = K // G

@@ -328,6 +328,19 @@ class ConvOp(Op):
         return conv_cost(plan)
 
 
+class Conv2dVariantOp(Op):
+    """A 2-D convolution of its own kind (depthwise, separable, unshared...): input (N, C,
+    H, W), or (C, H, W) taken as a batch of one, and torch's stride, padding and dilation.
+    ``batched_plan(op, shapes, dtype, **params)`` plans the batched call."""
+
+    defaults = {"stride": 1, "padding": 0, "dilation": 1}
+    batched_plan = None
+
+    def plan(self, shapes, dtype, params):
+        shapes, unbatched = with_batch(self.name, shapes, 3, "C, H, W")
+        return staged(self.batched_plan(self.name, shapes, dtype, **params), unbatched)
+
+
 class PointwiseConvOp(Op):
     """1x1 convolution: one GEMM of the weight (K, C) with every pixel's channel vector."""
 

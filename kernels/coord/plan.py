@@ -19,8 +19,8 @@ import numpy as np
 
 from kernels._arrays import check_dtype
 from kernels._params import check_flag, check_ndim, prod
-from kernels._registry import ALGORITHMS, Algorithm, Input, Op, core
-from kernels.conv.plan import ConvPlan, conv_cost, conv_plan, staged, with_batch
+from kernels._registry import ALGORITHMS, Algorithm, Input, core
+from kernels.conv.plan import Conv2dVariantOp, ConvPlan, conv_cost, conv_plan
 
 
 @dataclass(frozen=True)
@@ -57,13 +57,10 @@ def coord_plan(op, shapes, dtype, stride, padding, dilation, groups, with_r) -> 
     return CoordPlan(conv, x[1], with_r)
 
 
-class CoordConvOp(Op):
+class CoordConvOp(Conv2dVariantOp):
     inputs = (Input("input"), Input("weight"), Input("bias", optional=True))
     defaults = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "with_r": False}
-
-    def plan(self, shapes, dtype, params):
-        shapes, unbatched = with_batch(self.name, shapes, 3, "C, H, W")
-        return staged(coord_plan(self.name, shapes, dtype, **params), unbatched)
+    batched_plan = staticmethod(coord_plan)
 
     def cost_of(self, plan):
         """The convolution's cost; the coordinate channels are generated, not read."""

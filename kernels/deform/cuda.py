@@ -5,7 +5,8 @@ the mask, Dai et al. 2017; Zhu et al. 2019), then the convolution as GEMMs with 
 GEMM kernel of ``kernels.conv.cuda`` (one launch per weight group, batched over images).
 
 - columns: cols[n, c*R*S + t, p*Q + q] = mask * bilinear sample of x[n, c] at kernel
-  point t = i*S + j of output (p, q), one thread per entry;
+  point t = i*S + j of output (p, q), one thread per entry (the same kernel, run as its
+  adjoint, gives the input gradient);
 - forward: y[n, g] (Kg x PQ) = w[g] (Kg x Cg*R*S) @ cols[n, g] (+ bias);
 - backward: gcols[n, g] = w[g]^T @ gy[n, g] (GEMM with a transposed operand: swapped
   strides); the weight gradient sum_n gy[n, g] @ cols[n, g]^T as per-image partial
@@ -85,7 +86,11 @@ def columns_kernel(dt):
     corners, point, pixel = _corners(dt), _point(dt), _pixel(dt)
 
     @nbcuda.jit
-    def columns(x, off, m, has_mask, cols, R, S, G_off, geo):
+    def columns(x, off, m, has_mask, cols, R, S, G_off, geo, adjoint):
+        """One thread per patch-matrix entry cols[n, c*R*S + t, p*Q + q]: the bilinear
+        sample of x[n, c] at its point times the mask, or (adjoint: the input gradient,
+        x zeroed, cols holding their gradient) the entry times the mask added to x at the
+        sample's four corners."""
         i_ = nbcuda.grid(1)
         N, C, H, W = x.shape
         P, Q = off.shape[2], off.shape[3]
@@ -100,47 +105,22 @@ def columns_kernel(dt):
         to = (c // (C // G_off)) * RS + t
         yy, xx = point(off, n, to, p, q, i, j, geo)
         y0, y1, x0, x1, e00, e01, e10, e11, ly, lx = corners(yy, xx, H, W)
-        v = ((dt(1) - ly) * ((dt(1) - lx) * pixel(x, n, c, y0, x0, e00) + lx * pixel(x, n, c, y0, x1, e01))
-             + ly * ((dt(1) - lx) * pixel(x, n, c, y1, x0, e10) + lx * pixel(x, n, c, y1, x1, e11)))
-        if has_mask:
-            v *= m[n, to, p, q]
-        cols[n, c * RS + t, pq] = v
-    return columns
-
-
-@_cuda.per_dtype
-def grad_input_kernel(dt):
-    corners, point = _corners(dt), _point(dt)
-
-    @nbcuda.jit
-    def grad_input(gcols, off, m, has_mask, gx, R, S, G_off, geo):
-        """gx (zeroed) += each gcols entry times the mask, at its four bilinear corners."""
-        i_ = nbcuda.grid(1)
-        N, C, H, W = gx.shape
-        P, Q = off.shape[2], off.shape[3]
-        RS, PQ = R * S, P * Q
-        if i_ >= N * C * RS * PQ:
+        mv = m[n, to, p, q] if has_mask else dt(1)
+        if not adjoint:
+            v = ((dt(1) - ly) * ((dt(1) - lx) * pixel(x, n, c, y0, x0, e00) + lx * pixel(x, n, c, y0, x1, e01))
+                 + ly * ((dt(1) - lx) * pixel(x, n, c, y1, x0, e10) + lx * pixel(x, n, c, y1, x1, e11)))
+            cols[n, c * RS + t, pq] = v * mv
             return
-        pq = i_ % PQ
-        t = (i_ // PQ) % RS
-        c = (i_ // (PQ * RS)) % C
-        n = i_ // (PQ * RS * C)
-        p, q, i, j = pq // Q, pq % Q, t // S, t % S
-        to = (c // (C // G_off)) * RS + t
-        yy, xx = point(off, n, to, p, q, i, j, geo)
-        y0, y1, x0, x1, e00, e01, e10, e11, ly, lx = corners(yy, xx, H, W)
-        gs = gcols[n, c * RS + t, pq]
-        if has_mask:
-            gs *= m[n, to, p, q]
+        gs = cols[n, c * RS + t, pq] * mv
         if e00 != 0:
-            nbcuda.atomic.add(gx, (n, c, y0, x0), gs * (dt(1) - ly) * (dt(1) - lx))
+            nbcuda.atomic.add(x, (n, c, y0, x0), gs * (dt(1) - ly) * (dt(1) - lx))
         if e01 != 0:
-            nbcuda.atomic.add(gx, (n, c, y0, x1), gs * (dt(1) - ly) * lx)
+            nbcuda.atomic.add(x, (n, c, y0, x1), gs * (dt(1) - ly) * lx)
         if e10 != 0:
-            nbcuda.atomic.add(gx, (n, c, y1, x0), gs * ly * (dt(1) - lx))
+            nbcuda.atomic.add(x, (n, c, y1, x0), gs * ly * (dt(1) - lx))
         if e11 != 0:
-            nbcuda.atomic.add(gx, (n, c, y1, x1), gs * ly * lx)
-    return grad_input
+            nbcuda.atomic.add(x, (n, c, y1, x1), gs * ly * lx)
+    return columns
 
 
 @_cuda.per_dtype
@@ -197,7 +177,7 @@ def _columns(x, off, m, p):
     cols = nbcuda.device_array((p.N, p.C * R * S, prod(p.out)), p.dtype)
     has_mask = m is not None
     columns_kernel(p.dtype)[_cuda.blocks(cols.size), _cuda.TPB](
-        x, off, m if has_mask else off, has_mask, cols, R, S, p.G_off, _geo(p))
+        x, off, m if has_mask else off, has_mask, cols, R, S, p.G_off, _geo(p), False)
     return cols
 
 
@@ -242,8 +222,8 @@ def backward(gy, x, off, w, b, m, p):
     has_mask = m is not None
     m_ = m if has_mask else off  # a stand-in of the same type, never read
     gx = _cuda.zeros(x.shape, p.dtype)
-    grad_input_kernel(p.dtype)[_cuda.blocks(gcols.size), _cuda.TPB](
-        gcols, off, m_, has_mask, gx, R, S, p.G_off, _geo(p))
+    columns_kernel(p.dtype)[_cuda.blocks(gcols.size), _cuda.TPB](
+        gx, off, m_, has_mask, gcols, R, S, p.G_off, _geo(p), True)
     goff = _cuda.empty(off.shape, p.dtype)
     gm = _cuda.empty(m.shape, p.dtype) if has_mask else None
     points = p.N * p.G_off * R * S * prod(p.out)  # (image, offset group, tap, output)

@@ -44,23 +44,17 @@ def supports(p):
 
 @functools.cache
 def _stage(dt):
+    load_tile = _cuda.tile_loader(dt)
+
     @nbcuda.jit(device=True)
     def stage(smem, x, w, n, c, m, ih0, iw0, XW, NX):
         """smem = [the input tile from x[n, c, ih0, iw0], NX = XH*XW elements (zero outside
         the input) | channel c's m x R x S filters], the block's threads copying every
         blockDim-th element."""
-        H, W = x.shape[2], x.shape[3]
+        load_tile(smem, x[n, c], ih0, iw0, XW, NX)
         R, S = w.shape[2], w.shape[3]
         RS = R * S
-        tid = nbcuda.threadIdx.x
-        nthreads = nbcuda.blockDim.x
-        for e in range(tid, NX, nthreads):
-            ih, iw = ih0 + e // XW, iw0 + e % XW
-            v = dt(0)
-            if ih >= 0 and ih < H and iw >= 0 and iw < W:
-                v = x[n, c, ih, iw]
-            smem[e] = v
-        for e in range(tid, m * RS, nthreads):
+        for e in range(nbcuda.threadIdx.x, m * RS, nbcuda.blockDim.x):
             rs = e % RS
             smem[NX + e] = w[c * m + e // RS, 0, rs // S, rs % S]
     return stage

@@ -9,8 +9,8 @@ empty (so may H and W then, where the padding fills them), and the input needs c
 from __future__ import annotations
 
 from kernels._params import as_tuple, check_ndim
-from kernels._registry import Input, Op
-from kernels.conv.plan import conv_cost, conv_plan, resolve_padding, staged, with_batch
+from kernels._registry import Input
+from kernels.conv.plan import Conv2dVariantOp, conv_cost, conv_plan, resolve_padding
 
 
 def depthwise_plan(op, shapes, dtype, stride, padding, dilation, weight_name="weight"):
@@ -34,15 +34,11 @@ def depthwise_plan(op, shapes, dtype, stride, padding, dilation, weight_name="we
     return conv_plan(op, 2, (x, w, shapes[2]), dtype, stride, padding, dilation, C)
 
 
-class DepthwiseConvOp(Op):
+class DepthwiseConvOp(Conv2dVariantOp):
     """Depthwise 2D convolution (groups = C) with a channel multiplier m."""
 
     inputs = (Input("input"), Input("weight"), Input("bias", optional=True))
-    defaults = {"stride": 1, "padding": 0, "dilation": 1}
-
-    def plan(self, shapes, dtype, params):
-        shapes, unbatched = with_batch(self.name, shapes, 3, "C, H, W")
-        return staged(depthwise_plan(self.name, shapes, dtype, **params), unbatched)
+    batched_plan = staticmethod(depthwise_plan)
 
     def cost_of(self, plan):
         return conv_cost(plan)

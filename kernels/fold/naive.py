@@ -9,7 +9,7 @@ from itertools import product
 import numpy as np
 
 from kernels._registry import Algorithm
-from kernels.fold.plan import FOLD_OPS
+from kernels.fold.plan import FOLD_OPS, declare
 
 naive = Algorithm("naive", ops=FOLD_OPS, slow=True, doc="plain loops; tiny shapes only")
 
@@ -40,11 +40,4 @@ def col2im(columns, p):
     return image.reshape(p.image_shape)
 
 
-@naive.forward
-def forward(x, p):
-    return im2col(x, p) if p.unfold else col2im(x, p)
-
-
-@naive.backward
-def backward(gy, x, p):
-    return (col2im(gy, p) if p.unfold else im2col(gy, p),)
+declare(naive, im2col, col2im)

@@ -9,7 +9,7 @@ from numba import njit, prange
 
 from kernels._arrays import empty
 from kernels._registry import Algorithm
-from kernels.fold.plan import FOLD_OPS
+from kernels.fold.plan import FOLD_OPS, declare
 
 numba = Algorithm("numba", ops=FOLD_OPS, doc="parallel over (n, c) planes, Numba JIT")
 
@@ -68,11 +68,4 @@ def col2im(cols, p):
     return image
 
 
-@numba.forward
-def forward(x, p):
-    return im2col(x, p) if p.unfold else col2im(x, p)
-
-
-@numba.backward
-def backward(gy, x, p):
-    return (col2im(gy, p) if p.unfold else im2col(gy, p),)
+declare(numba, im2col, col2im)

@@ -10,40 +10,35 @@ the other op's forward.
 import numpy as np
 
 from kernels._registry import Algorithm
-from kernels.fold.plan import FOLD_OPS
+from kernels.fold.plan import FOLD_OPS, declare
 
 numpy = Algorithm("numpy", ops=FOLD_OPS, doc="one strided copy (unfold) or add (fold) per kernel tap")
 
 
-def im2col(image, p):
-    x = image.reshape(p.image4)
-    cols = np.zeros(p.cols6, p.dtype)
+def _windows(p):
+    """(column index, image index) of every kernel tap (i, j) whose blocks reach the image:
+    the strided window of the columns and the strided window of the image it reads."""
+    every = (slice(None), slice(None))   # all of N and C
     for i in range(p.kernel[0]):
         for j in range(p.kernel[1]):
             window = p.window(i, j)
             if window is not None:
                 blocks, taps = window
-                cols[(slice(None), slice(None), i, j) + blocks] = x[(slice(None), slice(None)) + taps]
+                yield every + (i, j) + blocks, every + taps
+
+
+def im2col(image, p):
+    x, cols = image.reshape(p.image4), np.zeros(p.cols6, p.dtype)
+    for col, img in _windows(p):
+        cols[col] = x[img]
     return cols.reshape(p.cols_shape)
 
 
-def col2im(cols, p):
-    c = cols.reshape(p.cols6)
-    image = np.zeros(p.image4, p.dtype)
-    for i in range(p.kernel[0]):
-        for j in range(p.kernel[1]):
-            window = p.window(i, j)
-            if window is not None:
-                blocks, taps = window
-                image[(slice(None), slice(None)) + taps] += c[(slice(None), slice(None), i, j) + blocks]
+def col2im(columns, p):
+    cols, image = columns.reshape(p.cols6), np.zeros(p.image4, p.dtype)
+    for col, img in _windows(p):
+        image[img] += cols[col]
     return image.reshape(p.image_shape)
 
 
-@numpy.forward
-def forward(x, p):
-    return im2col(x, p) if p.unfold else col2im(x, p)
-
-
-@numpy.backward
-def backward(gy, x, p):
-    return (col2im(gy, p) if p.unfold else im2col(gy, p),)
+declare(numpy, im2col, col2im)

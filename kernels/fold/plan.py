@@ -181,3 +181,16 @@ class FoldOp(_SlidingBlocksOp):
 unfold = UnfoldOp("unfold")
 fold = FoldOp("fold")
 FOLD_OPS = ("unfold", "fold")
+
+
+def declare(algorithm, im2col, col2im):
+    """Declare an algorithm's unfold (im2col) and fold (col2im), each the other's gradient:
+    unfold's backward is fold of the output gradient and fold's is unfold of it."""
+    @algorithm.forward
+    def forward(x, p):
+        return im2col(x, p) if p.unfold else col2im(x, p)
+
+    @algorithm.backward
+    def backward(gy, x, p):
+        return (col2im(gy, p) if p.unfold else im2col(gy, p),)
+

@@ -26,7 +26,7 @@ from numba import cuda as nbcuda
 
 from kernels import _arrays, _cuda
 from kernels._registry import Algorithm
-from kernels.norm.plan import GROUP_NORMS, split
+from kernels.norm.plan import GROUP_NORMS, declare_group_norms
 
 cuda = Algorithm("cuda", ops=GROUP_NORMS, available=_cuda.available, device=True,
                 slow=_cuda.SIMULATED,  # under the simulator every thread is Python
@@ -239,10 +239,7 @@ def _or(a, stand_in):
     return stand_in if a is None else _cuda.flat(a)
 
 
-@cuda.forward
-def forward(*args):
-    *arrays, p = args
-    x, rm, rv, w, b = split(arrays, p)
+def _forward(x, rm, rv, w, b, p):
     (dx, drm, drv, dw, db), host = _cuda.device_arrays(x, rm, rv, w, b)
     y = _cuda.empty(p.in_shape, p.dtype)
     mean = nbcuda.device_array((p.A, p.G), p.dtype)
@@ -260,10 +257,7 @@ def forward(*args):
     return _cuda.result(y, host)
 
 
-@cuda.backward
-def backward(gy, *args):
-    *arrays, p = args
-    x, rm, rv, w, b = split(arrays, p)
+def _backward(gy, x, rm, rv, w, b, p):
     (dgy, dx, drm, drv, dw), host = _cuda.device_arrays(gy, x, rm, rv, w)
     gx = _cuda.empty(p.in_shape, p.dtype)
     pw = nbcuda.device_array((p.A, p.n_affine), p.dtype)
@@ -280,3 +274,6 @@ def backward(gy, *args):
     if p.op in ("batch_norm", "instance_norm"):
         return gx, None, None, gw, gb
     return gx, gw, gb
+
+
+declare_group_norms(cuda, _forward, _backward)

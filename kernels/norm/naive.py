@@ -18,7 +18,7 @@ import numpy as np
 
 from kernels._arrays import empty
 from kernels._registry import Algorithm
-from kernels.norm.plan import GROUP_NORMS, affine, pack, split, update_running
+from kernels.norm.plan import GROUP_NORMS, affine, declare_group_norms, pack, quietly, update_running
 
 naive = Algorithm("naive", ops=GROUP_NORMS, slow=True, doc="plain loops; tiny shapes only")
 naive_lrn = Algorithm("naive", ops=("local_response_norm",), slow=True, doc=naive.doc)
@@ -58,8 +58,7 @@ def _norm_forward(x, rm, rv, w, b, p):
         rstd = _rstd(var[a, g], p.eps)
         for bb, m in _members(p):
             j = (g * p.M + m) // p.L
-            with np.errstate(all="ignore"):
-                y[a, bb, g, m] = (x4[a, bb, g, m] - mean[a, g]) * rstd * w[j] + b[j]
+            y[a, bb, g, m] = (x4[a, bb, g, m] - mean[a, g]) * rstd * w[j] + b[j]
     update_running(rm, rv, mean, var, p)
     return y.reshape(p.in_shape)
 
@@ -90,6 +89,9 @@ def _norm_backward(gy, x, rm, rv, w, b, p):
     return pack(gx.reshape(p.in_shape), gw.astype(p.dtype), gb.astype(p.dtype), p)
 
 
+declare_group_norms(naive, _norm_forward, _norm_backward)
+
+
 def _window(c, p):
     """The channels of c's window, clipped to 0..C-1 (torch pads with zeros)."""
     return range(max(c - p.lo, 0), min(c + p.hi, p.C - 1) + 1)
@@ -104,6 +106,8 @@ def _lrn_denominator(x3, p):
     return D
 
 
+@naive_lrn.forward
+@quietly
 def _lrn_forward(x, p):
     x3 = x.reshape(p.N, p.C, p.S)
     D = _lrn_denominator(x3, p)
@@ -113,6 +117,8 @@ def _lrn_forward(x, p):
     return y.reshape(p.in_shape)
 
 
+@naive_lrn.backward
+@quietly
 def _lrn_backward(gy, x, p):
     x3, gy3 = x.reshape(p.N, p.C, p.S), gy.reshape(p.N, p.C, p.S)
     D = _lrn_denominator(x3, p)
@@ -135,6 +141,8 @@ def _norms(v3, p):
             for d in range(p.D)]
 
 
+@naive_wn.forward
+@quietly
 def _wn_forward(v, g, p):
     v3, gD = v.reshape(p.P, p.D, p.Q), g.reshape(p.D)
     norms = _norms(v3, p)
@@ -144,6 +152,8 @@ def _wn_forward(v, g, p):
     return w.reshape(p.v_shape)
 
 
+@naive_wn.backward
+@quietly
 def _wn_backward(gw, v, g, p):
     v3, gw3, gD = v.reshape(p.P, p.D, p.Q), gw.reshape(p.P, p.D, p.Q), g.reshape(p.D)
     norms = _norms(v3, p)
@@ -163,6 +173,8 @@ def _ln2d_stats(x3, n, s, p):
     return mu, _rstd(sum((v - mu) ** 2 for v in values) / p.C, p.eps)
 
 
+@naive_ln2d.forward
+@quietly
 def _ln2d_forward(x, w, b, p):
     x3, y = x.reshape(p.N, p.C, p.S), empty((p.N, p.C, p.S), p.dtype)
     for n, s in product(range(p.N), range(p.S)):
@@ -173,6 +185,8 @@ def _ln2d_forward(x, w, b, p):
     return y.reshape(p.in_shape)
 
 
+@naive_ln2d.backward
+@quietly
 def _ln2d_backward(gy, x, w, b, p):
     """Layer norm's backward over the C values at each position (see the module doc)."""
     x3, gy3 = x.reshape(p.N, p.C, p.S), gy.reshape(p.N, p.C, p.S)
@@ -189,51 +203,3 @@ def _ln2d_backward(gy, x, w, b, p):
             gb[c] += gy3[n, c, s]
     return (gx.reshape(p.in_shape), gw.astype(p.dtype) if p.has_weight else None,
             gb.astype(p.dtype) if p.has_bias else None)
-
-
-@naive_ln2d.forward
-def ln2d_forward(x, w, b, p):
-    with np.errstate(all="ignore"):
-        return _ln2d_forward(x, w, b, p)
-
-
-@naive_ln2d.backward
-def ln2d_backward(gy, x, w, b, p):
-    with np.errstate(all="ignore"):
-        return _ln2d_backward(gy, x, w, b, p)
-
-
-@naive.forward
-def forward(*args):
-    *arrays, p = args
-    return _norm_forward(*split(arrays, p), p)
-
-
-@naive.backward
-def backward(gy, *args):
-    *arrays, p = args
-    return _norm_backward(gy, *split(arrays, p), p)
-
-
-@naive_lrn.forward
-def lrn_forward(x, p):
-    with np.errstate(all="ignore"):
-        return _lrn_forward(x, p)
-
-
-@naive_lrn.backward
-def lrn_backward(gy, x, p):
-    with np.errstate(all="ignore"):
-        return _lrn_backward(gy, x, p)
-
-
-@naive_wn.forward
-def wn_forward(v, g, p):
-    with np.errstate(all="ignore"):
-        return _wn_forward(v, g, p)
-
-
-@naive_wn.backward
-def wn_backward(gy, v, g, p):
-    with np.errstate(all="ignore"):
-        return _wn_backward(gy, v, g, p)

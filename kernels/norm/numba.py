@@ -31,7 +31,7 @@ from numba import njit, prange
 from kernels._arrays import empty
 from kernels._numba_util import FASTMATH, address, stream_affine
 from kernels._registry import Algorithm
-from kernels.norm.plan import GROUP_NORMS, affine, pack, split, update_running
+from kernels.norm.plan import GROUP_NORMS, affine, declare_group_norms, pack, update_running
 
 numba = Algorithm("numba", ops=GROUP_NORMS, doc="parallel Numba loops, one task per statistic")
 numba_lrn = Algorithm("numba", ops=("local_response_norm",), doc=numba.doc)
@@ -356,6 +356,9 @@ def _norm_bwd(gy, x, rm, rv, w, b, p):
     return pack(gx, gw.sum(axis=0).astype(p.dtype), gb.sum(axis=0).astype(p.dtype), p)
 
 
+declare_group_norms(numba, _norm_fwd, _norm_bwd)
+
+
 def _lrn_run(x, gy, p):
     shape = (p.N, p.C, p.S)
     out = empty(p.in_shape, p.dtype)
@@ -399,18 +402,6 @@ def ln2d_backward(gy, x, w, b, p):
                    w is not None, p.eps, gx.reshape(shape3), gw, gb)
     return (gx, gw.sum(axis=0).astype(p.dtype) if p.has_weight else None,
             gb.sum(axis=0).astype(p.dtype) if p.has_bias else None)
-
-
-@numba.forward
-def forward(*args):
-    *arrays, p = args
-    return _norm_fwd(*split(arrays, p), p)
-
-
-@numba.backward
-def backward(gy, *args):
-    *arrays, p = args
-    return _norm_bwd(gy, *split(arrays, p), p)
 
 
 @numba_lrn.forward

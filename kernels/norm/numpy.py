@@ -14,7 +14,7 @@ results are cast back to the input's dtype.
 import numpy as np
 
 from kernels._registry import Algorithm
-from kernels.norm.plan import GROUP_NORMS, affine, given_stats, pack, split, update_running
+from kernels.norm.plan import GROUP_NORMS, affine, declare_group_norms, given_stats, pack, quietly, update_running
 
 numpy = Algorithm("numpy", ops=GROUP_NORMS, doc="vectorised NumPy reductions")
 numpy_lrn = Algorithm("numpy", ops=("local_response_norm",), doc=numpy.doc)
@@ -63,6 +63,9 @@ def _norm_backward(gy, x, rm, rv, w, b, p):
                 gb.astype(p.dtype), p)
 
 
+declare_group_norms(numpy, _norm_forward, _norm_backward)
+
+
 def _window_sum(a, before, after):
     """out[:, c] = sum of a[:, c'] over c' in [c - before, c + after] within 0..C-1: one
     shifted add per offset, at most 2C - 1 of them however wide the window."""
@@ -80,11 +83,15 @@ def _lrn_denominator(x3, p):
     return p.k + (p.alpha / p.size) * _window_sum(x3 * x3, p.lo, p.hi)
 
 
+@numpy_lrn.forward
+@quietly
 def _lrn_forward(x, p):
     x3 = x.reshape(p.N, p.C, p.S)
     return (x3 * _lrn_denominator(x3, p) ** -p.beta).reshape(p.in_shape)
 
 
+@numpy_lrn.backward
+@quietly
 def _lrn_backward(gy, x, p):
     """d b[c] / d a[j] = D[j]**-beta [c == j] - 2 alpha beta / size * a[c] a[j] D[c]**(-beta-1)
     for every window c that holds j, i.e. c in [j - hi, j + lo]."""
@@ -99,12 +106,16 @@ def _lrn_backward(gy, x, p):
     return (gx.reshape(p.in_shape),)
 
 
+@numpy_wn.forward
+@quietly
 def _wn_forward(v, g, p):
     v3 = v.reshape(p.P, p.D, p.Q)
     norm = np.sqrt((v3 * v3).sum(axis=(0, 2), dtype=np.float64))
     return (v3 * (g.reshape(p.D) / norm)[None, :, None]).reshape(p.v_shape).astype(p.dtype)
 
 
+@numpy_wn.backward
+@quietly
 def _wn_backward(gw, v, g, p):
     """w = g v / |v|:  grad_g = <grad_w, v> / |v|,
     grad_v = g / |v| * (grad_w - v <grad_w, v> / |v|**2)  (Salimans & Kingma 2016, eq. 4)."""
@@ -126,6 +137,8 @@ def _per_channel(v, p):
     return v.reshape(1, p.C, 1)
 
 
+@numpy_ln2d.forward
+@quietly
 def _ln2d_forward(x, w, b, p):
     xhat, _ = _ln2d_xhat(x.reshape(p.N, p.C, p.S), p)
     y = xhat * _per_channel(w, p) if w is not None else xhat
@@ -133,6 +146,8 @@ def _ln2d_forward(x, w, b, p):
     return y.reshape(p.in_shape).astype(p.dtype, copy=False)
 
 
+@numpy_ln2d.backward
+@quietly
 def _ln2d_backward(gy, x, w, b, p):
     gy3 = gy.reshape(p.N, p.C, p.S)
     xhat, rstd = _ln2d_xhat(x.reshape(p.N, p.C, p.S), p)
@@ -142,53 +157,3 @@ def _ln2d_backward(gy, x, w, b, p):
     gw = (gy3 * xhat).sum(axis=(0, 2), dtype=np.float64).astype(p.dtype) if p.has_weight else None
     gb = gy3.sum(axis=(0, 2), dtype=np.float64).astype(p.dtype) if p.has_bias else None
     return gx.reshape(p.in_shape).astype(p.dtype, copy=False), gw, gb
-
-
-@numpy_ln2d.forward
-def ln2d_forward(x, w, b, p):
-    with np.errstate(all="ignore"):
-        return _ln2d_forward(x, w, b, p)
-
-
-@numpy_ln2d.backward
-def ln2d_backward(gy, x, w, b, p):
-    with np.errstate(all="ignore"):
-        return _ln2d_backward(gy, x, w, b, p)
-
-
-@numpy.forward
-def forward(*args):
-    *arrays, p = args
-    with np.errstate(all="ignore"):   # NaN and inf where torch has them, without warnings
-        return _norm_forward(*split(arrays, p), p)
-
-
-@numpy.backward
-def backward(gy, *args):
-    *arrays, p = args
-    with np.errstate(all="ignore"):
-        return _norm_backward(gy, *split(arrays, p), p)
-
-
-@numpy_lrn.forward
-def lrn_forward(x, p):
-    with np.errstate(all="ignore"):
-        return _lrn_forward(x, p)
-
-
-@numpy_lrn.backward
-def lrn_backward(gy, x, p):
-    with np.errstate(all="ignore"):
-        return _lrn_backward(gy, x, p)
-
-
-@numpy_wn.forward
-def wn_forward(v, g, p):
-    with np.errstate(all="ignore"):
-        return _wn_forward(v, g, p)
-
-
-@numpy_wn.backward
-def wn_backward(gy, v, g, p):
-    with np.errstate(all="ignore"):
-        return _wn_backward(gy, v, g, p)

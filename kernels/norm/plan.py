@@ -22,6 +22,7 @@ are the running ones instead of the batch's.
 """
 from __future__ import annotations
 
+import functools
 import numbers
 from dataclasses import dataclass
 
@@ -246,6 +247,32 @@ def split(arrays, p: NormPlan):
         return arrays
     x, w, b = arrays
     return x, None, None, w, b
+
+
+def quietly(fn):
+    """fn run with NumPy's floating-point warnings off: NaN and inf where torch has them."""
+    @functools.wraps(fn)
+    def run(*args):
+        with np.errstate(all="ignore"):
+            return fn(*args)
+    return run
+
+
+def declare_group_norms(algorithm, forward, backward):
+    """Declare forward(x, running_mean, running_var, weight, bias, p) and
+    backward(gy, x, ..., p) as the algorithm's for the four group norms, whose own inputs
+    ``split`` maps onto those five; both run ``quietly``."""
+    @algorithm.forward
+    @quietly
+    def run_forward(*args):
+        *arrays, p = args
+        return forward(*split(arrays, p), p)
+
+    @algorithm.backward
+    @quietly
+    def run_backward(gy, *args):
+        *arrays, p = args
+        return backward(gy, *split(arrays, p), p)
 
 
 def pack(gx, gw, gb, p: NormPlan):

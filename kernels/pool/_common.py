@@ -60,6 +60,20 @@ def primitives(avg, avg_backward, max, max_backward=None, max_grad=None):
     return SimpleNamespace(avg=avg, avg_backward=avg_backward, max=max, max_grad=max_grad)
 
 
+def declare(algorithm, *primitive_fns, **named):
+    """Declare the algorithm's pooling forward and backward (windowed pools and the
+    spatial pyramid) from its primitives (the arguments of ``primitives``)."""
+    prims = primitives(*primitive_fns, **named)
+
+    @algorithm.forward
+    def run_forward(x, p):
+        return forward(prims, x, p)
+
+    @algorithm.backward
+    def run_backward(gy, x, p):
+        return backward(prims, gy, x, p)
+
+
 def _levels(p: SPPPlan):
     """The pyramid's levels that have bins, in the plan's dtype (a plan widened to float64 by
     auto keeps float32 levels)."""

@@ -91,15 +91,10 @@ def max_forward_kernel(dt):
     @nbcuda.jit
     def max_forward(x, y, idx, ker, st, pad, dil, want_idx):
         i = nbcuda.grid(1)
-        N, C, D, H, W = x.shape
-        OD, OH, OW = y.shape[2], y.shape[3], y.shape[4]
-        if i >= N * C * OD * OH * OW:
+        if i >= y.size:
             return
-        ow = i % OW
-        oh = (i // OW) % OH
-        od = (i // (OW * OH)) % OD
-        c = (i // (OW * OH * OD)) % C
-        n = i // (OW * OH * OD * C)
+        D, H, W = x.shape[2], x.shape[3], x.shape[4]
+        n, c, od, oh, ow = _cuda.unravel5(i, y.shape)
         best = dt(-math.inf)
         bi = -1
         d0, d1 = taps(od, D, ker[0], st[0], pad[0], dil[0])
@@ -128,15 +123,10 @@ def avg_forward_kernel(dt):
     @nbcuda.jit
     def avg_forward(x, y, ker, st, pad, mode, override):
         i = nbcuda.grid(1)
-        N, C, D, H, W = x.shape
-        OD, OH, OW = y.shape[2], y.shape[3], y.shape[4]
-        if i >= N * C * OD * OH * OW:
+        if i >= y.size:
             return
-        ow = i % OW
-        oh = (i // OW) % OH
-        od = (i // (OW * OH)) % OD
-        c = (i // (OW * OH * OD)) % C
-        n = i // (OW * OH * OD * C)
+        D, H, W = x.shape[2], x.shape[3], x.shape[4]
+        n, c, od, oh, ow = _cuda.unravel5(i, y.shape)
         acc = dt(0)
         d0, d1 = taps(od, D, ker[0], st[0], pad[0], 1)
         h0, h1 = taps(oh, H, ker[1], st[1], pad[1], 1)
@@ -159,15 +149,11 @@ def backward_kernel(dt):
         """gx = the sum of the output gradients whose window holds each input element: all
         of them divided by the divisor (avg), or those whose index is this element (max)."""
         i = nbcuda.grid(1)
-        N, C, D, H, W = gx.shape
-        OD, OH, OW = gy.shape[2], gy.shape[3], gy.shape[4]
-        if i >= N * C * D * H * W:
+        if i >= gx.size:
             return
-        w = i % W
-        h = (i // W) % H
-        z = (i // (W * H)) % D
-        c = (i // (W * H * D)) % C
-        n = i // (W * H * D * C)
+        D, H, W = gx.shape[2], gx.shape[3], gx.shape[4]
+        OD, OH, OW = gy.shape[2], gy.shape[3], gy.shape[4]
+        n, c, z, h, w = _cuda.unravel5(i, gx.shape)
         me = (z * H + h) * W + w
         acc = dt(0)
         d0, d1 = taps_of(z, ker[0], st[0], pad[0], dil[0], OD)

@@ -74,17 +74,7 @@ def max_backward(g5, idx5, p):
     return gx
 
 
-PRIMS = _common.primitives(avg, avg_backward, max_, max_backward)
-
-
-@naive.forward
-def forward(x, p):
-    return _common.forward(PRIMS, x, p)
-
-
-@naive.backward
-def backward(gy, x, p):
-    return _common.backward(PRIMS, gy, x, p)
+_common.declare(naive, avg, avg_backward, max_, max_backward)
 
 
 @naive_unpool.forward

@@ -137,17 +137,7 @@ def max_backward(g5, idx5, p):
     return gx.astype(p.dtype).reshape(p.N, p.C, *p.size3)
 
 
-PRIMS = _common.primitives(avg, avg_backward, max_, max_backward)
-
-
-@numpy.forward
-def forward(x, p):
-    return _common.forward(PRIMS, x, p)
-
-
-@numpy.backward
-def backward(gy, x, p):
-    return _common.backward(PRIMS, gy, x, p)
+_common.declare(numpy, avg, avg_backward, max_, max_backward)
 
 
 @numpy_unpool.forward

@@ -16,7 +16,7 @@ from kernels._arrays import empty
 from kernels._numba_util import FASTMATH
 from kernels._params import prod
 from kernels._registry import Algorithm
-from kernels.resample.plan import INTERP_OPS, SHUFFLE_OPS, ShufflePlan
+from kernels.resample.plan import INTERP_OPS, SHUFFLE_OPS, declare
 
 numba = Algorithm("numba", ops=SHUFFLE_OPS + INTERP_OPS,
                   doc="parallel copy loops; per-axis tap sums over contiguous rows, Numba JIT")
@@ -85,15 +85,4 @@ def resample(x, tables):
     return x
 
 
-@numba.forward
-def forward(x, p):
-    if isinstance(p, ShufflePlan):
-        return _run_shuffle(x, p, p.up)
-    return resample(x, p.taps())
-
-
-@numba.backward
-def backward(gy, x, p):
-    if isinstance(p, ShufflePlan):
-        return (_run_shuffle(gy, p, not p.up),)
-    return (resample(gy, p.adjoint_taps()),)
+declare(numba, _run_shuffle, resample)

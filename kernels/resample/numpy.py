@@ -11,7 +11,7 @@ the transposed tables.
 import numpy as np
 
 from kernels._registry import Algorithm
-from kernels.resample.plan import INTERP_OPS, SHUFFLE_OPS, ShufflePlan
+from kernels.resample.plan import INTERP_OPS, SHUFFLE_OPS, declare
 
 numpy = Algorithm("numpy", ops=SHUFFLE_OPS + INTERP_OPS,
                   doc="reshape/transpose; one gather per tap and axis")
@@ -45,15 +45,4 @@ def resample(x, tables):
     return x
 
 
-@numpy.forward
-def forward(x, p):
-    if isinstance(p, ShufflePlan):
-        return shuffle(x, p, p.up)
-    return resample(x, p.taps())
-
-
-@numpy.backward
-def backward(gy, x, p):
-    if isinstance(p, ShufflePlan):
-        return (shuffle(gy, p, not p.up),)
-    return (resample(gy, p.adjoint_taps()),)
+declare(numpy, shuffle, resample)

@@ -269,3 +269,21 @@ class InterpolateOp(Op):
 
 interpolate = InterpolateOp("interpolate")
 INTERP_OPS = ("interpolate",)
+
+
+def declare(algorithm, shuffle, resample):
+    """Declare an algorithm from its shuffle(x, p, to_big) and resample(x, tables): pixel
+    shuffle and unshuffle are each other's backward, and interpolate's backward is a
+    resampling (a gather) through the adjoint tables."""
+    @algorithm.forward
+    def forward(x, p):
+        if isinstance(p, ShufflePlan):
+            return shuffle(x, p, p.up)
+        return resample(x, p.taps())
+
+    @algorithm.backward
+    def backward(gy, x, p):
+        if isinstance(p, ShufflePlan):
+            return (shuffle(gy, p, not p.up),)
+        return (resample(gy, p.adjoint_taps()),)
+

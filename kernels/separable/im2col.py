@@ -16,11 +16,4 @@ def supports(p):
     return conv_im2col.supports(p.depthwise) or conv_im2col.supports(p.pointwise)
 
 
-@im2col.forward
-def forward(x, wd, wp, b, p):
-    return compose.forward(conv_im2col, x, wd, wp, b, p)
-
-
-@im2col.backward
-def backward(gy, x, wd, wp, b, p):
-    return compose.backward(conv_im2col, gy, x, wd, wp, b, p)
+compose.declare(im2col, conv_im2col)

@@ -8,11 +8,4 @@ from kernels.separable.plan import SEPARABLE_OPS
 naive = Algorithm("naive", ops=SEPARABLE_OPS, slow=True, doc="plain loops, depthwise then pointwise")
 
 
-@naive.forward
-def forward(x, wd, wp, b, p):
-    return compose.forward(conv_naive, x, wd, wp, b, p)
-
-
-@naive.backward
-def backward(gy, x, wd, wp, b, p):
-    return compose.backward(conv_naive, gy, x, wd, wp, b, p)
+compose.declare(naive, conv_naive)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from kernels._params import check_ndim, prod
-from kernels._registry import Input, Op, core
-from kernels.conv.plan import ConvPlan, conv_plan, staged, with_batch
+from kernels._registry import Input, core
+from kernels.conv.plan import Conv2dVariantOp, ConvPlan, conv_plan
 from kernels.depthwise.plan import depthwise_plan
 
 
@@ -51,16 +51,12 @@ def separable_cost(plan) -> dict:
     return {"params": params, "macs": macs, "flops": 2 * macs, "bytes": elems * p.dtype.itemsize}
 
 
-class SeparableConvOp(Op):
+class SeparableConvOp(Conv2dVariantOp):
     """Depthwise-separable convolution (MobileNet): depthwise R x S, then pointwise 1x1."""
 
     inputs = (Input("input"), Input("weight_depthwise"), Input("weight_pointwise"),
               Input("bias", optional=True))
-    defaults = {"stride": 1, "padding": 0, "dilation": 1}
-
-    def plan(self, shapes, dtype, params):
-        shapes, unbatched = with_batch(self.name, shapes, 3, "C, H, W")
-        return staged(separable_plan(self.name, shapes, dtype, **params), unbatched)
+    batched_plan = staticmethod(separable_plan)
 
     def cost_of(self, plan):
         return separable_cost(plan)

@@ -15,8 +15,8 @@ with no channel (C = 0) gives conv2d's empty (N, 0, P, Q) output.
 from __future__ import annotations
 
 from kernels._params import as_tuple, check_ndim, prod
-from kernels._registry import Input, Op, core
-from kernels.conv.plan import ConvPlan, conv_plan, resolve_padding, staged, with_batch
+from kernels._registry import Input, core
+from kernels.conv.plan import Conv2dVariantOp, ConvPlan, conv_plan, resolve_padding
 
 
 def spatial_plan(op, shapes, dtype, stride, padding, dilation) -> ConvPlan:
@@ -54,15 +54,11 @@ def spatial_cost(plan) -> dict:
     return {"params": params, "macs": macs, "flops": 2 * macs, "bytes": elems * p.dtype.itemsize}
 
 
-class SpatiallySeparableConvOp(Op):
+class SpatiallySeparableConvOp(Conv2dVariantOp):
     """conv2d whose every (k, c) kernel is the outer product of a column and a row filter."""
 
     inputs = (Input("input"), Input("col"), Input("row"), Input("bias", optional=True))
-    defaults = {"stride": 1, "padding": 0, "dilation": 1}
-
-    def plan(self, shapes, dtype, params):
-        shapes, unbatched = with_batch(self.name, shapes, 3, "C, H, W")
-        return staged(spatial_plan(self.name, shapes, dtype, **params), unbatched)
+    batched_plan = staticmethod(spatial_plan)
 
     def cost_of(self, plan):
         return spatial_cost(plan)

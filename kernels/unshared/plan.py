@@ -14,8 +14,8 @@ C = 0 it could follow).
 from dataclasses import replace
 
 from kernels._params import check_ndim, prod
-from kernels._registry import Input, Op, core
-from kernels.conv.plan import ConvPlan, conv_plan, staged, with_batch
+from kernels._registry import Input, core
+from kernels.conv.plan import Conv2dVariantOp, ConvPlan, conv_plan
 
 
 def unshared_plan(op: str, shapes, dtype, stride, padding, dilation) -> ConvPlan:
@@ -36,15 +36,11 @@ def unshared_plan(op: str, shapes, dtype, stride, padding, dilation) -> ConvPlan
     return replace(p, has_bias=b is not None)
 
 
-class UnsharedConvOp(Op):
+class UnsharedConvOp(Conv2dVariantOp):
     """Locally connected 2D convolution (no weight sharing across positions)."""
 
     inputs = (Input("input"), Input("weight"), Input("bias", optional=True))
-    defaults = {"stride": 1, "padding": 0, "dilation": 1}
-
-    def plan(self, shapes, dtype, params):
-        shapes, unbatched = with_batch(self.name, shapes, 3, "C, H, W")
-        return staged(unshared_plan(self.name, shapes, dtype, **params), unbatched)
+    batched_plan = staticmethod(unshared_plan)
 
     def cost_of(self, plan):
         p = core(plan)

@@ -1,6 +1,8 @@
 """Convolutions: sizes per group (so groups always divide the channels), kernels up to and
 beyond the input, every padding form and padding mode, strides beyond the kernel, empty
 batch, channel and spatial dimensions, batch-less input."""
+from functools import partial
+
 from tests.parity.space import edge, positive, space
 
 ND = {1: "L", 2: "HW", 3: "DHW"}
@@ -28,26 +30,26 @@ def _two(nd, a, b):
     return (a, b, a)[:nd] if nd > 1 else (a,)
 
 
-for _nd in (1, 2, 3):
-    def _conv_shapes(f, nd=_nd):
-        G = positive(f.groups)
-        return ((f.N, f.Cg * G, *_spatial(f, nd, "X")), (f.Kg * G, f.Cg, *_spatial(f, nd, "R")),
-                (f.Kg * G,) if f.bias else None)
+def _shapes(f, nd, transposed):
+    """(input, weight, bias): a convolution's weight is (K, C/groups, *kernel), a transposed
+    convolution's (C, K/groups, *kernel)."""
+    G = positive(f.groups)
+    C, K = f.Cg * G, f.Kg * G
+    weight = (C, f.Kg) if transposed else (K, f.Cg)
+    return (f.N, C, *_spatial(f, nd, "X")), (*weight, *_spatial(f, nd, "R")), (K,) if f.bias else None
 
-    space(f"conv{_nd}d", _conv_shapes, sizes=_sizes(_nd), batchless=("input",),
-          params=dict(stride=(1, 2, 3, _two(_nd, 2, 1), *edge(0)),
+
+for _nd in (1, 2, 3):
+    _stride = (1, 2, 3, _two(_nd, 2, 1), *edge(0))
+    space(f"conv{_nd}d", partial(_shapes, nd=_nd, transposed=False), sizes=_sizes(_nd), batchless=("input",),
+          params=dict(stride=_stride,
                       padding=(0, 1, "same", "valid", "full", _two(_nd, 1, 0), *edge(-1)),
                       dilation=(1, 2, _two(_nd, 1, 2), *edge(0)),
                       groups=(1, 2),
                       padding_mode=("zeros", "reflect", "replicate", "circular", *edge("mirror"))))
-
-    def _transposed_shapes(f, nd=_nd):
-        G = positive(f.groups)
-        return ((f.N, f.Cg * G, *_spatial(f, nd, "X")), (f.Cg * G, f.Kg, *_spatial(f, nd, "R")),
-                (f.Kg * G,) if f.bias else None)
-
-    space(f"conv_transpose{_nd}d", _transposed_shapes, sizes=_sizes(_nd), batchless=("input",),
-          params=dict(stride=(1, 2, 3, _two(_nd, 2, 1), *edge(0)),
+    space(f"conv_transpose{_nd}d", partial(_shapes, nd=_nd, transposed=True), sizes=_sizes(_nd),
+          batchless=("input",),
+          params=dict(stride=_stride,
                       padding=(0, 1, 2, _two(_nd, 1, 0), *edge(-1, 5)),
                       output_padding=(0, 1, _two(_nd, 0, 1), *edge(2)),
                       groups=(1, 2),
