@@ -66,7 +66,7 @@ timed_keys: list[str] = []          # keys timed in this process (tests read it)
 last_timings: dict[str, dict] = {}  # key -> the record of its latest tuning in this process
 _memory: dict[str, dict[str, dict]] = {}  # cache file path -> key -> record
 _mtimes: dict[str, int] = {}
-_fast: dict[tuple, str] = {}        # (path, mode, op, plan, direction, threads) -> algo
+_fast: dict[tuple, tuple] = {}      # (path, mode, op, plan, direction, threads) -> (algo, Algorithm)
 _timed_at: set[str] = set()        # keys timed in this process (retune serves only these)
 _state = {"defer": 0}               # open recordings that defer timing
 _recorders: list[dict] = []         # active recordings: key -> Call
@@ -132,9 +132,6 @@ def mode() -> frozenset:
 # ---- the entry point ----------------------------------------------------------------------
 def choose(op, plan, direction: str = "forward", shapes=None, params=None) -> str:
     """The algorithm ``algo="auto"`` runs for this plan (timing it once if new)."""
-    fast = _fast_candidates(op, plan, direction)
-    if len(fast) == 1:
-        return fast[0]
     words = mode()
     path = str(cache_file())
     try:
@@ -142,8 +139,15 @@ def choose(op, plan, direction: str = "forward", shapes=None, params=None) -> st
         hit = _fast.get(fast_key)
     except TypeError:  # an unhashable plan: build the string key every time
         fast_key, hit = None, None
-    if hit is not None and hit in fast and not _recorders:
-        return hit
+    # served while the algorithm it names is still the one registered (tests and tools
+    # register and unregister algorithms): its answer to this plan cannot have changed
+    if hit is not None and not _recorders and op.registered().get(hit[0]) is hit[1]:
+        return hit[0]
+    fast = _fast_candidates(op, plan, direction)
+    if len(fast) == 1:
+        if fast_key is not None:
+            _serve_fast(op, fast_key, fast[0])
+        return fast[0]
     key = key_of(op, plan, direction)
     with _lock:
         _note(Call(key, op, plan, direction, shapes, params))
@@ -161,10 +165,14 @@ def choose(op, plan, direction: str = "forward", shapes=None, params=None) -> st
             _remember(path, key, record)
             algo = _served(record, fast)
         if fast_key is not None:
-            if len(_fast) > FAST_MAX:  # plans with a fresh seed per call would grow it forever
-                _fast.clear()
-            _fast[fast_key] = algo
+            _serve_fast(op, fast_key, algo)
     return algo
+
+
+def _serve_fast(op, fast_key, algo: str) -> None:
+    if len(_fast) > FAST_MAX:  # plans with a fresh seed per call would grow it forever
+        _fast.clear()
+    _fast[fast_key] = (algo, op.registered()[algo])
 
 
 def tune_call(call: Call, retune: bool = False) -> dict:

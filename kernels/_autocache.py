@@ -20,7 +20,7 @@ import stat
 import tempfile
 import time
 import warnings
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -32,11 +32,18 @@ LOCK_WAIT_S = 10.0        # a writer gives up (keeping its choice in memory) aft
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("CONVBENCH_CACHE_DIR") or Path.home() / ".cache" / "convbench")
+    return _cache_file(os.environ.get("CONVBENCH_CACHE_DIR"), os.environ.get("HOME")).parent
 
 
 def cache_file() -> Path:
-    return cache_dir() / FILE_NAME
+    """Asked on every ``algo="auto"`` call: built once per value of the variables it reads
+    (pathlib takes about 20 us to build it)."""
+    return _cache_file(os.environ.get("CONVBENCH_CACHE_DIR"), os.environ.get("HOME"))
+
+
+@lru_cache(maxsize=8)
+def _cache_file(env_dir, home) -> Path:
+    return Path(env_dir or Path.home() / ".cache" / "convbench") / FILE_NAME
 
 
 @cache

@@ -151,9 +151,9 @@ def _norm_backward(gy4, x4, w, L, eps, mean, var, batch_stats, gx4, gw, gb):
                 m0, m1 = _run(g, M, L, j)
                 sg = 0.0
                 sgx = 0.0
-                for bb in range(B):
-                    xr, gr = x4[a, bb, g], gy4[a, bb, g]
-                    for m in range(m0, m1):
+                for bb in range(B):  # slices from 0, as in the forward: vectorised
+                    xr, gr = x4[a, bb, g, m0:m1], gy4[a, bb, g, m0:m1]
+                    for m in range(m1 - m0):
                         sg += gr[m]
                         sgx += gr[m] * (xr[m] - mu)
                 sgx *= rstd
@@ -176,8 +176,8 @@ def _norm_backward(gy4, x4, w, L, eps, mean, var, batch_stats, gx4, gw, gb):
                 m0, m1 = _run(g, M, L, j)
                 ca = gx4.dtype.type(w[j] * rstd)
                 for bb in range(B):
-                    xr, gr, gxr = x4[a, bb, g], gy4[a, bb, g], gx4[a, bb, g]
-                    for m in range(m0, m1):
+                    xr, gr, gxr = x4[a, bb, g, m0:m1], gy4[a, bb, g, m0:m1], gx4[a, bb, g, m0:m1]
+                    for m in range(m1 - m0):
                         gxr[m] = ca * gr[m] + cb * xr[m] + cc
 
 

@@ -118,6 +118,25 @@ def _window_sum(x, y, lo0, cnt0, lo1, cnt1, lo2, cnt2, step, div, backward):
                         y[n, c, od, oh, ow] = acc / div[od, oh, ow]
 
 
+@njit(parallel=True, cache=True, fastmath={"reassoc"}, error_model="numpy")
+def _plane_sum(x2, y, div, backward):
+    """One window covering each whole plane (global average pooling): forward y[i] = sum of
+    the contiguous row x2[i] / div, summed in float64 (reassociated: vectorised); backward
+    (x2, y the input and output gradients) x2[i, :] = y[i] / div."""
+    P, M = x2.shape
+    for i in prange(P):
+        row = x2[i]
+        if backward:
+            g = y[i] / div
+            for m in range(M):
+                row[m] = g
+        else:
+            acc = 0.0
+            for m in range(M):
+                acc += row[m]
+            y[i] = acc / div
+
+
 @njit(parallel=True, cache=True)
 def _max_grad(x, gy, gx, lo0, cnt0, lo1, cnt1, lo2, cnt2, step):
     """Max pooling's input gradient from x, parallel over planes: per output, torch's choice
@@ -172,14 +191,27 @@ def _windows(p):
     return lo[0], cnt[0], lo[1], cnt[1], lo[2], cnt[2], p.step
 
 
+def _whole_plane(p) -> bool:
+    """Whether the plan's one window covers every element of a plane exactly once."""
+    return (p.out3 == (1, 1, 1) and p.step == (1, 1, 1) and prod(p.size3) > 0
+            and all(tuple(lo) == (0,) and tuple(c) == (n,) for lo, c, n in zip(p.lo, p.cnt, p.size3)))
+
+
 def avg(x5, p):
     y = empty((p.N, p.C, *p.out3), p.dtype)
+    if _whole_plane(p):  # global average pooling: a contiguous sum per plane
+        _plane_sum(x5.reshape(p.N * p.C, -1), y.reshape(-1), _common.divisor(p)[0, 0, 0], False)
+        return y
     _window_sum(x5, y, *_windows(p), _common.divisor(p), False)
     return y
 
 
 def avg_backward(g5, p):
     gx = empty((p.N, p.C, *p.size3), p.dtype)
+    if _whole_plane(p):
+        _plane_sum(gx.reshape(p.N * p.C, -1), np.ascontiguousarray(g5).reshape(-1),
+                   _common.divisor(p)[0, 0, 0], True)
+        return gx
     _window_sum(gx, g5, *_windows(p), _common.divisor(p), True)
     return gx
 

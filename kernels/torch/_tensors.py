@@ -80,6 +80,10 @@ def fresh(a: np.ndarray, inputs) -> np.ndarray:
 
 
 def to_tensor(a, inputs) -> torch.Tensor:
+    flags = getattr(a, "flags", None)
+    # an array that owns its memory was allocated by the op (inputs are views of tensors)
+    if flags is not None and flags.owndata and flags.writeable and flags.c_contiguous:
+        return torch.from_numpy(a)
     return torch.from_numpy(fresh(np.asarray(a), inputs))
 
 

@@ -561,6 +561,8 @@ LayerNorm2d = drop_in(nn.LayerNorm, _layer_norm2d_forward, "layer_norm2d", name=
 # ---- regularisation and activations -------------------------------------------------------
 def _dropout_forward(name):
     def forward(self, input):  # the seed is drawn from torch's generator by kernels.torch
+        if (not self.training or self.p == 0) and 0 <= self.p <= 1 and isinstance(input, torch.Tensor):
+            return input  # torch's Dropout returns its input itself when it drops nothing
         return op(name)(input, p=self.p, training=self.training, algo=self.algo)
     return forward
 
