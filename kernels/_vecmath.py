@@ -12,8 +12,9 @@ float64 keeps libm (exp and tanh could be done the same way to 1e-16; erf's floa
 approximation is not written).  ``typed(c, v)`` is the constant c in v's float type, so
 that float32 formulas stay float32 (a Python float would promote them to float64).
 
-Accuracy (tests/test_vecmath.py checks it against float64): exp32 and tanh32 within 2 ulp,
-erf32 within 3.2e-8 absolute (torch's float32 erf: 3.2e-8 on the same grid).
+Measured against float64 on 4 million points (normal, scaled by 1, 5 and 30, and a grid on
+[-100, 100]): exp32 within 0.96 ulp (torch's float32: 0.56), tanh32 0.57 ulp (torch 0.51),
+erf32 3.1e-8 absolute (torch 3.2e-8).  tests/test_vecmath.py holds them to these bounds.
 """
 import math
 
@@ -79,23 +80,60 @@ def exp32(x):
     return where(x == x, y, x)
 
 
-# Cephes tanhf (single/tanhf.c): x + x**3 * P(x**2) for |x| < 0.625, else
-# 1 - 2 / (e**(2|x|) + 1) with the sign of x; relative error 2 ulp.
-TANH_P = (F(-5.70498872745e-3), F(2.06390887954e-2), F(-5.37397155531e-2),
-          F(1.33314422036e-1), F(-3.33332819422e-1))
+@intrinsic
+def _pow2_64(typingctx, n):
+    """2**n for a float64 n holding an integer in [-1022, 1023] (as ``_pow2``; the
+    conversion goes through int32, which AVX2 vectorises)."""
+    if n != types.float64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        i64 = ir.IntType(64)
+        k = builder.sext(builder.fptosi(args[0], ir.IntType(32)), i64)
+        bits = builder.shl(builder.add(k, ir.Constant(i64, 1023)), ir.Constant(i64, 52))
+        return builder.bitcast(bits, ir.DoubleType())
+
+    return types.float64(types.float64), codegen
+
+
+# e**x in float64 for tanh32: Cody-Waite reduction with fdlibm's ln2 = LN2_HI + LN2_LO
+# (e_exp.c; LN2_HI's low 32 bits are zero, so n*LN2_HI is exact), then e**r by its Taylor
+# series to r**12/12!, whose truncation is below 6e-15 relative on |r| <= ln2/2.
+LOG2E64, LN2_HI, LN2_LO = 1.4426950408889634, 6.93147180369123816490e-01, 1.90821492927058770002e-10
+EXP64_TAYLOR = tuple(1.0 / math.factorial(k) for k in range(12, -1, -1))
+
+
+@njit(inline="always")
+def _exp64(x):
+    """e**x for float64 x in [-700, 700] (tanh32 asks no more)."""
+    n = np.floor(x * LOG2E64 + 0.5)
+    r = (x - n * LN2_HI) - n * LN2_LO
+    c12, c11, c10, c9, c8, c7, c6, c5, c4, c3, c2, c1, c0 = EXP64_TAYLOR
+    p = ((((((c12 * r + c11) * r + c10) * r + c9) * r + c8) * r + c7) * r + c6) * r + c5
+    p = ((((p * r + c4) * r + c3) * r + c2) * r + c1) * r + c0
+    return p * _pow2_64(n)
+
+
+# tanh in float64, rounded once to float32: x + x**3 * P(x**2) for |x| < 0.625 (Cephes
+# tanhf, single/tanhf.c, minimax there to 2**-24), else 1 - 2 / (e**(2|x|) + 1) with the
+# sign of x; |x| is clamped at 10, beyond which tanh is +-1 in float32.
+TANH_P = (-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1,
+          -3.33332819422e-1)
 
 
 @njit(inline="always")
 def tanh32(x):
-    a = abs(x)
-    big = F(1.0) - F(2.0) / (exp32(a + a) + F(1.0))
-    big = where(x > 0, big, -big)
-    z = x * x
+    v = np.float64(x)
+    a = abs(v)
+    a = where(a < 10.0, a, 10.0)  # NaN: 10 here, put back at the end
+    big = 1.0 - 2.0 / (_exp64(a + a) + 1.0)
+    big = where(v > 0, big, -big)
+    z = v * v
     P0, P1, P2, P3, P4 = TANH_P
     p = (((P0 * z + P1) * z + P2) * z + P3) * z + P4
-    small = x + x * (z * p)
-    small = where(z > 0, small, x)  # keeps -0.0
-    return where(a < F(0.625), small, big)  # NaN: big, which is NaN
+    small = v + v * (z * p)
+    small = where(z > 0, small, v)  # keeps -0.0
+    return where(x == x, F(where(a < 0.625, small, big)), x)
 
 
 # erf(x) = x * P(x*x) / Q(x*x) on |x| <= 4, +-1 beyond (exactly so in float32):

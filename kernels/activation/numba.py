@@ -1,8 +1,10 @@
 """Activations and dropout in parallel Numba loops over the flattened array.
 
 One loop body serves every activation: ``_value``/``_grad`` select the kind's formula, and
-the kernels take the kind as a literal (``numba.literally``), so each kind is compiled
-(and cached) as its own kernel in which the selection is constant-folded away.  Each
+the kernel takes the kind as the length of a tuple, ``TAG[kind] = (0,) * KIND[kind]``, so
+each kind has its own type and is compiled (and cached) as its own kernel, in which the
+kind is a constant and the selection folds away.  (``numba.literally`` would do the same
+inside Numba, but a call from Python with an int retypes the function on every call.)  Each
 parallel task loops over a slice, ``for i in range(x.size)`` on ``x[lo:hi]``, which LLVM
 vectorises (a loop over ``range(lo, hi)`` of the whole array keeps Numba's negative-index
 wraparound and does not).  exp, tanh and erf are ``kernels._vecmath``'s, which vectorise
@@ -19,7 +21,7 @@ branch in the loop to stop vectorisation.
 import math
 
 import numpy as np
-from numba import literally, njit, prange
+from numba import njit, prange
 
 from kernels._arrays import empty
 from kernels._registry import Algorithm
@@ -32,6 +34,7 @@ numba_dropout = Algorithm("numba", ops=DROPOUTS, doc=numba.doc)
 KIND = {name: i for i, name in enumerate(
     ("relu", "leaky_relu", "relu6", "hardsigmoid", "hardswish", "silu", "gelu", "gelu_tanh",
      "sigmoid", "tanh"))}
+TAG = {name: (0,) * k for name, k in KIND.items()}
 BLOCK = 8192  # elements per parallel task
 SQRT_HALF = math.sqrt(0.5)
 # exact in float32 and float64 alike, so they keep either dtype
@@ -119,10 +122,10 @@ def _grads(x, gy, kind, slope, out):
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def _activation(x, gy, kind, slope, grad, out):
-    """out = f(x), or with grad out = gy * f'(x), for the activation numbered kind (KIND),
-    compiled once per kind."""
-    literally(kind)
+def _activation(x, gy, tag, slope, grad, out):
+    """out = f(x), or with grad out = gy * f'(x), for the activation numbered len(tag)
+    (KIND), compiled once per kind."""
+    kind = len(tag)
     n = x.size
     for blk in prange((n + BLOCK - 1) // BLOCK):
         lo, hi = blk * BLOCK, min((blk + 1) * BLOCK, n)
@@ -158,7 +161,7 @@ def _masked_scale(a, keep, S, scale, out):
 def _run_activation(x, gy, p):
     out = empty(x.shape, x.dtype)
     grad = gy is not None
-    _activation(x.reshape(-1), (gy if grad else x).reshape(-1), KIND[p.kind],
+    _activation(x.reshape(-1), (gy if grad else x).reshape(-1), TAG[p.kind],
                 x.dtype.type(p.slope), grad, out.reshape(-1))
     return out
 
