@@ -1,10 +1,11 @@
 """Activations and dropout in parallel Numba loops over the flattened array.
 
-One loop body serves every activation: ``_value``/``_grad`` select the kind's formula, and
-the kernel takes the kind as the length of a tuple, ``TAG[kind] = (0,) * KIND[kind]``, so
-each kind has its own type and is compiled (and cached) as its own kernel, in which the
-kind is a constant and the selection folds away.  (``numba.literally`` would do the same
-inside Numba, but a call from Python with an int retypes the function on every call.)  Each
+One loop serves every activation.  The kernel takes the kind as the length of a tuple,
+``TAG[kind] = (0,) * KIND[kind]``, so each kind has its own type and is compiled (and
+cached) as its own kernel; ``_value``/``_grad`` pick the kind's formula from ``FORMULAS``
+by that type when Numba compiles, so each kernel holds its own formula only.  (A kind
+passed as an int would be tested per element, or with ``numba.literally`` retype the
+kernel on every call from Python; a formula passed as a function cannot be cached.)  Each
 parallel task loops over a slice, ``for i in range(x.size)`` on ``x[lo:hi]``, which LLVM
 vectorises (a loop over ``range(lo, hi)`` of the whole array keeps Numba's negative-index
 wraparound and does not).  exp, tanh and erf are ``kernels._vecmath``'s, which vectorise
@@ -22,6 +23,7 @@ import math
 
 import numpy as np
 from numba import njit, prange
+from numba.extending import overload
 
 from kernels._arrays import empty
 from kernels._registry import Algorithm
@@ -31,10 +33,10 @@ from kernels.activation.plan import ACTIVATIONS, DROPOUTS, GELU_ALPHA, GELU_BETA
 numba = Algorithm("numba", ops=ACTIVATIONS, doc="parallel Numba loops")
 numba_dropout = Algorithm("numba", ops=DROPOUTS, doc=numba.doc)
 
-KIND = {name: i for i, name in enumerate(
-    ("relu", "leaky_relu", "relu6", "hardsigmoid", "hardswish", "silu", "gelu", "gelu_tanh",
-     "sigmoid", "tanh"))}
-TAG = {name: (0,) * k for name, k in KIND.items()}
+KINDS = ("relu", "leaky_relu", "relu6", "hardsigmoid", "hardswish", "silu", "gelu",
+         "gelu_tanh", "sigmoid", "tanh")
+KIND = {name: i for i, name in enumerate(KINDS)}
+TAG = {name: (0,) * k for name, k in KIND.items()}  # a type per kind (see the docstring)
 BLOCK = 8192  # elements per parallel task
 SQRT_HALF = math.sqrt(0.5)
 # exact in float32 and float64 alike, so they keep either dtype
@@ -49,90 +51,165 @@ def _clamp6(t):
     return min(max(t, ZERO), SIX)
 
 
+# Each kind's value and gradient (g is grad_y), as kernels.activation.plan writes them.
 @njit(inline="always")
-def _sigmoid(v):
+def _relu(v, slope):
+    return ZERO if v < 0 else v
+
+
+@njit(inline="always")
+def _relu_grad(g, v, slope):
+    return ZERO if v <= 0 else g
+
+
+@njit(inline="always")
+def _leaky_relu(v, slope):
+    return v if v > 0 else v * slope
+
+
+@njit(inline="always")
+def _leaky_relu_grad(g, v, slope):
+    return g if v > 0 else g * slope
+
+
+@njit(inline="always")
+def _relu6(v, slope):
+    return _clamp6(v)
+
+
+@njit(inline="always")
+def _relu6_grad(g, v, slope):
+    return g if (v > 0 and v < 6) else ZERO
+
+
+@njit(inline="always")
+def _hardsigmoid(v, slope):
+    return _clamp6(v + THREE) / SIX
+
+
+@njit(inline="always")
+def _hardsigmoid_grad(g, v, slope):
+    return g * SIXTH32 if (v > -3 and v < 3) else ZERO
+
+
+@njit(inline="always")
+def _hardswish(v, slope):
+    return v * _clamp6(v + THREE) / SIX
+
+
+@njit(inline="always")
+def _hardswish_grad(g, v, slope):
+    inner = g if v >= 3 else g * (v / THREE + HALF)
+    return ZERO if v <= -3 else inner
+
+
+@njit(inline="always")
+def _gelu(v, slope):
+    return v * HALF * (ONE + verf(v * typed(SQRT_HALF, v)))
+
+
+@njit(inline="always")
+def _gelu_grad(g, v, slope):
+    cdf = HALF * (ONE + verf(v * typed(SQRT_HALF, v)))
+    return g * (cdf + v * (typed(GELU_ALPHA, v) * vexp(-HALF * v * v)))
+
+
+@njit(inline="always")
+def _gelu_tanh(v, slope):
+    u = typed(GELU_BETA, v) * (v + typed(GELU_KAPPA, v) * (v * v * v))
+    return HALF * v * (ONE + vtanh(u))
+
+
+@njit(inline="always")
+def _gelu_tanh_grad(g, v, slope):
+    beta, kappa = typed(GELU_BETA, v), typed(GELU_KAPPA, v)
+    t = vtanh(beta * (v + kappa * (v * v * v)))
+    inner = beta * (ONE + THREE * kappa * (v * v))
+    return g * (HALF * (ONE + t) + HALF * v * (ONE - t * t) * inner)
+
+
+# sigmoid and silu (x * sigmoid(x), but in torch's order x / (1 + e**-x))
+@njit(inline="always")
+def _sigmoid(v, slope):
     return ONE / (ONE + vexp(-v))
 
 
 @njit(inline="always")
-def _value(v, kind, slope):
-    if kind == 0:
-        return ZERO if v < 0 else v
-    if kind == 1:
-        return v if v > 0 else v * slope
-    if kind == 2:
-        return _clamp6(v)
-    if kind == 3:
-        return _clamp6(v + THREE) / SIX
-    if kind == 4:
-        return v * _clamp6(v + THREE) / SIX
-    if kind == 5:
-        return v / (ONE + vexp(-v))
-    if kind == 6:
-        return v * HALF * (ONE + verf(v * typed(SQRT_HALF, v)))
-    if kind == 7:
-        u = typed(GELU_BETA, v) * (v + typed(GELU_KAPPA, v) * (v * v * v))
-        return HALF * v * (ONE + vtanh(u))
-    if kind == 8:
-        return _sigmoid(v)
+def _silu(v, slope):
+    return v / (ONE + vexp(-v))
+
+
+@njit(inline="always")
+def _sigmoid_grad(g, v, slope):
+    s = _sigmoid(v, slope)
+    return g * (ONE - s) * s
+
+
+@njit(inline="always")
+def _silu_grad(g, v, slope):
+    s = _sigmoid(v, slope)
+    return g * s * (ONE + v * (ONE - s))
+
+
+@njit(inline="always")
+def _tanh(v, slope):
     return vtanh(v)
 
 
 @njit(inline="always")
-def _grad(g, v, kind, slope):
-    if kind == 0:
-        return ZERO if v <= 0 else g
-    if kind == 1:
-        return g if v > 0 else g * slope
-    if kind == 2:
-        return g if (v > 0 and v < 6) else ZERO
-    if kind == 3:
-        return g * SIXTH32 if (v > -3 and v < 3) else ZERO
-    if kind == 4:
-        inner = g if v >= 3 else g * (v / THREE + HALF)
-        return ZERO if v <= -3 else inner
-    if kind == 5:
-        s = _sigmoid(v)
-        return g * s * (ONE + v * (ONE - s))
-    if kind == 6:
-        cdf = HALF * (ONE + verf(v * typed(SQRT_HALF, v)))
-        return g * (cdf + v * (typed(GELU_ALPHA, v) * vexp(-HALF * v * v)))
-    if kind == 7:
-        beta, kappa = typed(GELU_BETA, v), typed(GELU_KAPPA, v)
-        t = vtanh(beta * (v + kappa * (v * v * v)))
-        inner = beta * (ONE + THREE * kappa * (v * v))
-        return g * (HALF * (ONE + t) + HALF * v * (ONE - t * t) * inner)
-    if kind == 8:
-        s = _sigmoid(v)
-        return g * (ONE - s) * s
+def _tanh_grad(g, v, slope):
     t = vtanh(v)
     return g * (ONE - t * t)
 
 
-@njit(inline="always")
-def _values(x, kind, slope, out):
-    for i in range(x.size):
-        out[i] = _value(x[i], kind, slope)
+FORMULAS = {name: (globals()["_" + name], globals()["_" + name + "_grad"]) for name in KIND}
+
+
+def _value(tag, v, slope):
+    """The value of the activation that tag stands for (resolved when Numba compiles)."""
+    raise NotImplementedError("Numba only")
+
+
+def _grad(tag, g, v, slope):
+    """g times its derivative (resolved when Numba compiles)."""
+    raise NotImplementedError("Numba only")
+
+
+@overload(_value, inline="always")
+def _value_of_kind(tag, v, slope):
+    f = FORMULAS[KINDS[len(tag)]][0]
+    return lambda tag, v, slope: f(v, slope)
+
+
+@overload(_grad, inline="always")
+def _grad_of_kind(tag, g, v, slope):
+    f = FORMULAS[KINDS[len(tag)]][1]
+    return lambda tag, g, v, slope: f(g, v, slope)
 
 
 @njit(inline="always")
-def _grads(x, gy, kind, slope, out):
+def _values(x, tag, slope, out):
     for i in range(x.size):
-        out[i] = _grad(gy[i], x[i], kind, slope)
+        out[i] = _value(tag, x[i], slope)
+
+
+@njit(inline="always")
+def _grads(x, gy, tag, slope, out):
+    for i in range(x.size):
+        out[i] = _grad(tag, gy[i], x[i], slope)
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
 def _activation(x, gy, tag, slope, grad, out):
     """out = f(x), or with grad out = gy * f'(x), for the activation numbered len(tag)
-    (KIND), compiled once per kind."""
-    kind = len(tag)
+    (KINDS), compiled once per kind."""
     n = x.size
     for blk in prange((n + BLOCK - 1) // BLOCK):
         lo, hi = blk * BLOCK, min((blk + 1) * BLOCK, n)
         if grad:
-            _grads(x[lo:hi], gy[lo:hi], kind, slope, out[lo:hi])
+            _grads(x[lo:hi], gy[lo:hi], tag, slope, out[lo:hi])
         else:
-            _values(x[lo:hi], kind, slope, out[lo:hi])
+            _values(x[lo:hi], tag, slope, out[lo:hi])
 
 
 @njit(inline="always")
