@@ -3,8 +3,8 @@
 Numba calls libm for ``np.exp``, ``np.tanh`` and ``math.erf`` (this llvmlite has no SVML),
 one element at a time, so a loop over them never vectorises.  The float32 versions here
 are range reduction plus polynomial or rational approximation, with no calls and no
-data-dependent branches (every case is computed and picked by ``where``, an LLVM select), so a loop that
-inlines them compiles to AVX2 code.  NaN, +-inf, overflow and underflow come out as libm's
+data-dependent branches (every case is computed and picked by ``where``, an LLVM
+select), so a loop that inlines them compiles to AVX2 code.  NaN, +-inf, overflow and underflow come out as libm's
 (selects on the input; the clamps keep NaN away from the float-to-int conversion).
 
 ``vexp``, ``vtanh`` and ``verf`` pick by type at compile time: float32 takes these,
@@ -14,7 +14,8 @@ that float32 formulas stay float32 (a Python float would promote them to float64
 
 Measured against float64 on 4 million points (normal, scaled by 1, 5 and 30, and a grid on
 [-100, 100]): exp32 within 0.96 ulp (torch's float32: 0.56), tanh32 0.57 ulp (torch 0.51),
-erf32 3.1e-8 absolute (torch 3.2e-8).  tests/test_vecmath.py holds them to these bounds.
+erf32 3.1e-8 absolute (torch 3.2e-8).  tests/test_vecmath.py holds them to 1 ulp,
+0.6 ulp and 3.2e-8.
 """
 import math
 
