@@ -15,15 +15,7 @@ GROUP_NORM_RESIDUE = ("one-element groups (x - mean = 0 exactly): a gradient tha
 
 KNOWN_FAILURES: dict[str, str] = {
     # ======== conv: NaN/Inf in a weight reach gradients/outputs where torch's are finite ========
-    "conv1d#padding=-1-numba": "circular padding -1 (cropping), batch-less, nan@weight: grad input NaN at a "
-                                "position no tap reaches (torch: 0)",
-    "conv2d#p001-numba": "reflect, batch-less, inf@weight: grad input has inf where torch's is finite",
-    "conv_transpose1d#R0=9-numba": "R0=9 (kernel longer than the input), nan@weight: forward NaN placement",
     "conv_transpose3d#p001-cuda": "batch-less nan@weight, dilation 2: grad input NaN placement",
-    "conv_transpose3d#p005-numba": "nan@weight, dilation 2, output_padding: forward NaN placement",
-    "depthwise_conv2d#p004-numba": "valid padding, dilation 2, -inf@weight: grad input -inf placement",
-    "separable_conv2d#p001-numba": "batch-less -inf@weight_depthwise: grad input -inf placement",
-    "separable_conv2d#p005-numba": "-inf@weight_depthwise, dilation (1, 2): grad input -inf placement",
     "spatially_separable_conv2d#p001-naive": "batch-less -inf@col: grad row non-finite where torch's is finite",
     "spatially_separable_conv2d#p002-naive": "inf@row, padding='full': grad col non-finite where torch's is finite",
     "spatially_separable_conv2d#p004-naive": "batch-less inf@row: grad col non-finite where torch's is finite",
