@@ -15,7 +15,6 @@ GROUP_NORM_RESIDUE = ("one-element groups (x - mean = 0 exactly): a gradient tha
 
 KNOWN_FAILURES: dict[str, str] = {
     # ======== conv: NaN/Inf in a weight reach gradients/outputs where torch's are finite ========
-    "conv_transpose3d#p001-cuda": "batch-less nan@weight, dilation 2: grad input NaN placement",
     "spatially_separable_conv2d#p001-naive": "batch-less -inf@col: grad row non-finite where torch's is finite",
     "spatially_separable_conv2d#p002-naive": "inf@row, padding='full': grad col non-finite where torch's is finite",
     "spatially_separable_conv2d#p004-naive": "batch-less inf@row: grad col non-finite where torch's is finite",
