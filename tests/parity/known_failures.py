@@ -14,13 +14,6 @@ GROUP_NORM_RESIDUE = ("one-element groups (x - mean = 0 exactly): a gradient tha
                       "over the compare's 1e-6 floor that is a 1e-8 relative error")
 
 KNOWN_FAILURES: dict[str, str] = {
-    # ======== conv: NaN/Inf in a weight reach gradients/outputs where torch's are finite ========
-    "spatially_separable_conv2d#p001-naive": "batch-less -inf@col: grad row non-finite where torch's is finite",
-    "spatially_separable_conv2d#p002-naive": "inf@row, padding='full': grad col non-finite where torch's is finite",
-    "spatially_separable_conv2d#p004-naive": "batch-less inf@row: grad col non-finite where torch's is finite",
-    "spatially_separable_conv2d#X1=1-naive": "X1=1 inf@row: grad col non-finite where torch's is finite",
-    "spatially_separable_conv2d#R1=9-naive": "R1=9 inf@row: grad col non-finite where torch's is finite",
-    # ======== conv: calls torch computes and the ops refuse ========
     # ======== norm ========
     "group_norm#p005-cuda": GROUP_NORM_RESIDUE,
     "group_norm#p005-naive": GROUP_NORM_RESIDUE,
