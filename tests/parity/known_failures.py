@@ -19,8 +19,4 @@ KNOWN_FAILURES: dict[str, str] = {
     "group_norm#p005-naive": GROUP_NORM_RESIDUE,
     "group_norm#p005-numba": GROUP_NORM_RESIDUE,
     "group_norm#p005-numpy": GROUP_NORM_RESIDUE,
-    "weight_norm#p001-auto": "dim=-1 with g of shape (6,): refuses; torch computes",
-    "weight_norm#p005-naive": "inf@g: grad v is a signed inf where torch's is NaN",
-    "weight_norm#p005-numba": "inf@g: grad v is a signed inf where torch's is NaN",
-    "weight_norm#p005-numpy": "inf@g: grad v is a signed inf where torch's is NaN",
 }
