@@ -105,6 +105,8 @@ GRADGRAD = [
      lambda: (_t(2, 2, 3), _t(2, 3, seed=1))),
     ("weight_norm", lambda v, g: kt.weight_norm(v, g, 0, algo="numba"),
      lambda: (_t(3, 2, 2), _t(3, 1, 1, seed=1))),
+    ("weight_norm-whole", lambda v, g: kt.weight_norm(v, g, -1, algo="numba"),   # g broadcast over v
+     lambda: (_t(3, 4, 2), _t(3, 1, 2, seed=1))),
     ("sigmoid", lambda x: kt.sigmoid(x, algo="numba"), lambda: (_t(2, 3),)),
 ]
 

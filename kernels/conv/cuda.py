@@ -138,6 +138,12 @@ def direct_forward_kernel(dt):
             for t in range(T):
                 z = od * sd + t * dd - pd
                 if z < 0 or z >= D:            # the same for the whole block
+                    if active:                 # the padding's zeros times the filter slice:
+                        for j in range(KB):    # NaN where it holds NaN or an infinity
+                            if j < nk:
+                                for r in range(R):
+                                    for s in range(S):
+                                        acc[j] += dt(0) * w[k0 + j, c, t, r, s]
                     continue
                 stage(smem, x, w, n, ci, c, z, t, ih0, iw0, XW, NX, k0, nk)
                 nbcuda.syncthreads()

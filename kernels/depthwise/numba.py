@@ -9,6 +9,9 @@ vector FMAs (``kernels._numba_util.fma_scalar_rows``: LLVM alone spills such til
 keeps negative-index checks that block vectorisation).  The input gradient runs the same
 tiles per stride phase of grad_input (a transposed convolution as a sum of small
 correlations); the weight gradient is one contiguous dot per tap over the phase planes.
+The phase correlations multiply grad_out's zero padding by every weight, so a weight holding
+NaN or an infinity takes the conv's gather of the products that exist instead
+(``kernels.conv.numba.grad_input_taps``), which gives torch's NaN and infinities.
 
 Parallel work, with no two threads writing one element: the forward and the input
 gradient over (image, block of channels), the weight gradient over output channels.
@@ -20,6 +23,7 @@ from kernels._arrays import empty
 from kernels._numba_util import FASTMATH, deinterleave_vec, fma_scalar_rows, stack_empty, store_rows
 from kernels._params import workspace
 from kernels._registry import Algorithm
+from kernels.conv.numba import all_finite, grad_input_taps
 from kernels.depthwise.plan import DEPTHWISE_OPS
 
 RB, VW = 4, 16  # output rows x columns per register tile: 8 AVX2 float32 accumulators
@@ -397,8 +401,12 @@ def forward(x, w, b, p):
 
 @numba.backward
 def backward(gy, x, w, b, p):
-    gx, gw = empty(x.shape, p.dtype), empty(w.shape, p.dtype)
-    _grad_input(gy, w, gx, channel_block(p.N, p.C), *geometry(p))
+    gw = empty(w.shape, p.dtype)
+    if all_finite(w):
+        gx = empty(x.shape, p.dtype)
+        _grad_input(gy, w, gx, channel_block(p.N, p.C), *geometry(p))
+    else:  # the phase tiles would multiply grad_out's zero padding by a NaN or infinity
+        gx = grad_input_taps(gy, w, p)
     _grad_weight(gy, x, gw, *geometry(p))
     gb = gy.sum(axis=(0, 2, 3)) if b is not None else None
     return gx, gw, gb

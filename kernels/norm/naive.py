@@ -136,9 +136,12 @@ def _lrn_backward(gy, x, p):
 
 
 def _norms(v3, p):
-    """NumPy scalars: a zero norm divides to NaN (0/0) as in torch."""
-    return [np.float64(math.sqrt(sum(v3[a, d, q] ** 2 for a in range(p.P) for q in range(p.Q))))
-            for d in range(p.D)]
+    """|v| per d: over (P, Q), or over all of v for the whole-tensor norm.  NumPy scalars:
+    a zero norm divides to NaN (0/0) as in torch."""
+    sq = [sum(v3[a, d, q] ** 2 for a in range(p.P) for q in range(p.Q)) for d in range(p.D)]
+    if p.whole:
+        sq = [sum(sq)] * p.D
+    return [np.float64(math.sqrt(s)) for s in sq]
 
 
 @naive_wn.forward
@@ -148,21 +151,25 @@ def _wn_forward(v, g, p):
     norms = _norms(v3, p)
     w = empty(v3.shape, p.dtype)
     for a, d, q in product(range(p.P), range(p.D), range(p.Q)):
-        w[a, d, q] = gD[d] * v3[a, d, q] / norms[d]
+        w[a, d, q] = v3[a, d, q] * (gD[d] / norms[d])
     return w.reshape(p.v_shape)
 
 
 @naive_wn.backward
 @quietly
 def _wn_backward(gw, v, g, p):
+    """torch's order of operations (see ``kernels.norm.numpy._wn_backward``)."""
     v3, gw3, gD = v.reshape(p.P, p.D, p.Q), gw.reshape(p.P, p.D, p.Q), g.reshape(p.D)
     norms = _norms(v3, p)
+    dots = [sum(gw3[a, d, q] * v3[a, d, q] for a in range(p.P) for q in range(p.Q)) for d in range(p.D)]
+    gn = [-dots[d] * gD[d] / (norms[d] * norms[d]) for d in range(p.D)]
+    if p.whole:
+        gn = [sum(gn)] * p.D
     gv, gg = empty(v3.shape, p.dtype), empty(p.D, p.dtype)
     for d in range(p.D):
-        dot = sum(gw3[a, d, q] * v3[a, d, q] for a in range(p.P) for q in range(p.Q))
-        gg[d] = dot / norms[d]
+        gg[d] = dots[d] / norms[d]
         for a, q in product(range(p.P), range(p.Q)):
-            gv[a, d, q] = gD[d] / norms[d] * (gw3[a, d, q] - v3[a, d, q] * dot / norms[d] ** 2)
+            gv[a, d, q] = gw3[a, d, q] * (gD[d] / norms[d]) + v3[a, d, q] * (gn[d] / norms[d])
     return gv.reshape(p.v_shape), gg.reshape(p.g_shape)
 
 

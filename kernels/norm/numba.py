@@ -224,30 +224,47 @@ def _lrn(x, size, lo, alpha, beta, k, gy, grad, out, u):
 
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH, error_model="numpy")
-def _weight_norm(v, g, gw, grad, out, gg):
-    """v (P, D, Q), g (D,): w = g v / |v| per d into out; with grad, the gradient of gw
-    into out (for v) and gg (for g)."""
+def _weight_norm(v, g, gw, grad, whole, out, gg):
+    """v (P, D, Q), g (D,): w = v * (g / |v|) into out, the norm per d, or over all of v
+    when ``whole``; with grad, the gradients of gw into out (for v) and gg (for g), in
+    torch's order of operations (``kernels.norm.numpy._wn_backward``)."""
     P, D, Q = v.shape
+    sq, dots, norms, f = np.empty(D), np.empty(D), np.empty(D), np.empty(D)
     for d in prange(D):
-        sq = 0.0
+        s2 = 0.0
         dot = 0.0
         for p in range(P):
             for q in range(Q):
-                sq += v[p, d, q] * v[p, d, q]
+                s2 += v[p, d, q] * v[p, d, q]
                 if grad:
                     dot += gw[p, d, q] * v[p, d, q]
-        norm = np.sqrt(sq)
-        scale = g[d] / norm
+        sq[d], dots[d] = s2, dot
+    if whole:
+        total = 0.0
+        for d in range(D):
+            total += sq[d]
+        norm = np.sqrt(total)
+        gn = 0.0
+        for d in range(D):
+            norms[d] = norm
+            gn += -dots[d] * g[d] / (norm * norm)
+        for d in range(D):
+            f[d] = gn / norm
+    else:
+        for d in range(D):
+            norms[d] = np.sqrt(sq[d])
+            f[d] = -dots[d] * g[d] / (norms[d] * norms[d]) / norms[d]
+    for d in prange(D):
+        t = g[d] / norms[d]
         if grad:
-            gg[d] = dot / norm
-            proj = dot / sq
+            gg[d] = dots[d] / norms[d]
             for p in range(P):
                 for q in range(Q):
-                    out[p, d, q] = scale * (gw[p, d, q] - v[p, d, q] * proj)
+                    out[p, d, q] = gw[p, d, q] * t + v[p, d, q] * f[d]
         else:
             for p in range(P):
                 for q in range(Q):
-                    out[p, d, q] = v[p, d, q] * scale
+                    out[p, d, q] = v[p, d, q] * t
 
 
 @njit(inline="always", fastmath=FASTMATH, error_model="numpy")
@@ -375,7 +392,7 @@ def _wn_run(v, g, gw, p):
     out = empty(p.v_shape, p.dtype)
     gg = empty(p.g_shape, p.dtype)
     _weight_norm(v.reshape(shape), g.reshape(p.D), gw.reshape(shape) if grad else v.reshape(shape),
-                 grad, out.reshape(shape), gg.reshape(p.D))
+                 grad, p.whole, out.reshape(shape), gg.reshape(p.D))
     return (out, gg) if grad else out
 
 

@@ -106,23 +106,39 @@ def _lrn_backward(gy, x, p):
     return (gx.reshape(p.in_shape),)
 
 
+def _wn_norms(v3, p):
+    """|v| per d (shape (D,)): over (P, Q), or over all of v for the whole-tensor norm."""
+    sq = (v3 * v3).sum(axis=(0, 2), dtype=np.float64)
+    return np.full(p.D, np.sqrt(sq.sum())) if p.whole else np.sqrt(sq)
+
+
 @numpy_wn.forward
 @quietly
 def _wn_forward(v, g, p):
     v3 = v.reshape(p.P, p.D, p.Q)
-    norm = np.sqrt((v3 * v3).sum(axis=(0, 2), dtype=np.float64))
-    return (v3 * (g.reshape(p.D) / norm)[None, :, None]).reshape(p.v_shape).astype(p.dtype)
+    return (v3 * (g.reshape(p.D) / _wn_norms(v3, p))[None, :, None]).reshape(p.v_shape).astype(p.dtype)
 
 
 @numpy_wn.backward
 @quietly
 def _wn_backward(gw, v, g, p):
-    """w = g v / |v|:  grad_g = <grad_w, v> / |v|,
-    grad_v = g / |v| * (grad_w - v <grad_w, v> / |v|**2)  (Salimans & Kingma 2016, eq. 4)."""
+    """w = v * t, t = g / |v| (Salimans & Kingma 2016, eq. 4), differentiated in torch's
+    order of operations, which decides where an infinite g or a zero norm gives NaN:
+
+        s = <grad_w, v> per d,   grad_g = s / |v|,
+        grad_norm = -s g / |v|**2   (summed over d for the whole-tensor norm),
+        grad_v = grad_w t + v grad_norm / |v|.
+
+    (The same value as g / |v| * (grad_w - v s / |v|**2), but with g infinite that form is
+    an infinity times a finite projection, where torch's two terms are infinities that
+    cancel to NaN wherever their signs differ.)"""
     v3, gw3, gD = v.reshape(p.P, p.D, p.Q), gw.reshape(p.P, p.D, p.Q), g.reshape(p.D)
-    norm = np.sqrt((v3 * v3).sum(axis=(0, 2), dtype=np.float64))
+    norm = _wn_norms(v3, p)
     s = (gw3 * v3).sum(axis=(0, 2), dtype=np.float64)
-    gv = (gD / norm)[None, :, None] * (gw3 - v3 * (s / norm ** 2)[None, :, None])
+    gn = -s * gD / (norm * norm)
+    if p.whole:
+        gn = np.full(p.D, gn.sum())
+    gv = gw3 * (gD / norm)[None, :, None] + v3 * (gn / norm)[None, :, None]
     return gv.reshape(p.v_shape).astype(p.dtype), (s / norm).reshape(p.g_shape).astype(p.dtype)
 
 

@@ -478,10 +478,11 @@ def lrn_cost(p: LrnPlan) -> dict:
 class WeightNormPlan:
     v_shape: tuple
     g_shape: tuple
-    P: int      # v viewed as (P, D, Q); one norm per d over (P, Q)
+    P: int      # v viewed as (P, D, Q); one norm per d over (P, Q) ...
     D: int
     Q: int
     dtype: np.dtype
+    whole: bool = False  # ... or one norm over all of v, g holding D values along d
 
     @property
     def out_shape(self) -> tuple:
@@ -496,21 +497,47 @@ def weight_norm_plan(op, shapes, dtype, dim):
     if dim is not None and (isinstance(dim, bool) or not isinstance(dim, numbers.Integral)):
         raise TypeError(f"{op}: dim must be an int or None, got {dim!r}")
     if dim is None or dim == -1:  # torch._weight_norm: -1 is the whole tensor, like None
-        if prod(g) != 1:
-            raise ValueError(f"{op}: g must hold one value when dim is {dim}, got shape {tuple(g)}")
-        return WeightNormPlan(tuple(v), tuple(g), 1, 1, prod(v), dtype)
+        return _whole_plan(op, tuple(v), tuple(g), dtype, dim)
     if not -nd <= dim < nd:
         raise ValueError(f"{op}: dim must be in [{-nd}, {nd}) or None (-1: the whole tensor), "
                          f"got {dim}")
-    dim = int(dim) % nd
+    # torch's fused kernel serves dim 0 and nd - 1 as given (not other negative dims); the
+    # others compute v * (g / norm_except_dim(v)), which views v as (v[dim], -1)
+    fused = dim in (0, nd - 1)
+    given, dim = dim, int(dim) % nd
+    if not fused and v[dim] == 0:
+        raise ValueError(f"{op}: v must not be empty along dim {given} (torch's norm_except_dim "
+                         f"cannot view it), got shape {tuple(v)}")
     want = tuple(v[i] if i == dim else 1 for i in range(nd))
     plan = WeightNormPlan(tuple(v), want, prod(v[:dim]), v[dim], prod(v[dim + 1:]), dtype)
     if tuple(g) == want:
         return plan
-    if _broadcasts(g, want) and prod(g) == prod(want):
+    if (prod(g) == v[dim]) if fused else _broadcasts(g, want):
         return ReshapedG(plan, tuple(g))
     raise ValueError(f"{op}: g must have shape {want} (v's size along dim {dim}, 1 elsewhere), or "
-                     f"hold those {v[dim]} values in a shape that broadcasts to it, got {tuple(g)}")
+                     + (f"hold those {v[dim]} values in any shape (torch's fused kernel reads them "
+                        f"in order)" if fused else "a shape that broadcasts to it")
+                     + f", got {tuple(g)}")
+
+
+def _whole_plan(op, v, g, dtype, dim):
+    """dim None or -1: torch computes v * (g / ||v||) with the whole tensor's norm and g
+    broadcast over v (one value, or a value per position along some of v's dims).  The
+    algorithms see v as (P, D, Q) with g's D values along d: v itself when the dims g
+    varies along are adjacent, else a copy with those dims moved to the front."""
+    if not _broadcasts(g, v):
+        raise ValueError(f"{op}: g must broadcast to v's shape {v} when dim is {dim} (one value, "
+                         f"or v's size or 1 along each dim), got {g}")
+    full = (1,) * (len(v) - len(g)) + g
+    kept = [i for i, n in enumerate(full) if n != 1]
+    if not kept or kept == list(range(kept[0], kept[-1] + 1)):
+        a, b = (kept[0], kept[-1] + 1) if kept else (0, 0)
+        return WeightNormPlan(v, g, prod(v[:a]), prod(v[a:b]), prod(v[b:]), dtype, whole=True)
+    perm = tuple(kept + [i for i in range(len(v)) if i not in kept])
+    moved = tuple(v[i] for i in perm)
+    D = prod(moved[:len(kept)])
+    return MovedG(WeightNormPlan(moved, (D,), 1, D, prod(moved[len(kept):]), dtype, whole=True),
+                  perm, g)
 
 
 def _broadcasts(shape, to) -> bool:
@@ -522,10 +549,11 @@ def _broadcasts(shape, to) -> bool:
 
 @dataclass(frozen=True)
 class ReshapedG(Staged):
-    """A g holding the D values in another shape that broadcasts to the norms' (1.., D, 1..),
-    as torch's v * (g / norm) takes it ((D,) for the last dim, say): the algorithms see it
-    reshaped.  A g that would broadcast one value over D > 1 is refused: torch's fused CPU
-    kernel reads D values from it (out of bounds)."""
+    """A g in another shape than the norms' (1.., D, 1..), as torch takes it: for dim 0 or
+    the last, D values in any shape (its fused kernel reads them in order; fewer would be
+    read out of bounds, so they are refused); for the other dims, any shape that broadcasts
+    to the norms' (torch's v * (g / norm)), one value included, whose gradient is then the
+    sum of the D values' gradients.  The algorithms see g as D values."""
     inner: WeightNormPlan
     g_shape: tuple
 
@@ -535,7 +563,9 @@ class ReshapedG(Staged):
 
     def enter(self, arrays) -> list:
         v, g = arrays
-        return [v, g.reshape(self.inner.g_shape)]
+        if g.size == self.inner.D:
+            return [v, g.reshape(self.inner.g_shape)]
+        return [v, np.ascontiguousarray(np.broadcast_to(g, self.inner.g_shape))]
 
     def leave(self, out):
         return out
@@ -545,7 +575,40 @@ class ReshapedG(Staged):
 
     def leave_grads(self, grads) -> tuple:
         gv, gg = grads
-        return gv, gg.reshape(self.g_shape)
+        if prod(self.g_shape) == self.inner.D:
+            return gv, gg.reshape(self.g_shape)
+        return gv, np.asarray(gg.sum(dtype=np.float64), gg.dtype).reshape(self.g_shape)
+
+
+@dataclass(frozen=True)
+class MovedG(Staged):
+    """The whole-tensor norm with a g that varies along dims of v that are not adjacent
+    (g (3, 1, 2) for v (3, 4, 2)): the algorithms see v with those dims moved to the front
+    (a copy), as (1, D, Q), and g as (D,)."""
+    inner: WeightNormPlan
+    perm: tuple
+    g_shape: tuple
+
+    @property
+    def out_shape(self) -> tuple:
+        return tuple(self.inner.v_shape[self.perm.index(i)] for i in range(len(self.perm)))
+
+    def _back(self, a):
+        return np.ascontiguousarray(a.transpose(np.argsort(self.perm)))
+
+    def enter(self, arrays) -> list:
+        v, g = arrays
+        return [np.ascontiguousarray(v.transpose(self.perm)), g.reshape(self.inner.g_shape)]
+
+    def leave(self, out):
+        return self._back(out)
+
+    def enter_grad(self, grad_out):
+        return np.ascontiguousarray(grad_out.transpose(self.perm))
+
+    def leave_grads(self, grads) -> tuple:
+        gv, gg = grads
+        return self._back(gv), gg.reshape(self.g_shape)
 
 
 def weight_norm_cost(p: WeightNormPlan) -> dict:
@@ -640,8 +703,9 @@ weight_norm = WeightNormOp("weight_norm", """weight_norm(v, g, dim=0, algo="auto
 
 Weight normalisation (Salimans & Kingma 2016), as torch._weight_norm: w = g * v / ||v||,
 the 2-norm over every dim of v except ``dim``; g has v's size along dim and 1 elsewhere.
-dim=None normalises over the whole tensor (g holds one value); as in torch, dim=-1 means
-the same thing (it is not the last dim).""")
+dim=None normalises over the whole tensor; as in torch, dim=-1 means the same thing (it is
+not the last dim), and g holds one value or, as torch's v * (g / ||v||) takes it, values
+that broadcast over v (v's size or 1 along each dim).""")
 
 GROUP_NORMS = ("batch_norm", "instance_norm", "group_norm", "layer_norm")
 NORM_OPS = GROUP_NORMS + ("layer_norm2d", "local_response_norm", "weight_norm")

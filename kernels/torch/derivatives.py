@@ -367,15 +367,26 @@ def layer_norm2d(call, grad_out, tensors):
 
 
 def weight_norm(call, grad_out, tensors):
-    """w = g * v / ||v|| (norm over every dimension but ``dim``; all of them for None/-1)."""
+    """w = v * (g / ||v||) (norm over every dimension but ``dim``; all of them for None/-1,
+    where g broadcasts over v), differentiated in torch's order of operations as the
+    kernels are (``kernels.norm.numpy._wn_backward``)."""
     v, g = tensors
     dim = call.resolved()["dim"]
-    dims = list(range(v.dim())) if dim is None or dim == -1 else [d for d in range(v.dim()) if d != dim]
-    norm = torch.linalg.vector_norm(v, dim=dims, keepdim=True)
-    scale = g.reshape(norm.shape) if g.numel() == norm.numel() else g
-    dot = (grad_out * v).sum(dims, keepdim=True)
-    gv = scale / norm * (grad_out - v * dot / (norm * norm))
-    gg = (dot / norm).reshape(g.shape)
+    if dim is None or dim == -1:
+        norm = torch.linalg.vector_norm(v)
+        dot = (grad_out * v).sum_to_size(g.shape) if g.dim() else (grad_out * v).sum()
+        gn = (-dot * g / (norm * norm)).sum()
+        scale = g
+    else:
+        dims = [d for d in range(v.dim()) if d != dim % v.dim()]
+        norm = torch.linalg.vector_norm(v, dim=dims, keepdim=True)
+        dot = (grad_out * v).sum(dims, keepdim=True)
+        # D values in any shape, or one value that broadcasts over the D norms
+        scale = g.reshape(norm.shape) if g.numel() == norm.numel() else g
+        gn = -dot * scale / (norm * norm)
+    gv = grad_out * (scale / norm) + v * (gn / norm)
+    gg = dot / norm
+    gg = gg.reshape(g.shape) if gg.numel() == g.numel() else gg.sum_to_size(g.shape)
     return [gv, gg]
 
 

@@ -133,8 +133,14 @@ cases("weight_norm",
       Case("negative-dim", ((3, 4, 2, 2), (1, 1, 2, 1)), dict(dim=-2)),
       Case("minus-one-whole-tensor", ((3, 4), (1, 1)), dict(dim=-1)),
       Case("1d-whole", ((5,), (1,)), dict(dim=None)),
+      # the whole tensor's norm with g broadcast over v: torch's v * (g / ||v||)
+      Case("whole-g-along-last", ((6,), (6,)), dict(dim=-1)),
+      Case("whole-g-along-two", ((3, 4, 2), (4, 2)), dict(dim=None)),
+      Case("whole-g-along-apart", ((3, 4, 2), (3, 1, 2)), dict(dim=-1)),
       Case("g-flat-last-dim", ((4, 5), (5,)), dict(dim=1)),
       Case("g-fewer-dims", ((3, 4, 2, 2), (4, 1, 1)), dict(dim=1)),
+      Case("g-any-shape-dim0", ((4, 3, 2), (2, 2)), dict(dim=0)),   # torch's fused kernel reads 4 values
+      Case("g-one-value-middle-dim", ((3, 4, 2, 2), (1,)), dict(dim=1)),   # v * (g / norm) broadcasts it
       Case("zero-v", ((3, 4), (3, 1)), dict(dim=0),
            make=lambda rng: [np.zeros((3, 4)), rng.standard_normal((3, 1))]),
       Case("empty-v", ((3, 0), (3, 1)), dict(dim=0)))
@@ -236,7 +242,13 @@ refuses("weight_norm",   # v (6, 3, 3, 3), g (6, 1, 1, 1), dim 0
         Bad("dim-huge", ValueError, "dim", params=dict(dim=2 ** 62)),
         Bad("g-length", ValueError, "g", shapes=dict(g=(2, 1, 1, 1))),
         Bad("g-one-value-broadcast-over-dim", ValueError, "g", shapes=dict(g=(1,))),
-        Bad("g-not-one-value-for-dim-None", ValueError, "g", params=dict(dim=None)),
+        Bad("g-not-broadcasting-for-dim-None", ValueError, "g", shapes=dict(g=(2, 1, 1, 1)),
+            params=dict(dim=None)),
+        # torch's v * (g / ||v||) would be a (2, 6, 3, 3, 3) weight: not a weight of v's shape
+        Bad("g-broadcasting-beyond-v", ValueError, "g", shapes=dict(g=(2, 6, 1, 1, 1)),
+            params=dict(dim=-1)),
         Bad("v-0-d", ValueError, "v", shapes=dict(v=(), g=())),
+        Bad("v-empty-along-middle-dim", ValueError, "v", shapes=dict(v=(6, 0, 3, 3), g=(1, 0, 1, 1)),
+            params=dict(dim=1)),
         Bad("dim-float", TypeError, "dim", params=dict(dim=0.0)),
         Bad("dim-bool", TypeError, "dim", params=dict(dim=True)))

@@ -2,41 +2,12 @@
 (and "doc-<algo>" for test_spaces.test_spreading_algorithms_say_so).
 
 A case is named by its row: ``p003`` the fourth pairwise row, ``N=0`` the edge N=0 on a
-plain row (run ``python -m pytest tests/parity -k "conv2d#N=0"`` to see its shapes and
-parameters).  A reason names what sets the case apart (its edge, batch-less input, the NaN
-or infinity planted and where) and what fails.  Strict: a case listed here that passes
+plain row (run ``python -m pytest "tests/parity/test_parity.py::test_parity[conv2d#N=0-numba]"``
+to see its shapes and parameters: ``-k`` takes no ``#`` or ``=``).  A reason names what
+sets the case apart (its edge, batch-less input, the NaN or infinity planted and where)
+and what fails.  Strict: a case listed here that passes
 fails the run until its line is removed.  The list is the family owners' to empty;
 ``python -m tests.parity.failures JUNIT_XML`` prints the cases that failed in a pytest run
 (``--junitxml``).
 """
-GROUP_NORM_RESIDUE = ("one-element groups (x - mean = 0 exactly): a gradient that is 0 in exact arithmetic is "
-                      "rounding residue (1e-14, amplified by 1/sqrt(eps)) in torch or here, 0 in the other; "
-                      "over the compare's 1e-6 floor that is a 1e-8 relative error")
-
-KNOWN_FAILURES: dict[str, str] = {
-    # ======== conv: NaN/Inf in a weight reach gradients/outputs where torch's are finite ========
-    "conv1d#padding=-1-numba": "circular padding -1 (cropping), batch-less, nan@weight: grad input NaN at a "
-                                "position no tap reaches (torch: 0)",
-    "conv2d#p001-numba": "reflect, batch-less, inf@weight: grad input has inf where torch's is finite",
-    "conv_transpose1d#R0=9-numba": "R0=9 (kernel longer than the input), nan@weight: forward NaN placement",
-    "conv_transpose3d#p001-cuda": "batch-less nan@weight, dilation 2: grad input NaN placement",
-    "conv_transpose3d#p005-numba": "nan@weight, dilation 2, output_padding: forward NaN placement",
-    "depthwise_conv2d#p004-numba": "valid padding, dilation 2, -inf@weight: grad input -inf placement",
-    "separable_conv2d#p001-numba": "batch-less -inf@weight_depthwise: grad input -inf placement",
-    "separable_conv2d#p005-numba": "-inf@weight_depthwise, dilation (1, 2): grad input -inf placement",
-    "spatially_separable_conv2d#p001-naive": "batch-less -inf@col: grad row non-finite where torch's is finite",
-    "spatially_separable_conv2d#p002-naive": "inf@row, padding='full': grad col non-finite where torch's is finite",
-    "spatially_separable_conv2d#p004-naive": "batch-less inf@row: grad col non-finite where torch's is finite",
-    "spatially_separable_conv2d#X1=1-naive": "X1=1 inf@row: grad col non-finite where torch's is finite",
-    "spatially_separable_conv2d#R1=9-naive": "R1=9 inf@row: grad col non-finite where torch's is finite",
-    # ======== conv: calls torch computes and the ops refuse ========
-    # ======== norm ========
-    "group_norm#p005-cuda": GROUP_NORM_RESIDUE,
-    "group_norm#p005-naive": GROUP_NORM_RESIDUE,
-    "group_norm#p005-numba": GROUP_NORM_RESIDUE,
-    "group_norm#p005-numpy": GROUP_NORM_RESIDUE,
-    "weight_norm#p001-auto": "dim=-1 with g of shape (6,): refuses; torch computes",
-    "weight_norm#p005-naive": "inf@g: grad v is a signed inf where torch's is NaN",
-    "weight_norm#p005-numba": "inf@g: grad v is a signed inf where torch's is NaN",
-    "weight_norm#p005-numpy": "inf@g: grad v is a signed inf where torch's is NaN",
-}
+KNOWN_FAILURES: dict[str, str] = {}

@@ -30,7 +30,7 @@ from kernels import SLOW_MACS
 from kernels._arrays import poison
 from tests.helpers import check_grads
 from tests.parity import oracle
-from tests.parity.compare import compare, rule
+from tests.parity.compare import compare, floor, rule
 from tests.parity.known_failures import KNOWN_FAILURES
 from tests.parity.space import cases, load
 
@@ -129,6 +129,7 @@ def computes(op, g, algo, arrays, v, what):
     algorithm it chose (whose own items hold it to torch: auto's choice depends on timing,
     so comparing auto with torch directly would make a failing candidate fail at random)."""
     out, after = _forward(op, g, algo, arrays, what)
+    lowest = floor(g.params)   # the least scale errors are measured against (compare.floor)
     if algo == "auto":
         chosen = _chosen(op, g, "forward")
         ref, ref_after = _forward(op, g, chosen, arrays, f"{what} (chose {chosen})")
@@ -136,14 +137,14 @@ def computes(op, g, algo, arrays, v, what):
         writes = {k: a for k, a in ref_after.items() if a is not None}
     else:
         chosen, ref, writes, how = algo, v.out, v.writes or {}, rule(op.name, algo, arrays)
-    compare(f"{what} forward", out, ref, chosen, how)
+    compare(f"{what} forward", out, ref, chosen, how, floor=lowest)
     main = out[0] if isinstance(out, tuple) else out
     for spec, a in zip(op.inputs, arrays):
         if a is None or spec.index:
             continue
         wrote = writes.get(spec.name)
         if algo == "auto":
-            compare(f"{what} {spec.name} after the call", after[spec.name], wrote, chosen)
+            compare(f"{what} {spec.name} after the call", after[spec.name], wrote, chosen, floor=lowest)
         elif wrote is None:
             assert np.array_equal(after[spec.name], a, equal_nan=True), \
                 f"{what}: wrote into {spec.name}; torch does not"
@@ -151,7 +152,7 @@ def computes(op, g, algo, arrays, v, what):
             assert np.array_equal(after[spec.name], main, equal_nan=True), \
                 f"{what}: {spec.name} does not hold the output after the in-place call, as in torch"
         else:
-            compare(f"{what} {spec.name} after the call", after[spec.name], wrote, chosen)
+            compare(f"{what} {spec.name} after the call", after[spec.name], wrote, chosen, floor=lowest)
 
     if v.grad_error is not None:
         pytest.fail(f"{what}: torch's backward raises ({v.grad_error}); no gradient to compare with")
@@ -161,7 +162,8 @@ def computes(op, g, algo, arrays, v, what):
         refs = _backward(op, g, chosen, arrays, v.gy, f"{what} (chose {chosen})")
     else:
         refs = v.grads
-    check_grads(what, op, grads, refs, lambda what, got, ref: compare(what, got, ref, chosen, how))
+    check_grads(what, op, grads, refs,
+                lambda what, got, ref: compare(what, got, ref, chosen, how, floor=lowest))
 
 
 def _forward(op, g, algo, arrays, what):
