@@ -17,6 +17,9 @@ threads per statistic (a, g) reads its B*M elements (b, m) with a block-stride l
   (the sums drop out with running statistics).  The weight and bias gradients: each
   block writes its partial sums per affine weight j into an (A, n_affine) array, summed
   over A by ``_cuda.sum_rows`` (deterministic, no atomics).
+- group_norm follows torch's order of operations (docs/norm.md): the forward folds
+  x * scale + shift when it has a weight or a bias, and ``group_backward_kernel`` reduces
+  sum(grad_y * x) and sum(grad_y) per channel, then grad_x = c1 * grad_y + c2 * x + c3.
 """
 import functools
 import math
@@ -111,7 +114,7 @@ def forward_kernel(dt, tpb):
     moments = _moments(dt, NT)
 
     @nbcuda.jit
-    def forward(x4, w, b, rm, rv, L, eps, batch_stats, has_w, has_b, mean, var, y4):
+    def forward(x4, w, b, rm, rv, L, eps, batch_stats, has_w, has_b, fold, mean, var, y4):
         A, B, G, M = x4.shape
         a, g = nbcuda.blockIdx.x // G, nbcuda.blockIdx.x % G
         tid = nbcuda.threadIdx.x
@@ -127,6 +130,11 @@ def forward_kernel(dt, tpb):
         for e in range(tid, B * M, NT):
             bb, m = e // M, e % M
             j = (g * M + m) // L
+            if fold and (has_w or has_b):  # torch's group-norm order: x * scale + shift
+                scale = rstd * w[j] if has_w else rstd
+                shift = -scale * mu + b[j] if has_b else -scale * mu
+                y4[a, bb, g, m] = x4[a, bb, g, m] * scale + shift
+                continue
             t = (x4[a, bb, g, m] - mu) * rstd
             if has_w:
                 t *= w[j]
@@ -234,6 +242,47 @@ def backward_kernel(dt, tpb):
     return backward
 
 
+@_cuda.per_dtype_and_tpb
+def group_backward_kernel(dt, tpb):
+    NT = _threads(tpb)  # as block_threads() for this TPB
+    block_sum2 = _block_sum2(NT)
+    moments = _moments(dt, NT)
+
+    @nbcuda.jit
+    def backward(gy4, x4, w, S, eps, has_w, gx4, pw, pb):
+        """group_norm in torch's order (``kernels.norm.numpy._gn_backward``): block (a, g)
+        reduces ds = sum(grad_y * x) and db = sum(grad_y) per channel of its group."""
+        A, B, G, M = x4.shape  # B == 1, M = D * S
+        a, g = nbcuda.blockIdx.x // G, nbcuda.blockIdx.x % G
+        tid = nbcuda.threadIdx.x
+        D = M // S
+        sh = nbcuda.shared.array((2, NT), dt)
+        mu, v = moments(x4, a, g, sh)
+        rstd = dt(_rsqrt(v + eps))
+        ds_g = dt(0)
+        db_g = dt(0)
+        for d in range(D):
+            sx = dt(0)
+            sg = dt(0)
+            for m in range(d * S + tid, (d + 1) * S, NT):
+                sx += gy4[a, 0, g, m] * x4[a, 0, g, m]
+                sg += gy4[a, 0, g, m]
+            sx, sg = block_sum2(sh, sx, sg)
+            wc = w[g * D + d] if has_w else dt(1)
+            ds_g += sx * wc
+            db_g += sg * wc
+            if tid == 0:
+                pw[a, g * D + d] = (sx - sg * mu) * rstd
+                pb[a, g * D + d] = sg
+        s = dt(1) / dt(M)
+        c2 = (db_g * mu - ds_g) * rstd * rstd * rstd * s
+        c3 = -c2 * mu - db_g * rstd * s
+        for e in range(tid, M, NT):
+            c1 = rstd * w[g * D + e // S] if has_w else rstd
+            gx4[a, 0, g, e] = c1 * gy4[a, 0, g, e] + c2 * x4[a, 0, g, e] + c3
+    return backward
+
+
 def _or(a, stand_in):
     """The flat device array a, or a stand-in of the same type the kernel never reads."""
     return stand_in if a is None else _cuda.flat(a)
@@ -247,7 +296,8 @@ def _forward(x, rm, rv, w, b, p):
     y1 = _cuda.flat(y)
     forward_kernel(p.dtype)[p.A * p.G, block_threads()](
         dx.reshape(p.shape4), _or(dw, y1), _or(db, y1), _or(drm, y1), _or(drv, y1), p.L, p.eps,
-        p.batch_stats, p.has_weight, p.has_bias, mean, var, y.reshape(p.shape4))
+        p.batch_stats, p.has_weight, p.has_bias, p.op == "group_norm", mean, var,
+        y.reshape(p.shape4))
     if p.has_running and p.batch_stats:
         update_running_kernel(p.dtype)[_cuda.blocks(p.G), _cuda.TPB](
             drm, drv, mean, var, p.momentum, p.B * p.M)
@@ -263,9 +313,14 @@ def _backward(gy, x, rm, rv, w, b, p):
     pw = nbcuda.device_array((p.A, p.n_affine), p.dtype)
     pb = nbcuda.device_array((p.A, p.n_affine), p.dtype)
     gx1 = _cuda.flat(gx)
-    backward_kernel(p.dtype)[p.A * p.G, block_threads()](
-        dgy.reshape(p.shape4), dx.reshape(p.shape4), _or(dw, gx1), _or(drm, gx1), _or(drv, gx1),
-        p.L, p.eps, p.batch_stats, p.has_weight, gx.reshape(p.shape4), pw, pb)
+    if p.op == "group_norm":
+        group_backward_kernel(p.dtype)[p.A * p.G, block_threads()](
+            dgy.reshape(p.shape4), dx.reshape(p.shape4), _or(dw, gx1), p.L, p.eps,
+            p.has_weight, gx.reshape(p.shape4), pw, pb)
+    else:
+        backward_kernel(p.dtype)[p.A * p.G, block_threads()](
+            dgy.reshape(p.shape4), dx.reshape(p.shape4), _or(dw, gx1), _or(drm, gx1),
+            _or(drv, gx1), p.L, p.eps, p.batch_stats, p.has_weight, gx.reshape(p.shape4), pw, pb)
     gw = _cuda.sum_rows(pw, _cuda.empty((p.n_affine,), p.dtype)) if p.has_weight else None
     gb = _cuda.sum_rows(pb, _cuda.empty((p.n_affine,), p.dtype)) if p.has_bias else None
     gw = None if gw is None else _cuda.result(gw.reshape(p.w_shape), host)

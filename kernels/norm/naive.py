@@ -10,6 +10,8 @@ and the backward, with xhat the normalised input and gxhat = grad_y * weight[j],
     grad_x = (gxhat - sum(gxhat)/n - xhat * sum(gxhat * xhat)/n) / sqrt(var + eps)
 
 (the two sums vanish when the statistics are the running ones: they do not depend on x).
+group_norm uses torch's order of operations instead (``_gn_forward``, ``_gn_backward``;
+docs/norm.md).
 """
 import math
 from itertools import product
@@ -50,6 +52,8 @@ def _statistics(x4, rm, rv, p):
 
 
 def _norm_forward(x, rm, rv, w, b, p):
+    if p.op == "group_norm":
+        return _gn_forward(x, w, b, p)
     x4 = x.reshape(p.shape4)
     mean, var = _statistics(x4, rm, rv, p)
     w, b = affine(w, b, p)
@@ -64,6 +68,8 @@ def _norm_forward(x, rm, rv, w, b, p):
 
 
 def _norm_backward(gy, x, rm, rv, w, b, p):
+    if p.op == "group_norm":
+        return _gn_backward(gy, x, w, b, p)
     x4, gy4 = x.reshape(p.shape4), gy.reshape(p.shape4)
     mean, var = _statistics(x4, rm, rv, p)
     w, _ = affine(w, b, p)
@@ -86,6 +92,59 @@ def _norm_backward(gy, x, rm, rv, w, b, p):
             j = (g * p.M + m) // p.L
             xhat = (x4[a, bb, g, m] - mean[a, g]) * rstd
             gx[a, bb, g, m] = (gy4[a, bb, g, m] * w[j] - sum_g / n - xhat * sum_gx / n) * rstd
+    return pack(gx.reshape(p.in_shape), gw.astype(p.dtype), gb.astype(p.dtype), p)
+
+
+def _gn_loops(p):
+    """(n, g, channel c, its S elements) for group_norm's (N, G, C/G, S) view."""
+    D, S = p.M // p.L, p.L
+    for n, g, d in product(range(p.A), range(p.G), range(D)):
+        yield n, g, g * D + d, range(d * S, (d + 1) * S)
+
+
+def _gn_forward(x, w, b, p):
+    """torch's group-norm order (``kernels.norm.plan``): y = x * scale + shift with
+    scale = rstd * weight[c] and shift = -scale * mean + bias[c]."""
+    x3 = x.reshape(p.A, p.G, p.M)
+    mean, var = _statistics(x.reshape(p.shape4), None, None, p)
+    y = empty(x3.shape, p.dtype)
+    for n, g, c, ms in _gn_loops(p):
+        rstd = _rstd(var[n, g], p.eps)
+        scale = rstd * (1.0 if w is None else w[c])
+        shift = -scale * mean[n, g] + (0.0 if b is None else b[c])
+        for m in ms:
+            if w is None and b is None:
+                y[n, g, m] = (x3[n, g, m] - mean[n, g]) * rstd
+            else:
+                y[n, g, m] = x3[n, g, m] * scale + shift
+    return y.reshape(p.in_shape)
+
+
+def _gn_backward(gy, x, w, b, p):
+    """torch's group-norm backward (formulas in ``kernels.norm.numpy._gn_backward``)."""
+    x3, gy3 = x.reshape(p.A, p.G, p.M), gy.reshape(p.A, p.G, p.M)
+    mean, var = _statistics(x.reshape(p.shape4), None, None, p)
+    w, _ = affine(w, b, p)
+    ds, db = np.zeros((p.A, p.n_affine)), np.zeros((p.A, p.n_affine))
+    for n, g, c, ms in _gn_loops(p):
+        ds[n, c] = sum(float(gy3[n, g, m]) * float(x3[n, g, m]) for m in ms)
+        db[n, c] = sum(float(gy3[n, g, m]) for m in ms)
+    D, s = p.M // p.L, 1.0 / p.M
+    c2, c3 = np.empty((p.A, p.G)), np.empty((p.A, p.G))
+    gw, gb = np.zeros(p.n_affine), db.sum(axis=0)
+    for n, g in product(range(p.A), range(p.G)):
+        rstd, mu = _rstd(var[n, g], p.eps), mean[n, g]
+        cs = range(g * D, (g + 1) * D)
+        ds_g, db_g = sum(ds[n, c] * w[c] for c in cs), sum(db[n, c] * w[c] for c in cs)
+        c2[n, g] = (db_g * mu - ds_g) * rstd * rstd * rstd * s
+        c3[n, g] = -c2[n, g] * mu - db_g * rstd * s
+        for c in cs:
+            gw[c] += (ds[n, c] - db[n, c] * mu) * rstd
+    gx = empty(x3.shape, p.dtype)
+    for n, g, c, ms in _gn_loops(p):
+        rstd = _rstd(var[n, g], p.eps)
+        for m in ms:
+            gx[n, g, m] = rstd * w[c] * gy3[n, g, m] + c2[n, g] * x3[n, g, m] + c3[n, g]
     return pack(gx.reshape(p.in_shape), gw.astype(p.dtype), gb.astype(p.dtype), p)
 
 

@@ -15,7 +15,9 @@ per channel over N contiguous H*W planes.  The forward is two passes over the da
 
 The backward is two passes as well: the sums of grad_y and grad_y * xhat per weight (the
 weight and bias gradients, kept per task and summed on the host so no two tasks write
-the same element), then grad_x.  See ``kernels.norm.numpy`` for the formulas.
+the same element), then grad_x.  See ``kernels.norm.numpy`` for the formulas.  group_norm's
+forward takes the folded pass whatever L (torch's order); its backward is its own kernel,
+``_gn_backward``, in torch's order (docs/norm.md).
 
 layer_norm2d normalises over the channels at each position of NCHW directly: a task per
 (image, run of 256 positions) sweeps the C channel rows of its run (contiguous), twice for
@@ -89,7 +91,7 @@ def _moments(x4, a, g):
 
 
 @njit(parallel=True, cache=True, fastmath=FASTMATH, error_model="numpy")
-def _norm_forward(x4, w, b, L, eps, mean, var, batch_stats, y4, stream):
+def _norm_forward(x4, w, b, L, eps, mean, var, batch_stats, fold, y4, stream):
     A, B, G, M = x4.shape
     xf, yf = x4.ravel(), y4.ravel()  # x4 and y4 are views of contiguous arrays
     for t in prange(A * G):
@@ -98,7 +100,7 @@ def _norm_forward(x4, w, b, L, eps, mean, var, batch_stats, y4, stream):
             mean[a, g], var[a, g] = _moments(x4, a, g)
         rstd = 1.0 / np.sqrt(var[a, g] + eps)
         mu = mean[a, g]
-        if L == 1:  # layer norm: a weight per element
+        if L == 1 and not fold:  # layer norm: a weight per element
             mu_t, rstd_t = y4.dtype.type(mu), y4.dtype.type(rstd)
             for bb in range(B):
                 xr, yr = x4[a, bb, g], y4[a, bb, g]
@@ -108,7 +110,7 @@ def _norm_forward(x4, w, b, L, eps, mean, var, batch_stats, y4, stream):
             for j in range(g * M // L, ((g + 1) * M - 1) // L + 1):
                 # folded in float64, then cast: the inner loop runs at the data's SIMD width
                 scale = y4.dtype.type(rstd * w[j])
-                shift = y4.dtype.type(b[j] - mu * rstd * w[j])
+                shift = y4.dtype.type(-(rstd * w[j]) * mu + b[j])
                 m0, m1 = _run(g, M, L, j)
                 for bb in range(B):
                     if stream:
@@ -358,12 +360,14 @@ def _norm_fwd(x, rm, rv, w, b, p):
     w, b = affine(w, b, p)
     y = empty(p.in_shape, p.dtype)
     _norm_forward(x.reshape(p.shape4), w, b, p.L, p.eps, mean, var, p.batch_stats,
-                  y.reshape(p.shape4), y.nbytes >= STREAM_BYTES)
+                  p.op != "layer_norm", y.reshape(p.shape4), y.nbytes >= STREAM_BYTES)
     update_running(rm, rv, mean, var, p)
     return y
 
 
 def _norm_bwd(gy, x, rm, rv, w, b, p):
+    if p.op == "group_norm":
+        return _gn_bwd(gy, x, w, b, p)
     mean, var = _stats(rm, rv, p)  # the kernel recomputes batch statistics; running ones stay
     w, _ = affine(w, b, p)
     gx = empty(p.in_shape, p.dtype)
@@ -371,6 +375,49 @@ def _norm_bwd(gy, x, rm, rv, w, b, p):
     _norm_backward(gy.reshape(p.shape4), x.reshape(p.shape4), w, p.L, p.eps, mean, var,
                    p.batch_stats, gx.reshape(p.shape4), gw, gb)
     return pack(gx, gw.sum(axis=0).astype(p.dtype), gb.sum(axis=0).astype(p.dtype), p)
+
+
+@njit(parallel=True, cache=True, fastmath=FASTMATH, error_model="numpy")
+def _gn_backward(gy4, x4, w, eps, gx4, ds, db):
+    """group_norm's backward in torch's order (``kernels.norm.numpy._gn_backward``) on the
+    (N, G, D, S) view; ds, db: (N, C) per-channel sums, kept for the weight gradients."""
+    N, G, D, S = x4.shape
+    s = 1.0 / (D * S)
+    for t in prange(N * G):
+        n, g = t // G, t % G
+        mu, var = _moments(x4.reshape(N, 1, G, D * S), n, g)
+        rstd = 1.0 / np.sqrt(var + eps)
+        ds_g = 0.0
+        db_g = 0.0
+        for d in range(D):
+            sx = 0.0
+            sg = 0.0
+            xr, gr = x4[n, g, d], gy4[n, g, d]
+            for m in range(S):
+                sx += np.float64(gr[m]) * xr[m]
+                sg += gr[m]
+            ds[n, g * D + d], db[n, g * D + d] = sx, sg
+            ds_g += sx * w[g * D + d]
+            db_g += sg * w[g * D + d]
+        # in float64: c2 * x + c3 cancels to the size of the result
+        c2 = (db_g * mu - ds_g) * rstd * rstd * rstd * s
+        c3 = -c2 * mu - db_g * rstd * s
+        for d in range(D):
+            c1 = rstd * w[g * D + d]
+            xr, gr, gxr = x4[n, g, d], gy4[n, g, d], gx4[n, g, d]
+            for m in range(S):
+                gxr[m] = c1 * gr[m] + c2 * xr[m] + c3
+        for d in range(D):  # ds becomes the weight gradient's term (ds - db * mean) * rstd
+            ds[n, g * D + d] = (ds[n, g * D + d] - db[n, g * D + d] * mu) * rstd
+
+
+def _gn_bwd(gy, x, w, b, p):
+    w, _ = affine(w, b, p)
+    shape = (p.A, p.G, p.M // p.L, p.L)
+    gx = empty(p.in_shape, p.dtype)
+    ds, db = np.empty((p.A, p.n_affine)), np.empty((p.A, p.n_affine))
+    _gn_backward(gy.reshape(shape), x.reshape(shape), w, p.eps, gx.reshape(shape), ds, db)
+    return pack(gx, ds.sum(axis=0).astype(p.dtype), db.sum(axis=0).astype(p.dtype), p)
 
 
 declare_group_norms(numba, _norm_fwd, _norm_bwd)

@@ -9,7 +9,8 @@ the input gradient when the statistics come from the batch is
 (means over each statistic's B*M elements; Ioffe & Szegedy 2015, section 3), and
 rstd * gxhat when they are given (eval mode).  Every reduction accumulates in float64
 (the statistics and the weight and bias gradients sum over up to N*H*W elements), and the
-results are cast back to the input's dtype.
+results are cast back to the input's dtype.  group_norm has its own pair in torch's
+order of operations (``_gn_forward``, ``_gn_backward``; docs/norm.md).
 """
 import numpy as np
 
@@ -34,6 +35,8 @@ def _per_stat(s):
 
 
 def _norm_forward(x, rm, rv, w, b, p):
+    if p.op == "group_norm":
+        return _gn_forward(x, w, b, p)
     x4 = x.reshape(p.shape4)
     mean, var = _stats(x4, rm, rv, p)
     rstd = 1.0 / np.sqrt(var + p.eps)
@@ -45,6 +48,8 @@ def _norm_forward(x, rm, rv, w, b, p):
 
 
 def _norm_backward(gy, x, rm, rv, w, b, p):
+    if p.op == "group_norm":
+        return _gn_backward(gy, x, w, b, p)
     x4, gy4 = x.reshape(p.shape4), gy.reshape(p.shape4)
     mean, var = _stats(x4, rm, rv, p)
     rstd = _per_stat(1.0 / np.sqrt(var + p.eps))
@@ -61,6 +66,56 @@ def _norm_backward(gy, x, rm, rv, w, b, p):
     gb = gy4.sum(axis=(0, 1), dtype=np.float64).reshape(p.n_affine, p.L).sum(axis=1)
     return pack(gx.reshape(p.in_shape).astype(p.dtype, copy=False), gw.astype(p.dtype),
                 gb.astype(p.dtype), p)
+
+
+def _gn_view(x, p):
+    """group_norm's input as (N, G, D, S): D channels of S elements per group."""
+    return x.reshape(p.A, p.G, p.M // p.L, p.L)
+
+
+def _gn_stats(x4, p):
+    """Mean and rstd per (n, g), shaped (N, G, 1, 1) against the (N, G, D, S) view."""
+    mean = x4.mean(axis=(2, 3), keepdims=True, dtype=np.float64)
+    var = x4.var(axis=(2, 3), keepdims=True, dtype=np.float64)
+    return mean, 1.0 / np.sqrt(var + p.eps)
+
+
+def _gn_forward(x, w, b, p):
+    """torch's group-norm order (see ``kernels.norm.plan``): scale = rstd * weight and
+    shift = -scale * mean + bias per (n, channel), y = x * scale + shift."""
+    x4 = _gn_view(x, p)
+    mean, rstd = _gn_stats(x4, p)
+    if w is None and b is None:
+        y = (x4 - mean) * rstd
+    else:
+        w, b = affine(w, b, p)
+        scale = rstd * w.reshape(p.G, -1, 1)
+        y = x4 * scale + (-scale * mean + b.reshape(p.G, -1, 1))
+    return y.reshape(p.in_shape).astype(p.dtype, copy=False)
+
+
+def _gn_backward(gy, x, w, b, p):
+    """torch's group-norm backward: per (n, channel) ds = sum(grad_y * x), db = sum(grad_y);
+    per (n, g) the weighted sums ds_g, db_g over the group's channels and
+
+        c2 = (db_g * mean - ds_g) * rstd**3 / n,   c3 = -c2 * mean - db_g * rstd / n,
+        grad_x = rstd * weight * grad_y + c2 * x + c3,
+        grad_weight = sum over N of (ds - db * mean) * rstd,   grad_bias = sum over N of db."""
+    x4, gy4 = _gn_view(x, p), _gn_view(gy, p)
+    mean, rstd = _gn_stats(x4, p)
+    w, _ = affine(w, b, p)
+    w3 = w.reshape(p.G, -1, 1)
+    ds = (gy4.astype(np.float64) * x4).sum(axis=3, keepdims=True)  # exact products
+    db = gy4.sum(axis=3, keepdims=True, dtype=np.float64)
+    ds_g = (ds * w3).sum(axis=2, keepdims=True)
+    db_g = (db * w3).sum(axis=2, keepdims=True)
+    s = 1.0 / p.M
+    c2 = (db_g * mean - ds_g) * rstd * rstd * rstd * s
+    c3 = -c2 * mean - db_g * rstd * s
+    gx = rstd * w3 * gy4 + c2 * x4 + c3
+    gw = ((ds - db * mean) * rstd).sum(axis=0).reshape(-1)
+    return pack(gx.reshape(p.in_shape).astype(p.dtype, copy=False), gw.astype(p.dtype),
+                db.sum(axis=0).reshape(-1).astype(p.dtype), p)
 
 
 declare_group_norms(numpy, _norm_forward, _norm_backward)

@@ -19,6 +19,13 @@ elements (b, m), and element (a, b, g, m) is normalised with them,
 so every algorithm writes one forward and one backward for all four ops.  In eval mode
 (batch_norm with training=False, instance_norm with use_input_stats=False) the statistics
 are the running ones instead of the batch's.
+
+group_norm follows torch's group-norm kernel's order of operations instead (folded
+y = x * (rstd * weight) + (-(rstd * weight) * mean + bias), and its backward through
+per-channel sums of grad_y * x and grad_y): with an infinite weight the order decides
+where the result is NaN.  Every algorithm implements it beside the shared pair; the
+formulas and the per-op rule are in docs/norm.md ("group_norm: torch's order of
+operations").
 """
 from __future__ import annotations
 

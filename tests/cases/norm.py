@@ -10,11 +10,12 @@ from tests.cases import Bad, Case, cases, ranks, refuses
 C3 = (3,)
 
 
-def _inf_at(shapes, *index):
-    """Zero-mean random arrays with -inf at ``index`` of the first."""
+def _inf_at(shapes, *index, of=0, value=-np.inf):
+    """Zero-mean random arrays (None where a shape is None) with ``value`` at ``index`` of
+    array number ``of``."""
     def make(rng):
-        arrays = [rng.standard_normal(s) for s in shapes]
-        arrays[0][index] = -np.inf
+        arrays = [None if s is None else rng.standard_normal(s) for s in shapes]
+        arrays[of][index] = value
         return arrays
     return make
 
@@ -79,7 +80,14 @@ cases("group_norm",
       Case("eps-negative", ((2, 6, 4), (6,), None), dict(num_groups=3, eps=-1e-3)),
       Case("N0", ((0, 6, 4), (6,), (6,)), dict(num_groups=3)),
       Case("C0", ((2, 0, 4), (0,), (0,)), dict(num_groups=3)),
-      Case("S0", ((2, 6, 0), (6,), (6,)), dict(num_groups=2)))
+      Case("S0", ((2, 6, 0), (6,), (6,)), dict(num_groups=2)),
+      # torch folds an infinite weight into x * scale + shift: NaN where the infinities cancel
+      Case("inf-weight", ((2, 4, 3), (4,), (4,)), dict(num_groups=2),
+           make=_inf_at(((2, 4, 3), (4,), (4,)), 1, of=1, value=np.inf)),
+      Case("inf-weight-no-bias", ((2, 4, 5), (4,), None), dict(num_groups=1),
+           make=_inf_at(((2, 4, 5), (4,), None), 2, of=1)),
+      Case("NC-inf-weight", ((3, 6), (6,), (6,)), dict(num_groups=2),
+           make=_inf_at(((3, 6), (6,), (6,)), 0, of=1)))
 ranks("group_norm", input=(2, None))
 
 cases("layer_norm",
