@@ -166,59 +166,6 @@ def _max_grad(x, gy, gx, lo0, cnt0, lo1, cnt1, lo2, cnt2, step):
                     gxp[bi] += gp[(od * OH + oh) * OW + ow]
 
 
-@njit(parallel=True, cache=True)
-def _max_grad_rows(x, gy, gx, lo0, cnt0, lo1, cnt1, lo2, taps_w, sw, pw, step):
-    """Max pooling's input gradient for sliding windows, in two sweeps per plane, each
-    vectorised across an output row: (1) for every input row (d, h), each output column's
-    best tap along W (kernel column by kernel column, as ``_window_max``'s sweep); (2) per
-    output row, those row maxima combined over the window's rows in scan order.  A later
-    tap wins when it is greater or NaN in both sweeps, so the choice is torch's scan-order
-    one (the first maximum, the last NaN); then grad_out is added at it."""
-    N, C, D, H, W = x.shape
-    OD, OH, OW = gy.shape[2], gy.shape[3], gy.shape[4]
-    sd, sh, dw = step
-    tw0, tw1 = taps_w
-    for plane in prange(N * C):
-        n, c = plane // C, plane % C
-        gxp = gx[n, c].ravel()
-        gxp[:] = 0.0
-        best = np.empty((D * H, OW), x.dtype)
-        arg = np.empty((D * H, OW), np.int64)
-        for r in range(D * H):
-            xrow, brow, arow = x[n, c, r // H, r % H], best[r], arg[r]
-            brow[:] = -np.inf
-            for ow in range(OW):
-                arow[ow] = r * W + lo2[ow]
-            for tw in range(tw0, tw1):
-                off = tw * dw - pw
-                ow0 = 0 if off >= 0 else (sw - 1 - off) // sw
-                ow1 = 0 if W - 1 - off < 0 else min(OW, (W - 1 - off) // sw + 1)
-                xs, bs, as_ = xrow[ow0 * sw + off:], brow[ow0:ow1], arow[ow0:ow1]
-                for j in range(ow1 - ow0):  # slices from 0: vectorised selects
-                    v, m = xs[j * sw], bs[j]
-                    better = (v > m) | (v != v)
-                    bs[j] = v if better else m
-                    as_[j] = r * W + ow0 * sw + off + j * sw if better else as_[j]
-        for od in range(OD):
-            for oh in range(OH):
-                first = lo0[od] * H + lo1[oh]
-                top, top_arg = best[first].copy(), arg[first].copy()
-                for td in range(cnt0[od]):
-                    for th in range(cnt1[oh]):
-                        r = (lo0[od] + td * sd) * H + lo1[oh] + th * sh
-                        if r == first:
-                            continue
-                        brow, arow = best[r], arg[r]
-                        for ow in range(OW):
-                            v, m = brow[ow], top[ow]
-                            better = (v > m) | (v != v)
-                            top[ow] = v if better else m
-                            top_arg[ow] = arow[ow] if better else top_arg[ow]
-                grow = gy[n, c, od, oh]
-                for ow in range(OW):
-                    gxp[top_arg[ow]] += grow[ow]
-
-
 SCATTER, GATHER = 0, 1
 
 
@@ -285,14 +232,7 @@ def max_(x5, p, want_idx):
 
 def max_grad(g5, x5, p):
     gx = empty((p.N, p.C, *p.size3), p.dtype)
-    g5 = np.ascontiguousarray(g5)
-    if p.kernel is None:  # adaptive windows: each output scans its own taps
-        _max_grad(x5, g5, gx, *_windows(p))
-        return gx
-    cols = _common.tap_range(p.size3[2], p.kernel[2], p.stride[2], p.pad[2], p.step[2], p.out3[2])
-    lo0, cnt0, lo1, cnt1, lo2, _, step = _windows(p)
-    _max_grad_rows(x5, g5, gx, lo0, cnt0, lo1, cnt1, lo2, (cols.start, cols.stop),
-                   p.stride[2], p.pad[2], step)
+    _max_grad(x5, np.ascontiguousarray(g5), gx, *_windows(p))
     return gx
 
 
