@@ -50,9 +50,10 @@ def norm(dt):
     dtype = np.dtype(str(dt))
     a1, a2, a4, f64 = arr(dt, 1), arr(dt, 2), arr(dt, 4), types.float64
     return [
-        (m.forward_kernel(dtype), (a4, a1, a1, a1, a1, i64, f64, b1, b1, b1, a2, a2, a4)),
+        (m.forward_kernel(dtype), (a4, a1, a1, a1, a1, i64, f64, b1, b1, b1, b1, a2, a2, a4)),
         (m.update_running_kernel(dtype), (a1, a1, a2, a2, f64, i64)),
         (m.backward_kernel(dtype), (a4, a4, a1, a1, a1, i64, f64, b1, b1, a4, a2, a2)),
+        (m.group_backward_kernel(dtype), (a4, a4, a1, i64, f64, b1, a4, a2, a2)),
     ]
 
 
