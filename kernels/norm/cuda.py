@@ -249,7 +249,7 @@ def group_backward_kernel(dt, tpb):
     moments = _moments(dt, NT)
 
     @nbcuda.jit
-    def backward(gy4, x4, w, S, eps, has_w, gx4, pw, pb):
+    def group_backward(gy4, x4, w, S, eps, has_w, gx4, pw, pb):
         """group_norm in torch's order (``kernels.norm.numpy._gn_backward``): block (a, g)
         reduces ds = sum(grad_y * x) and db = sum(grad_y) per channel of its group."""
         A, B, G, M = x4.shape  # B == 1, M = D * S
@@ -280,7 +280,7 @@ def group_backward_kernel(dt, tpb):
         for e in range(tid, M, NT):
             c1 = rstd * w[g * D + e // S] if has_w else rstd
             gx4[a, 0, g, e] = c1 * gy4[a, 0, g, e] + c2 * x4[a, 0, g, e] + c3
-    return backward
+    return group_backward
 
 
 def _or(a, stand_in):
